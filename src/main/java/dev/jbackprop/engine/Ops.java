@@ -1,0 +1,83 @@
+package dev.jbackprop.engine;
+
+import dev.jbackprop.model.Activation;
+import dev.jbackprop.model.Cost;
+
+/**
+ * The buffer operations the training step is written against. The CPU backend implements them with
+ * a BLAS and threaded loops, the GPU backend with one cuBLAS call or one kernel launch each.
+ * Matrices are column-major, one sample per column; {@code m} is the number of live columns
+ * (the batch size of this step, at most the views' capacity).
+ *
+ * <p>Nothing here allocates once the blocks exist, and nothing synchronises with the host except
+ * {@link #download}, {@link Metrics#read()} and {@link #synchronize()}.
+ */
+public interface Ops extends AutoCloseable {
+
+  /** Backend name: "cpu" or "cuda". */
+  String name();
+
+  /** One line describing the hardware (for logs and reports). */
+  String description();
+
+  // ---- memory -------------------------------------------------------------------------------
+
+  /** A new zero-filled block of {@code length} floats. */
+  Block allocate(long length);
+
+  /** A new index block of {@code length} ints. */
+  IndexBlock allocateIndices(int length);
+
+  /** A new, zeroed metrics accumulator. */
+  Metrics allocateMetrics();
+
+  void upload(float[] src, int srcOffset, Block dst, long dstOffset, int length);
+
+  void upload(int[] src, IndexBlock dst);
+
+  void download(Block src, long srcOffset, float[] dst, int dstOffset, int length);
+
+  void fill(Block dst, float value);
+
+  /** Waits for all queued work (a no-op on the CPU). */
+  void synchronize();
+
+  // ---- compute ------------------------------------------------------------------------------
+
+  /**
+   * C = alpha·op(A)·op(B) + beta·C, where op(X) is X or Xᵀ, C is m × n, op(A) m × k, op(B) k × n;
+   * the leading dimension of each operand is its {@link Mat#rows()}.
+   */
+  void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Mat a, Mat b, float beta, Mat c);
+
+  /** z[:, j] += bias and a[:, j] = σ(z[:, j]) for the first m columns (softmax acts per column). */
+  void biasActivation(Activation act, Mat z, Mat bias, Mat a, int m);
+
+  /** delta ⊙= σ′(z) for the first m columns (a = σ(z) is given too, for functions whose derivative is cheaper from it). */
+  void activationBackward(Activation act, Mat z, Mat a, Mat delta, int m);
+
+  /**
+   * delta = ∇ₐC ⊙ σ′(z) for the output layer (a − y for softmax + cross-entropy and sigmoid +
+   * binary cross-entropy), and adds the batch's cost and number of correct argmax predictions to
+   * {@code metrics}. With {@code delta == null} only the metrics are accumulated (evaluation).
+   */
+  void outputDelta(Cost cost, Activation out, Mat z, Mat a, Mat y, Mat delta, int m, Metrics metrics);
+
+  /** sums[i] = Σ_j x[i, j] over the first m columns (the bias gradient from δ). */
+  void sumColumns(Mat x, int m, Mat sums);
+
+  /**
+   * One update over the whole parameter block (weights in [0, weightCount), biases after):
+   * with momentum μ = 0: p ← decay·p − rate·g for weights and p ← p − rate·g for biases;
+   * otherwise v ← μ·v − rate·g − (1 − decay)·p (weights only) and p ← p + v.
+   * Here rate = η/m and decay = 1 − ηλ/n (the textbook's L2 form).
+   */
+  void update(Block params, Block grads, Block velocity, long weightCount, float rate, float momentum, float decay);
+
+  /** dst[:, j] = src[:, idx[offset + j]] for j < m: gathers a batch of columns. */
+  void gather(Mat src, IndexBlock idx, int offset, int m, Mat dst);
+
+  /** Frees everything this backend allocated. Never throws. */
+  @Override
+  void close();
+}
