@@ -20,6 +20,15 @@ public interface Ops extends AutoCloseable {
   /** One line describing the hardware (for logs and reports). */
   String description();
 
+  /**
+   * True when blocks live in host memory, so that reading metrics costs nothing and the trainer
+   * may check for divergence after every step; false for device memory, where metrics are read
+   * only at the end of an epoch or when asked.
+   */
+  default boolean hostMemory() {
+    return false;
+  }
+
   // ---- memory -------------------------------------------------------------------------------
 
   /** A new zero-filled block of {@code length} floats. */

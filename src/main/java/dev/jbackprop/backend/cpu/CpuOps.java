@@ -1,0 +1,383 @@
+package dev.jbackprop.backend.cpu;
+
+import static dev.jbackprop.backend.cpu.CpuMath.SOFTMAX;
+
+import dev.jbackprop.engine.Block;
+import dev.jbackprop.engine.IndexBlock;
+import dev.jbackprop.engine.Mat;
+import dev.jbackprop.engine.Metrics;
+import dev.jbackprop.engine.Ops;
+import dev.jbackprop.model.Activation;
+import dev.jbackprop.model.Cost;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The CPU backend: float32, GEMMs on OpenBLAS (multi-threaded by OpenBLAS itself), the elementwise
+ * work fused into one pass per operation and split over a {@link WorkerPool}. Nothing here allocates
+ * after set-up: each operation keeps one task object whose fields it sets before running.
+ */
+public final class CpuOps implements Ops {
+  private static final int MIN_PER_THREAD = 16_384; // elements: below this, threads cost more than they save
+
+  private final WorkerPool pool;
+  private final List<AutoCloseable> owned = new ArrayList<>();
+  private final int threads;
+
+  public CpuOps() {
+    this(Runtime.getRuntime().availableProcessors());
+  }
+
+  public CpuOps(int threads) {
+    this.threads = Math.max(1, threads);
+    Blas.init(this.threads);
+    this.pool = new WorkerPool(this.threads);
+  }
+
+  @Override
+  public String name() {
+    return "cpu";
+  }
+
+  @Override
+  public boolean hostMemory() {
+    return true;
+  }
+
+  @Override
+  public String description() {
+    return "CPU, " + threads + " threads, float32, OpenBLAS GEMM " + Blas.threadsText();
+  }
+
+  // ---- memory -------------------------------------------------------------------------------
+
+  @Override
+  public synchronized Block allocate(long length) {
+    CpuBlock b = CpuBlock.allocate(length);
+    owned.add(b);
+    return b;
+  }
+
+  @Override
+  public IndexBlock allocateIndices(int length) {
+    return new CpuIndexBlock(length);
+  }
+
+  @Override
+  public Metrics allocateMetrics() {
+    return new CpuMetrics();
+  }
+
+  @Override
+  public void upload(float[] src, int srcOffset, Block dst, long dstOffset, int length) {
+    ((CpuBlock) dst).buf.put((int) dstOffset, src, srcOffset, length);
+  }
+
+  @Override
+  public void upload(int[] src, IndexBlock dst) {
+    CpuIndexBlock d = (CpuIndexBlock) dst;
+    if (src.length != d.idx.length) throw new IllegalArgumentException("index upload of " + src.length + " into block of " + d.idx.length);
+    System.arraycopy(src, 0, d.idx, 0, src.length);
+  }
+
+  @Override
+  public void download(Block src, long srcOffset, float[] dst, int dstOffset, int length) {
+    ((CpuBlock) src).buf.get((int) srcOffset, dst, dstOffset, length);
+  }
+
+  @Override
+  public void fill(Block dst, float value) {
+    FloatBuffer b = ((CpuBlock) dst).buf;
+    int n = b.limit();
+    for (int i = 0; i < n; i++) b.put(i, value);
+  }
+
+  @Override
+  public void synchronize() {}
+
+  // ---- compute ------------------------------------------------------------------------------
+
+  @Override
+  public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Mat a, Mat b, float beta, Mat c) {
+    checkGemm(transA, transB, m, n, k, a, b, c);
+    if (m == 0 || n == 0) return;
+    Blas.sgemm(transA, transB, m, n, k, alpha, buf(a), a.rows(), buf(b), b.rows(), beta, buf(c), c.rows());
+  }
+
+  static void checkGemm(boolean transA, boolean transB, int m, int n, int k, Mat a, Mat b, Mat c) {
+    int aRows = transA ? k : m, aCols = transA ? m : k;
+    int bRows = transB ? n : k, bCols = transB ? k : n;
+    if (a.rows() != aRows || a.cols() < aCols || b.rows() != bRows || b.cols() < bCols || c.rows() != m || c.cols() < n) {
+      throw new IllegalArgumentException(String.format("gemm(%s,%s) m=%d n=%d k=%d: A is %d×%d, B is %d×%d, C is %d×%d",
+          transA ? "T" : "N", transB ? "T" : "N", m, n, k, a.rows(), a.cols(), b.rows(), b.cols(), c.rows(), c.cols()));
+    }
+  }
+
+  private static FloatBuffer buf(Mat m) {
+    return ((CpuBlock) m.block()).buf;
+  }
+
+  private final class BiasActivationTask implements WorkerPool.RangeTask {
+    int code;
+    float alpha;
+    int rows;
+    FloatBuffer z, bias, a;
+
+    @Override
+    public void run(int from, int to) {
+      // range over columns
+      for (int j = from; j < to; j++) {
+        int base = j * rows;
+        if (code == SOFTMAX) {
+          float max = Float.NEGATIVE_INFINITY;
+          for (int i = 0; i < rows; i++) {
+            float v = z.get(base + i) + bias.get(i);
+            z.put(base + i, v);
+            if (v > max) max = v;
+          }
+          double sum = 0;
+          for (int i = 0; i < rows; i++) {
+            float e = (float) Math.exp(z.get(base + i) - max);
+            a.put(base + i, e);
+            sum += e;
+          }
+          float inv = (float) (1.0 / sum);
+          for (int i = 0; i < rows; i++) a.put(base + i, a.get(base + i) * inv);
+        } else {
+          for (int i = 0; i < rows; i++) {
+            float v = z.get(base + i) + bias.get(i);
+            z.put(base + i, v);
+            a.put(base + i, CpuMath.activate(code, alpha, v));
+          }
+        }
+      }
+    }
+  }
+
+  private final BiasActivationTask biasActivationTask = new BiasActivationTask();
+
+  @Override
+  public void biasActivation(Activation act, Mat z, Mat bias, Mat a, int m) {
+    checkSame("biasActivation", z, a, m);
+    if (bias.size() < z.rows()) throw new IllegalArgumentException("biasActivation: bias has " + bias.size() + " entries for " + z.rows() + " rows");
+    BiasActivationTask t = biasActivationTask;
+    t.code = act.kind().code;
+    t.alpha = (float) act.alpha();
+    t.rows = z.rows();
+    t.z = buf(z);
+    t.bias = buf(bias);
+    t.a = buf(a);
+    pool.run(t, m, Math.max(1, MIN_PER_THREAD / Math.max(1, z.rows())));
+  }
+
+  private static void checkSame(String op, Mat x, Mat y, int m) {
+    if (x.rows() != y.rows() || m < 0 || m > x.cols() || m > y.cols()) {
+      throw new IllegalArgumentException(op + ": shapes " + x.rows() + "×" + x.cols() + " and " + y.rows() + "×" + y.cols() + " with m=" + m);
+    }
+  }
+
+  private final class BackwardTask implements WorkerPool.RangeTask {
+    int code;
+    float alpha;
+    FloatBuffer z, a, delta;
+
+    @Override
+    public void run(int from, int to) {
+      for (int i = from; i < to; i++) {
+        delta.put(i, delta.get(i) * CpuMath.derivative(code, alpha, z.get(i), a.get(i)));
+      }
+    }
+  }
+
+  private final BackwardTask backwardTask = new BackwardTask();
+
+  @Override
+  public void activationBackward(Activation act, Mat z, Mat a, Mat delta, int m) {
+    checkSame("activationBackward", z, delta, m);
+    checkSame("activationBackward", a, delta, m);
+    if (act.kind() == Activation.Kind.SOFTMAX) {
+      throw new IllegalArgumentException("softmax has no elementwise derivative; it is only valid as the output of cross-entropy");
+    }
+    BackwardTask t = backwardTask;
+    t.code = act.kind().code;
+    t.alpha = (float) act.alpha();
+    t.z = buf(z);
+    t.a = buf(a);
+    t.delta = buf(delta);
+    pool.run(t, z.rows() * m, MIN_PER_THREAD);
+  }
+
+  @Override
+  public void outputDelta(Cost cost, Activation out, Mat z, Mat a, Mat y, Mat delta, int m, Metrics metrics) {
+    checkSame("outputDelta", z, a, m);
+    checkSame("outputDelta", a, y, m);
+    if (delta != null) checkSame("outputDelta", a, delta, m);
+    FloatBuffer zb = buf(z), ab = buf(a), yb = buf(y), db = delta == null ? null : buf(delta);
+    int rows = z.rows();
+    int code = out.kind().code;
+    float alpha = (float) out.alpha();
+    double loss = 0;
+    int correct = 0;
+    for (int j = 0; j < m; j++) {
+      int base = j * rows;
+      int argA = 0, argY = 0;
+      float bestA = Float.NEGATIVE_INFINITY, bestY = Float.NEGATIVE_INFINITY;
+      float zmax = Float.NEGATIVE_INFINITY;
+      double sumExp = 0;
+      if (cost == Cost.CROSS_ENTROPY) {
+        for (int i = 0; i < rows; i++) zmax = Math.max(zmax, zb.get(base + i));
+        for (int i = 0; i < rows; i++) sumExp += Math.exp(zb.get(base + i) - zmax);
+      }
+      double logSum = Math.log(sumExp);
+      for (int i = 0; i < rows; i++) {
+        int p = base + i;
+        float av = ab.get(p), yv = yb.get(p), zv = zb.get(p);
+        if (av > bestA) { bestA = av; argA = i; }
+        if (yv > bestY) { bestY = yv; argY = i; }
+        switch (cost) {
+          case QUADRATIC -> {
+            loss += CpuMath.quadraticCost(av, yv);
+            if (db != null) db.put(p, (av - yv) * CpuMath.derivative(code, alpha, zv, av));
+          }
+          case CROSS_ENTROPY -> {
+            // −y·ln softmax(z)_i = −y·(z_i − max − ln Σ e^(z−max)), finite even where a_i rounds to 0
+            if (yv != 0f) loss -= yv * (zv - zmax - logSum);
+            if (db != null) db.put(p, av - yv);
+          }
+          case BINARY_CROSS_ENTROPY -> {
+            loss += CpuMath.binaryCrossEntropyCost(zv, yv);
+            if (db != null) db.put(p, av - yv);
+          }
+        }
+      }
+      if (argA == argY) correct++;
+    }
+    ((CpuMetrics) metrics).add(loss, correct, m);
+  }
+
+  @Override
+  public void sumColumns(Mat x, int m, Mat sums) {
+    int rows = x.rows();
+    if (sums.size() < rows || m > x.cols()) throw new IllegalArgumentException("sumColumns: " + rows + "×" + m + " into " + sums.size());
+    FloatBuffer xb = buf(x), sb = buf(sums);
+    for (int i = 0; i < rows; i++) sb.put(i, 0f);
+    for (int j = 0; j < m; j++) {
+      int base = j * rows;
+      for (int i = 0; i < rows; i++) sb.put(i, sb.get(i) + xb.get(base + i));
+    }
+  }
+
+  private final class UpdateTask implements WorkerPool.RangeTask {
+    FloatBuffer p, g, v;
+    int weightCount;
+    float rate, momentum, decay;
+
+    @Override
+    public void run(int from, int to) {
+      if (v == null || momentum == 0f) {
+        for (int i = from; i < to; i++) {
+          float d = i < weightCount ? decay : 1f;
+          p.put(i, d * p.get(i) - rate * g.get(i));
+        }
+        if (v != null) for (int i = from; i < to; i++) v.put(i, 0f);
+      } else {
+        float wd = 1f - decay;
+        for (int i = from; i < to; i++) {
+          float pi = p.get(i);
+          float vi = momentum * v.get(i) - rate * g.get(i) - (i < weightCount ? wd * pi : 0f);
+          v.put(i, vi);
+          p.put(i, pi + vi);
+        }
+      }
+    }
+  }
+
+  private final UpdateTask updateTask = new UpdateTask();
+
+  @Override
+  public void update(Block params, Block grads, Block velocity, long weightCount, float rate, float momentum, float decay) {
+    if (grads.length() != params.length() || (velocity != null && velocity.length() != params.length())) {
+      throw new IllegalArgumentException("update: parameter, gradient and velocity blocks differ in length");
+    }
+    UpdateTask t = updateTask;
+    t.p = ((CpuBlock) params).buf;
+    t.g = ((CpuBlock) grads).buf;
+    t.v = velocity == null ? null : ((CpuBlock) velocity).buf;
+    t.weightCount = (int) weightCount;
+    t.rate = rate;
+    t.momentum = momentum;
+    t.decay = decay;
+    pool.run(t, (int) params.length(), MIN_PER_THREAD);
+  }
+
+  @Override
+  public void gather(Mat src, IndexBlock idx, int offset, int m, Mat dst) {
+    int[] ix = ((CpuIndexBlock) idx).idx;
+    int rows = src.rows();
+    if (dst.rows() != rows || m > dst.cols() || offset < 0 || offset + m > ix.length) {
+      throw new IllegalArgumentException("gather: " + m + " columns of " + rows + " rows from offset " + offset + " of " + ix.length + " indices into " + dst.rows() + "×" + dst.cols());
+    }
+    FloatBuffer s = buf(src), d = buf(dst);
+    for (int j = 0; j < m; j++) {
+      int col = ix[offset + j];
+      if (col < 0 || col >= src.cols()) throw new IndexOutOfBoundsException("gather: index " + col + " outside " + src.cols() + " columns");
+      d.put(j * rows, s, col * rows, rows);
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    pool.close();
+    for (AutoCloseable c : owned) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        System.err.println("jbackprop: cpu: freeing a block failed: " + e.getMessage());
+      }
+    }
+    owned.clear();
+  }
+
+  static final class CpuIndexBlock implements IndexBlock {
+    final int[] idx;
+
+    CpuIndexBlock(int n) {
+      idx = new int[n];
+    }
+
+    @Override
+    public int length() {
+      return idx.length;
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  static final class CpuMetrics implements Metrics {
+    private double loss;
+    private long correct, count;
+
+    void add(double l, int c, int n) {
+      loss += l;
+      correct += c;
+      count += n;
+    }
+
+    @Override
+    public void reset() {
+      loss = 0;
+      correct = 0;
+      count = 0;
+    }
+
+    @Override
+    public double[] read() {
+      return new double[] {loss, correct, count};
+    }
+
+    @Override
+    public void close() {}
+  }
+}
