@@ -1,0 +1,30 @@
+package dev.jbackprop.cli;
+
+import dev.jbackprop.backend.cpu.CpuOps;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** jbackprop info: version and the backends this machine can use (and why not). */
+@Command(name = "info", description = "Prints the version and each backend: available, or why not.")
+public final class InfoCommand implements Callable<Integer> {
+  @Spec CommandSpec cmd;
+
+  @Override
+  public Integer call() {
+    PrintWriter o = cmd.commandLine().getOut();
+    o.println("jbackprop " + Main.version());
+    o.println("java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + "), "
+        + System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+    try (CpuOps cpu = new CpuOps()) {
+      o.println("cpu:  available: " + cpu.description());
+    } catch (RuntimeException | LinkageError e) {
+      o.println("cpu:  NOT available: " + e.getMessage());
+    }
+    String why = Backends.cudaUnavailableReason();
+    o.println(why == null ? "cuda: available: " + Backends.cudaInfo() : "cuda: NOT available: " + why);
+    return 0;
+  }
+}

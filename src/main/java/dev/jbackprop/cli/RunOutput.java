@@ -1,0 +1,101 @@
+package dev.jbackprop.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.jbackprop.diag.Plots;
+import dev.jbackprop.engine.Trainer.EpochResult;
+import dev.jbackprop.io.SafeTensors;
+import dev.jbackprop.model.ParamLayout;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A training run's output directory: config.json, metrics.csv (appended and flushed per epoch),
+ * curves.png and model.safetensors (rewritten atomically after each good epoch, so a crash or a
+ * divergence leaves the last good weights).
+ */
+public final class RunOutput {
+  public static final String METRICS_HEADER = "epoch,loss,train_accuracy,test_accuracy,samples_per_second,seconds";
+  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  final Path dir;
+  private final List<EpochResult> epochs = new ArrayList<>();
+
+  private RunOutput(Path dir) {
+    this.dir = dir;
+  }
+
+  /** Creates (or checks) the directory; refuses one that already holds a run unless force. */
+  public static RunOutput create(Path dir, boolean force) {
+    try {
+      if (Files.exists(dir) && !Files.isDirectory(dir)) {
+        throw new Main.Failure("--out " + dir + " is a file, not a directory; choose a directory");
+      }
+      if (!force && (Files.exists(dir.resolve("metrics.csv")) || Files.exists(dir.resolve("model.safetensors")))) {
+        throw new Main.Failure("--out " + dir + " already holds a run; choose another --out, or add --force to replace it");
+      }
+      Files.createDirectories(dir);
+      Path probe = Files.createTempFile(dir, ".write-check", ".tmp");
+      Files.delete(probe);
+    } catch (IOException | SecurityException e) {
+      throw new Main.Failure("cannot write to the output directory " + dir + " (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+          + "); choose another --out");
+    }
+    return new RunOutput(dir);
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  public void writeConfig(Map<String, Object> config) throws IOException {
+    writeAtomically(dir.resolve("config.json"), JSON.writeValueAsString(config) + "\n");
+    writeAtomically(dir.resolve("metrics.csv"), METRICS_HEADER + "\n");
+  }
+
+  public void writeModel(ParamLayout layout, float[] params, Map<String, String> metadata) throws IOException {
+    SafeTensors.write(dir.resolve("model.safetensors"), layout, params, metadata);
+  }
+
+  public void appendEpoch(EpochResult r) throws IOException {
+    epochs.add(r);
+    String line = String.format(Locale.ROOT, "%d,%.6f,%.6f,%s,%.1f,%.3f%n", r.epoch(), r.loss(), r.trainAccuracy(),
+        Double.isNaN(r.testAccuracy()) ? "" : String.format(Locale.ROOT, "%.6f", r.testAccuracy()), r.samplesPerSecond(), r.seconds());
+    try (Writer w = Files.newBufferedWriter(dir.resolve("metrics.csv"), StandardCharsets.UTF_8, StandardOpenOption.APPEND)) {
+      w.write(line);
+    }
+  }
+
+  public void writeCurves(String title) throws IOException {
+    int n = epochs.size();
+    double[] ep = new double[n], loss = new double[n], train = new double[n], test = new double[n];
+    int nTest = 0;
+    for (int i = 0; i < n; i++) {
+      EpochResult r = epochs.get(i);
+      ep[i] = r.epoch();
+      loss[i] = r.loss();
+      train[i] = 100 * r.trainAccuracy();
+      if (!Double.isNaN(r.testAccuracy())) test[nTest++] = 100 * r.testAccuracy();
+    }
+    List<Plots.Series> s = new ArrayList<>();
+    s.add(new Plots.Series("training loss (mean cost)", ep, loss, false));
+    s.add(new Plots.Series("train accuracy %", ep, train, true));
+    if (nTest == n) s.add(new Plots.Series("test accuracy %", ep, test, true));
+    Plots.line(dir.resolve("curves.png"), title, "epoch", "loss", "accuracy %", false, s);
+  }
+
+  static void writeAtomically(Path file, String text) throws IOException {
+    Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+    Files.writeString(tmp, text, StandardCharsets.UTF_8);
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+}

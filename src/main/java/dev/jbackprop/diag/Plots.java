@@ -1,0 +1,36 @@
+package dev.jbackprop.diag;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.Styler;
+
+/** PNG charts (XChart), written atomically. */
+public final class Plots {
+  private Plots() {}
+
+  /** One named line of a chart. */
+  public record Series(String name, double[] x, double[] y, boolean secondAxis) {}
+
+  public static void line(Path png, String title, String xLabel, String yLabel, String y2Label, boolean logY, List<Series> series)
+      throws IOException {
+    XYChart chart = new XYChartBuilder().width(900).height(520).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+    chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+    chart.getStyler().setYAxisLogarithmic(logY);
+    for (Series s : series) {
+      if (s.x().length == 0) continue;
+      var xy = chart.addSeries(s.name(), s.x(), s.y());
+      if (s.secondAxis()) xy.setYAxisGroup(1);
+    }
+    if (y2Label != null) chart.setYAxisGroupTitle(1, y2Label);
+    String base = png.resolveSibling("." + png.getFileName() + ".tmp").toString(); // XChart appends ".png"
+    BitmapEncoder.saveBitmap(chart, base, BitmapEncoder.BitmapFormat.PNG);
+    Files.move(Path.of(base + ".png"), png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+}
