@@ -1,0 +1,108 @@
+package dev.jbackprop.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jbackprop.engine.DeviceData;
+import dev.jbackprop.engine.IndexBlock;
+import dev.jbackprop.engine.Metrics;
+import dev.jbackprop.engine.Network;
+import dev.jbackprop.engine.Ops;
+import dev.jbackprop.engine.Shuffler;
+import dev.jbackprop.engine.Step;
+import dev.jbackprop.model.Init;
+import dev.jbackprop.model.NetworkSpec;
+import dev.jbackprop.model.ParamLayout;
+import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * jbackprop throughput: whole training steps (gather, forward, cost, backward, update) on a
+ * synthetic resident dataset, timed after a warm-up. For benchmark scripts; JMH benchmarks live in bench/.
+ */
+@Command(name = "throughput", sortOptions = false, description = "Times training steps on synthetic data: samples/s, ms/step and GEMM GFLOP/s.")
+public final class ThroughputCommand implements Callable<Integer> {
+  @ParentCommand Main main;
+  @Spec CommandSpec cmd;
+  @Mixin NetOptions net;
+
+  @Option(names = "--batch", defaultValue = "64") int batch;
+  @Option(names = "--steps", defaultValue = "200", description = "Timed steps (default: ${DEFAULT-VALUE}).") int steps;
+  @Option(names = "--warmup", defaultValue = "50", description = "Untimed steps first (default: ${DEFAULT-VALUE}).") int warmup;
+  @Option(names = "--repeats", defaultValue = "3", description = "Timed repeats; the best and median are reported (default: ${DEFAULT-VALUE}).") int repeats;
+  @Option(names = "--backend", defaultValue = "auto") String backend;
+  @Option(names = "--tf32") boolean tf32;
+  @Option(names = "--threads", defaultValue = "0") int threads;
+  @Option(names = "--json", description = "Print one JSON object instead of text.") boolean json;
+
+  @Override
+  public Integer call() {
+    PrintWriter o = cmd.commandLine().getOut();
+    PrintWriter e = cmd.commandLine().getErr();
+    if (batch <= 0 || steps <= 0 || warmup < 0 || repeats <= 0) throw new IllegalArgumentException("--batch, --steps and --repeats must be positive");
+    NetworkSpec spec = net.spec("784,100,10", "sigmoid", "cross-entropy");
+    ParamLayout layout = spec.layout();
+    int samples = Math.max(batch * 8, 1024);
+    Random r = new Random(1);
+    float[] x = new float[spec.inputSize() * samples];
+    float[] y = new float[spec.outputSize() * samples];
+    for (int i = 0; i < x.length; i++) x[i] = r.nextFloat();
+    for (int j = 0; j < samples; j++) y[j * spec.outputSize() + r.nextInt(spec.outputSize())] = 1f;
+    double flopsPerStep = 0;
+    for (int l = 0; l < layout.layers(); l++) flopsPerStep += (l == 0 ? 4.0 : 6.0) * layout.nIn(l) * layout.nOut(l) * batch;
+
+    try (Ops ops = Backends.open(backend, threads, tf32, main.debug, msg -> e.println("jbackprop: " + msg));
+        Network network = new Network(ops, spec, batch, true);
+        DeviceData data = DeviceData.upload(ops, x, y, spec.inputSize(), spec.outputSize(), samples);
+        IndexBlock idx = ops.allocateIndices(samples);
+        Metrics metrics = ops.allocateMetrics()) {
+      network.setParameters(Init.recommendedFor(spec.activation(0)).initialise(layout, 1));
+      int[] perm = new int[samples];
+      new Shuffler(1).shuffle(perm);
+      ops.upload(perm, idx);
+      Step.Hyper hyper = new Step.Hyper(0.01, 0, 0.9, samples);
+      double[] times = new double[repeats];
+      int[] off = {0};
+      Runnable one = () -> {
+        if (off[0] + batch > samples) off[0] = 0;
+        ops.gather(data.x, idx, off[0], batch, network.x);
+        ops.gather(data.y, idx, off[0], batch, network.y);
+        Step.train(network, batch, metrics, hyper);
+        off[0] += batch;
+      };
+      for (int i = 0; i < warmup; i++) one.run();
+      ops.synchronize();
+      for (int rep = 0; rep < repeats; rep++) {
+        long t0 = System.nanoTime();
+        for (int i = 0; i < steps; i++) one.run();
+        ops.synchronize();
+        times[rep] = (System.nanoTime() - t0) / 1e9;
+      }
+      double[] sorted = times.clone();
+      Arrays.sort(sorted);
+      double best = sorted[0], median = sorted[repeats / 2];
+      double sps = steps * (double) batch / best;
+      double msPerStep = 1e3 * best / steps;
+      double gflops = flopsPerStep * steps / best / 1e9;
+      if (!Double.isFinite(metrics.read()[0])) throw new Main.Failure("the cost became non-finite during the throughput run");
+      if (json) {
+        ObjectNode n = RunOutput.JSON.createObjectNode();
+        n.put("backend", ops.name()).put("device", ops.description()).put("network", spec.toString()).put("batch", batch).put("steps", steps)
+            .put("repeats", repeats).put("samples_per_second", sps).put("ms_per_step", msPerStep).put("median_ms_per_step", 1e3 * median / steps)
+            .put("gemm_gflops", gflops).put("tf32", tf32);
+        o.println(n.toString());
+      } else {
+        o.printf(Locale.ROOT, "%s batch %d on %s: %,.0f samples/s, %.3f ms/step (median %.3f), %.1f GFLOP/s in GEMMs (best of %d x %d steps)%n",
+            spec, batch, ops.description(), sps, msPerStep, 1e3 * median / steps, gflops, repeats, steps);
+      }
+    }
+    return 0;
+  }
+}
