@@ -79,9 +79,6 @@ public final class Main implements Runnable {
       } else if (ex instanceof java.io.IOException) {
         code = FAILURE;
         msg = ex.getMessage();
-      } else if (ex instanceof OutOfMemoryError) {
-        code = FAILURE;
-        msg = "out of memory: " + ex.getMessage() + "; try a smaller --batch or network, or a larger -Xmx (JAVA_OPTS)";
       } else {
         code = FAILURE;
         msg = "internal error: " + ex + " (run again with --debug for the stack trace, and please report it)";
@@ -91,7 +88,14 @@ public final class Main implements Runnable {
       err.flush();
       return code;
     });
-    return cl.execute(args);
+    try {
+      return cl.execute(args);
+    } catch (OutOfMemoryError oom) {
+      err.println("jbackprop: out of host memory (" + oom.getMessage() + "); try a smaller --batch or network, or more heap: JAVA_OPTS=-Xmx16g");
+      if (showTrace) oom.printStackTrace(err);
+      err.flush();
+      return FAILURE;
+    }
   }
 
   private static String commandPath(CommandLine c) {
