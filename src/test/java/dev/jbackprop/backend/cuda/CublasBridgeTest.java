@@ -137,7 +137,7 @@ class CublasBridgeTest {
         e.put("LD_BIND_NOW", "1");
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx64m", "-Xshare:auto", "-cp", cp, "-D" + CublasCompat.PROP_MODE + "=force"));
+                "-Xmx64m", "-cp", cp, "-D" + CublasCompat.PROP_MODE + "=force"));
         cmd.add("-Djava.io.tmpdir=" + Files.createDirectories(tmp.resolve("jtmp")));
         cmd.add(Child.class.getName());
         cmd.add(scenario);
