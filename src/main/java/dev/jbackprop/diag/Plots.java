@@ -28,7 +28,10 @@ public final class Plots {
       var xy = chart.addSeries(s.name(), s.x(), s.y());
       if (s.secondAxis()) xy.setYAxisGroup(1);
     }
-    if (y2Label != null) chart.setYAxisGroupTitle(1, y2Label);
+    if (y2Label != null) {
+      chart.setYAxisGroupTitle(1, y2Label);
+      chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
+    }
     String base = png.resolveSibling("." + png.getFileName() + ".tmp").toString(); // XChart appends ".png"
     BitmapEncoder.saveBitmap(chart, base, BitmapEncoder.BitmapFormat.PNG);
     Files.move(Path.of(base + ".png"), png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
