@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Builds a self-contained bundle for a GPU node that has an NVIDIA driver but no JDK or Maven:
+#   OUT/runtime/        a jlink Java runtime (only the modules jbackprop uses)
+#   OUT/lib/            jbackprop-all.jar (kernels fatbin and the cuBLAS bridge inside), the test
+#                       classes and the JUnit console launcher for the gpu-tagged tests
+#   OUT/jbackprop       launcher;  OUT/gpu-check.sh  the GPU check;  OUT/COMMIT  the commit it was built from
+# Usage: bench/bundle.sh [OUT]   (default: bundle/, which git ignores). Fails if OUT exceeds 60 MB.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+out="$(realpath -m "${1:-$here/bundle}")"
+limit_mb=60
+junit_console="org.junit.platform:junit-platform-console-standalone:1.14.1"
+
+cd "$here"
+command -v nvcc >/dev/null 2>&1 || command -v "${CUDA_HOME:-/usr/local/cuda}/bin/nvcc" >/dev/null 2>&1 \
+  || echo "bundle: warning: nvcc not found, the bundle will have no GPU kernels" >&2
+mvn -q -B -DskipTests package test-compile
+mvn -q -B dependency:copy -Dartifact="$junit_console" -DoutputDirectory=target/bundle-deps >/dev/null
+mvn -q -B dependency:copy-dependencies -DincludeScope=test -DincludeGroupIds=net.jqwik,org.opentest4j,org.apiguardian \
+  -DoutputDirectory=target/bundle-deps >/dev/null
+
+rm -rf "$out"
+mkdir -p "$out/lib"
+cp target/jbackprop-all.jar "$out/lib/"
+# Natives the bundle never loads: OpenBLAS's LAPACK builds and headers, JCuda's PTX compiler and NVRTC.
+zip -q -d "$out/lib/jbackprop-all.jar" 'org/bytedeco/openblas/linux-x86_64/libjniopenblas.so' \
+  'org/bytedeco/openblas/linux-x86_64/libjniopenblas_full.so' 'org/bytedeco/openblas/linux-x86_64/include/*' \
+  'lib/libJNvPTXCompiler-*' 'lib/libJNvrtc-*' 'org/bytedeco/openblas/windows*' 'org/bytedeco/openblas/macosx*' >/dev/null || true
+(cd target/test-classes && jar --create --file "$out/lib/jbackprop-tests.jar" .)
+cp target/bundle-deps/*.jar "$out/lib/"
+
+modules="$(jdeps --print-module-deps --ignore-missing-deps --multi-release 17 target/jbackprop-all.jar)"
+jlink --add-modules "$modules,jdk.zipfs" --strip-debug --no-header-files --no-man-pages --compress=2 --output "$out/runtime"
+
+cat > "$out/jbackprop" <<'LAUNCH'
+#!/usr/bin/env bash
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+exec "$here/runtime/bin/java" ${JAVA_OPTS:--Xmx16g} -Djava.awt.headless=true -jar "$here/lib/jbackprop-all.jar" "$@"
+LAUNCH
+chmod +x "$out/jbackprop"
+cp bench/gpu-check.sh "$out/gpu-check.sh"
+(git rev-parse HEAD 2>/dev/null || echo unknown) > "$out/COMMIT"
+git diff --quiet 2>/dev/null || echo "dirty" >> "$out/COMMIT"
+
+size_mb=$(du -sm "$out" | cut -f1)
+echo "bundle: $out ($size_mb MB; kernels: $(unzip -l "$out/lib/jbackprop-all.jar" | grep -c 'jbackprop.fatbin') fatbin)"
+if [ "$size_mb" -gt "$limit_mb" ]; then
+  echo "bundle: $size_mb MB exceeds the $limit_mb MB limit" >&2
+  exit 1
+fi
