@@ -86,6 +86,13 @@ public interface Ops extends AutoCloseable {
   /** dst[:, j] = src[:, idx[offset + j]] for j < m: gathers a batch of columns. */
   void gather(Mat src, IndexBlock idx, int offset, int m, Mat dst);
 
+  /**
+   * out[i] = Σ x² over the segment [offsets[i], offsets[i] + lengths[i]) of {@code block}, summed in
+   * double. Synchronises with the host, so it is called only where metrics are read (gradient
+   * norms, the divergence guard). A NaN or infinity in a segment makes its sum non-finite.
+   */
+  void sumSquares(Block block, long[] offsets, long[] lengths, double[] out);
+
   /** Frees everything this backend allocated. Never throws. */
   @Override
   void close();

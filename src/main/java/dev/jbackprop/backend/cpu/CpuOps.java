@@ -327,6 +327,22 @@ public final class CpuOps implements Ops {
   }
 
   @Override
+  public void sumSquares(Block block, long[] offsets, long[] lengths, double[] out) {
+    FloatBuffer b = ((CpuBlock) block).buf;
+    for (int s = 0; s < offsets.length; s++) {
+      if (offsets[s] < 0 || lengths[s] < 0 || offsets[s] + lengths[s] > block.length()) {
+        throw new IllegalArgumentException("sumSquares: segment [" + offsets[s] + ", " + (offsets[s] + lengths[s]) + ") outside a block of " + block.length());
+      }
+      double sum = 0;
+      for (int i = (int) offsets[s], end = (int) (offsets[s] + lengths[s]); i < end; i++) {
+        double v = b.get(i);
+        sum += v * v;
+      }
+      out[s] = sum;
+    }
+  }
+
+  @Override
   public synchronized void close() {
     pool.close();
     for (AutoCloseable c : owned) {

@@ -225,4 +225,17 @@ class CpuOpsTest {
       assertEquals(p[i] + v, got[i], 1e-6, "momentum update at " + i);
     }
   }
+
+  @Test
+  void sumSquaresPerSegment() {
+    Mat x = mat(new float[] {1, 2, 3, 4, Float.NaN, 6}, 6, 1);
+    double[] out = new double[3];
+    ops.sumSquares(x.block(), new long[] {0, 2, 4}, new long[] {2, 2, 0}, out);
+    assertEquals(5.0, out[0], 0.0);
+    assertEquals(25.0, out[1], 0.0);
+    assertEquals(0.0, out[2], 0.0);
+    ops.sumSquares(x.block(), new long[] {3}, new long[] {2}, out);
+    assertTrue(Double.isNaN(out[0]));
+    assertThrows(IllegalArgumentException.class, () -> ops.sumSquares(x.block(), new long[] {5}, new long[] {2}, out));
+  }
 }
