@@ -113,7 +113,7 @@ class IdxTest {
     assertRejects(empty, "only 0 bytes", () -> Idx.readImages(empty));
     byte[] gz = gzip(full);
     Path shortGz = write(dir, "short.gz", Arrays.copyOf(gz, gz.length - 12));
-    assertRejects(shortGz, "", () -> Idx.readImages(shortGz));
+    assertRejects(shortGz, "the gzip stream ends early", () -> Idx.readImages(shortGz));
     Path bodyGz = write(dir, "body.gz", gzip(Arrays.copyOf(full, full.length - 5)));
     assertRejects(bodyGz, "truncated", () -> Idx.readImages(bodyGz));
   }
@@ -185,7 +185,7 @@ class IdxTest {
     byte[] gz = gzip(images(3, 2, 3, PIXELS));
     for (int i = 12; i < gz.length - 8; i++) gz[i] ^= 0x5a;
     Path bad = write(dir, "bad.gz", gz);
-    assertRejects(bad, "", () -> Idx.readImages(bad));
+    assertRejects(bad, "corrupt gzip data", () -> Idx.readImages(bad));
     Path missing = dir.resolve("nope");
     assertRejects(missing, "does not exist", () -> Idx.readImages(missing));
     assertRejects(dir, "not a regular file", () -> Idx.readImages(dir));
