@@ -16,8 +16,6 @@ command -v nvcc >/dev/null 2>&1 || command -v "${CUDA_HOME:-/usr/local/cuda}/bin
   || echo "bundle: warning: nvcc not found, the bundle will have no GPU kernels" >&2
 mvn -q -B -DskipTests package test-compile
 mvn -q -B dependency:copy -Dartifact="$junit_console" -DoutputDirectory=target/bundle-deps >/dev/null
-mvn -q -B dependency:copy-dependencies -DincludeScope=test -DincludeGroupIds=net.jqwik,org.opentest4j,org.apiguardian \
-  -DoutputDirectory=target/bundle-deps >/dev/null
 
 rm -rf "$out"
 mkdir -p "$out/lib"

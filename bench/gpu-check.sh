@@ -27,7 +27,7 @@ grep -q "^cuda: available" "$out/info.txt" || { echo "GPU backend not available:
 # 2. gpu-tagged tests
 console="$(ls "$lib"/junit-platform-console-standalone-*.jar 2>/dev/null | head -n1)"
 if [ -n "$console" ]; then
-  cp_tests="$lib/jbackprop-all.jar:$lib/jbackprop-tests.jar$(for j in "$lib"/jqwik*.jar "$lib"/opentest4j*.jar "$lib"/apiguardian*.jar; do [ -f "$j" ] && printf ':%s' "$j"; done)"
+  cp_tests="$lib/jbackprop-all.jar:$lib/jbackprop-tests.jar"
   "$java" -Xmx16g -jar "$console" execute --class-path "$cp_tests" --scan-class-path "$lib/jbackprop-tests.jar" --include-tag gpu \
     --details=tree --disable-banner --reports-dir "$out/junit" > "$out/gpu-tests.txt" 2>&1 || fail=1
   tail -n 15 "$out/gpu-tests.txt"

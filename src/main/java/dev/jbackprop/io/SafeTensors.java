@@ -167,6 +167,7 @@ public final class SafeTensors {
     Path tmp = null;
     try {
       tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+      readableByAll(tmp); // createTempFile makes it owner-only; a model file is for sharing
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(head.length).flip();
         writeFully(ch, len);
@@ -187,6 +188,14 @@ public final class SafeTensors {
           // best effort; the target file is untouched either way
         }
       }
+    }
+  }
+
+  private static void readableByAll(Path p) {
+    try {
+      Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    } catch (UnsupportedOperationException | IOException e) {
+      // not a POSIX file system: keep the default
     }
   }
 
