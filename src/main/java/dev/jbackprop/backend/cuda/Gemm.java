@@ -117,6 +117,7 @@ final class Gemm implements AutoCloseable {
     if (x.rows() == 0) return;
     if (m == 0) { // BLAS returns early for an empty product, leaving y untouched; the sum of nothing is 0
       JCudaDriver.cuMemsetD32Async(ds.pointer(), 0, x.rows(), device.stream);
+      device.called("sumColumns (m = 0)");
       return;
     }
     ensureOnes(m);
