@@ -2,6 +2,7 @@ package dev.jbackprop.backend.cuda;
 
 import dev.jbackprop.engine.Mat;
 import dev.jbackprop.model.Activation;
+import java.util.Map;
 import jcuda.driver.CUfunction;
 import jcuda.driver.JCudaDriver;
 
@@ -11,17 +12,19 @@ final class ActivationKernels {
   static final String BIAS_SOFTMAX = "bias_softmax";
   static final String ACTIVATION_BACKWARD = "activation_backward";
   static final String[] KERNELS = {BIAS_ACTIVATION, BIAS_SOFTMAX, ACTIVATION_BACKWARD};
+  /** Parameter types of each kernel, in order (checked against the PTX by a test). */
+  static final Map<String, String> SIGNATURES = Map.of(
+      BIAS_ACTIVATION, "i32 f32 ptr ptr ptr i32 i64", // act, alpha, z, bias, a, rows, n
+      BIAS_SOFTMAX, "ptr ptr ptr i32 i32", // z, bias, a, rows, m
+      ACTIVATION_BACKWARD, "i32 f32 ptr ptr ptr i64"); // act, alpha, z, a, delta, n
 
   private final CudaDevice device;
   private final CUfunction biasActivation;
   private final CUfunction biasSoftmax;
   private final CUfunction backward;
-  // (int act, float alpha, float* z, const float* bias, float* a, int rows, long long n)
-  private final KernelArgs biasActivationArgs = new KernelArgs(7);
-  // (float* z, const float* bias, float* a, int rows, int m)
-  private final KernelArgs biasSoftmaxArgs = new KernelArgs(5);
-  // (int act, float alpha, const float* z, const float* a, float* delta, long long n)
-  private final KernelArgs backwardArgs = new KernelArgs(6);
+  private final KernelArgs biasActivationArgs = new KernelArgs(SIGNATURES.get(BIAS_ACTIVATION));
+  private final KernelArgs biasSoftmaxArgs = new KernelArgs(SIGNATURES.get(BIAS_SOFTMAX));
+  private final KernelArgs backwardArgs = new KernelArgs(SIGNATURES.get(ACTIVATION_BACKWARD));
 
   ActivationKernels(CudaDevice device) {
     this.device = device;

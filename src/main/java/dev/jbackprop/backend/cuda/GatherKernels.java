@@ -1,6 +1,7 @@
 package dev.jbackprop.backend.cuda;
 
 import dev.jbackprop.engine.Mat;
+import java.util.Map;
 import jcuda.driver.CUfunction;
 import jcuda.driver.JCudaDriver;
 
@@ -8,11 +9,12 @@ import jcuda.driver.JCudaDriver;
 final class GatherKernels {
   static final String GATHER_COLUMNS = "gather_columns";
   static final String[] KERNELS = {GATHER_COLUMNS};
+  /** src, srcCols, idx (already at the batch's first index), dst, rows, m. */
+  static final Map<String, String> SIGNATURES = Map.of(GATHER_COLUMNS, "ptr i32 ptr ptr i32 i32");
 
   private final CudaDevice device;
   private final CUfunction gather;
-  // (const float* src, int srcCols, const int* idx, float* dst, int rows, int m)
-  private final KernelArgs args = new KernelArgs(6);
+  private final KernelArgs args = new KernelArgs(SIGNATURES.get(GATHER_COLUMNS));
 
   GatherKernels(CudaDevice device) {
     this.device = device;

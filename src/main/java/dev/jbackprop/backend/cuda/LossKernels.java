@@ -3,6 +3,7 @@ package dev.jbackprop.backend.cuda;
 import dev.jbackprop.engine.Mat;
 import dev.jbackprop.model.Activation;
 import dev.jbackprop.model.Cost;
+import java.util.Map;
 import jcuda.driver.CUfunction;
 import jcuda.driver.JCudaDriver;
 
@@ -10,11 +11,12 @@ import jcuda.driver.JCudaDriver;
 final class LossKernels {
   static final String OUTPUT_DELTA = "output_delta";
   static final String[] KERNELS = {OUTPUT_DELTA};
+  /** cost, act, alpha, z, a, y, delta (may be null), rows, m, metrics (3 doubles). */
+  static final Map<String, String> SIGNATURES = Map.of(OUTPUT_DELTA, "i32 i32 f32 ptr ptr ptr ptr i32 i32 ptr");
 
   private final CudaDevice device;
   private final CUfunction outputDelta;
-  // (int cost, int act, float alpha, const float* z, const float* a, const float* y, float* delta, int rows, int m, double* metrics)
-  private final KernelArgs args = new KernelArgs(10);
+  private final KernelArgs args = new KernelArgs(SIGNATURES.get(OUTPUT_DELTA));
 
   LossKernels(CudaDevice device) {
     this.device = device;

@@ -1,6 +1,7 @@
 package dev.jbackprop.backend.cuda;
 
 import dev.jbackprop.engine.Block;
+import java.util.Map;
 import jcuda.driver.CUfunction;
 import jcuda.driver.JCudaDriver;
 
@@ -8,11 +9,12 @@ import jcuda.driver.JCudaDriver;
 final class UpdateKernels {
   static final String SGD_UPDATE = "sgd_update";
   static final String[] KERNELS = {SGD_UPDATE};
+  /** params, grads, velocity (may be null), n, weightCount, rate, momentum, decay. */
+  static final Map<String, String> SIGNATURES = Map.of(SGD_UPDATE, "ptr ptr ptr i64 i64 f32 f32 f32");
 
   private final CudaDevice device;
   private final CUfunction sgdUpdate;
-  // (float* params, const float* grads, float* velocity, long long n, long long weightCount, float rate, float momentum, float decay)
-  private final KernelArgs args = new KernelArgs(8);
+  private final KernelArgs args = new KernelArgs(SIGNATURES.get(SGD_UPDATE));
 
   UpdateKernels(CudaDevice device) {
     this.device = device;
