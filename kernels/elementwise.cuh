@@ -1,0 +1,104 @@
+// Elementwise float maths shared by every kernel family, written once for host and device.
+// Each function mirrors dev.jbackprop.backend.cpu.CpuMath (same formula, same evaluation order,
+// transcendental functions in double and rounded once to float); KernelMathTest compiles this
+// header for the host and compares it with CpuMath over 0, ±tiny, ±large, NaN and ±inf.
+// Build with -fmad=false so that a*b - c*d rounds each product as Java does.
+#pragma once
+
+#include <math.h>
+
+#if defined(__CUDACC__)
+#define JB_FN __host__ __device__ __forceinline__
+#else
+#define JB_FN static inline
+#endif
+
+// dev.jbackprop.model.Activation.Kind.code
+#define JB_SIGMOID 0
+#define JB_TANH 1
+#define JB_RELU 2
+#define JB_LEAKY_RELU 3
+#define JB_ELU 4
+#define JB_IDENTITY 5
+#define JB_SOFTMAX 6
+
+// dev.jbackprop.model.Cost.code
+#define JB_QUADRATIC 0
+#define JB_CROSS_ENTROPY 1
+#define JB_BINARY_CROSS_ENTROPY 2
+
+JB_FN bool jb_isnan(float x) { return x != x; }
+
+// σ(z) = 1/(1+e^−z) for z ≥ 0, e^z/(1+e^z) otherwise (no overflow); NaN takes the second branch.
+JB_FN float jb_sigmoid(float z) {
+  if (z >= 0.0f) return (float)(1.0 / (1.0 + exp(-(double)z)));
+  double e = exp((double)z);
+  return (float)(e / (1.0 + e));
+}
+
+// σ(z) for every activation but softmax. The ReLU family tests z > 0 and z <= 0 so NaN falls through.
+JB_FN float jb_activate(int code, float alpha, float z) {
+  switch (code) {
+    case JB_SIGMOID: return jb_sigmoid(z);
+    case JB_TANH: return (float)tanh((double)z);
+    case JB_RELU: return z > 0.0f ? z : (z <= 0.0f ? 0.0f : z);
+    case JB_LEAKY_RELU: return z > 0.0f ? z : alpha * z;
+    case JB_ELU: return z > 0.0f ? z : (z <= 0.0f ? (float)((double)alpha * expm1((double)z)) : z);
+    case JB_IDENTITY: return z;
+    default: return (float)NAN;  // softmax is per column; launchers reject it here
+  }
+}
+
+// σ′(z) given z and a = σ(z); the ReLU family uses the left derivative at 0.
+JB_FN float jb_derivative(int code, float alpha, float z, float a) {
+  switch (code) {
+    case JB_SIGMOID: return a * (1.0f - a);
+    case JB_TANH: return 1.0f - a * a;
+    case JB_RELU: return z > 0.0f ? 1.0f : (z <= 0.0f ? 0.0f : z);
+    case JB_LEAKY_RELU: return z > 0.0f ? 1.0f : (z <= 0.0f ? alpha : z);
+    case JB_ELU: return z > 0.0f ? 1.0f : (z <= 0.0f ? a + alpha : z);
+    case JB_IDENTITY: return 1.0f;
+    default: return (float)NAN;
+  }
+}
+
+// log(1 + e^x) = max(x, 0) + log1p(e^−|x|); max propagates NaN like Java's Math.max.
+JB_FN float jb_softplus(float x) {
+  double xd = (double)x;
+  double m = (xd > 0.0 || xd != xd) ? xd : 0.0;
+  return (float)(m + log1p(exp(-fabs(xd))));
+}
+
+// ½(a − y)²
+JB_FN float jb_quadratic_cost(float a, float y) {
+  float d = a - y;
+  return 0.5f * d * d;
+}
+
+// −[y ln σ(z) + (1 − y) ln(1 − σ(z))] = softplus(z) − y·z
+JB_FN float jb_bce_cost(float z, float y) {
+  return jb_softplus(z) - y * z;
+}
+
+// One output's share of −Σ y ln softmax(z) = Σ y (lse − z), lse = log Σ e^z (computed stably per
+// column as max + log Σ e^(z−max)); a zero target contributes exactly 0 even where z = −inf.
+JB_FN double jb_cross_entropy_term(float y, float z, double lse) {
+  return y == 0.0f ? 0.0 : (double)y * (lse - (double)z);
+}
+
+// Output-layer δ for one output: a − y for softmax + cross-entropy and sigmoid + binary
+// cross-entropy, (a − y)·σ′(z) for the quadratic cost.
+JB_FN float jb_output_delta(int cost, int act, float alpha, float z, float a, float y) {
+  float d = a - y;
+  return cost == JB_QUADRATIC ? d * jb_derivative(act, alpha, z, a) : d;
+}
+
+// Ops.update with μ = 0: p ← decay·p − rate·g (weights), p ← p − rate·g (biases).
+JB_FN float jb_sgd_weight(float p, float g, float rate, float decay) { return decay * p - rate * g; }
+JB_FN float jb_sgd_bias(float p, float g, float rate) { return p - rate * g; }
+
+// Ops.update with μ ≠ 0: v ← μ·v − rate·g − (1 − decay)·p (weights), v ← μ·v − rate·g (biases); then p ← p + v.
+JB_FN float jb_velocity_weight(float v, float g, float p, float mu, float rate, float decay) {
+  return mu * v - rate * g - (1.0f - decay) * p;
+}
+JB_FN float jb_velocity_bias(float v, float g, float mu, float rate) { return mu * v - rate * g; }

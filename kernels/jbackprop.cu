@@ -1,0 +1,6 @@
+// The one translation unit compiled into jbackprop.fatbin: a module holds one image per
+// architecture, so the kernel families (one per .cu file) are compiled together.
+#include "activations.cu"
+#include "loss.cu"
+#include "update.cu"
+#include "gather.cu"

@@ -1,0 +1,34 @@
+// Warp-level reductions used by the per-column kernels (one warp per column, blockDim a multiple of 32).
+#pragma once
+
+#define JB_FULL_MASK 0xffffffffu
+
+// max that propagates NaN (a column containing NaN gives NaN everywhere, never a silent answer).
+__device__ __forceinline__ float jb_max_nan(float a, float b) { return (b > a || b != b) ? b : a; }
+
+__device__ __forceinline__ float jb_warp_max(float v) {
+  for (int o = 16; o > 0; o >>= 1) v = jb_max_nan(v, __shfl_xor_sync(JB_FULL_MASK, v, o));
+  return v;
+}
+
+__device__ __forceinline__ double jb_warp_sum(double v) {
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(JB_FULL_MASK, v, o);
+  return v;
+}
+
+// Candidate (v, i) beats (bv, bi) if it is a number and larger, or equal with a lower index;
+// i < 0 means "none". NaN entries are never the argmax.
+__device__ __forceinline__ bool jb_argmax_better(float v, int i, float bv, int bi) {
+  if (i < 0 || v != v) return false;
+  if (bi < 0) return true;
+  return v > bv || (v == bv && i < bi);
+}
+
+// Every lane ends with the warp's (value, index) argmax.
+__device__ __forceinline__ void jb_warp_argmax(float& v, int& i) {
+  for (int o = 16; o > 0; o >>= 1) {
+    float ov = __shfl_xor_sync(JB_FULL_MASK, v, o);
+    int oi = __shfl_xor_sync(JB_FULL_MASK, i, o);
+    if (jb_argmax_better(ov, oi, v, i)) { v = ov; i = oi; }
+  }
+}

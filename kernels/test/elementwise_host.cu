@@ -1,0 +1,55 @@
+// Host driver for KernelMathTest: evaluates the kernels' elementwise functions (elementwise.cuh,
+// compiled by nvcc for the host) on inputs read from stdin and prints the exact result bits.
+// Input lines: an op letter, then arguments as hex bit patterns (%x of the float bits, %llx of
+// the double bits). Output: one line per input line, the result's bits in hex.
+//   A code alpha z            jb_activate            D code alpha z a        jb_derivative
+//   P x                       jb_softplus            Q a y                   jb_quadratic_cost
+//   B z y                     jb_bce_cost            O cost act alpha z a y  jb_output_delta
+//   W p g rate decay          jb_sgd_weight          b p g rate              jb_sgd_bias
+//   V v g p mu rate decay     jb_velocity_weight     v v g mu rate           jb_velocity_bias
+//   C y z lse(double)         jb_cross_entropy_term (double result)
+#include <cstdio>
+#include <cstdint>
+#include <cstring>
+#include "elementwise.cuh"
+
+static float f(unsigned int bits) { float x; std::memcpy(&x, &bits, 4); return x; }
+static unsigned int bf(float x) { unsigned int b; std::memcpy(&b, &x, 4); return b; }
+static unsigned long long bd(double x) { unsigned long long b; std::memcpy(&b, &x, 8); return b; }
+
+int main() {
+  char op[4];
+  unsigned int u[6];
+  unsigned long long l;
+  while (std::scanf("%3s", op) == 1) {
+    switch (op[0]) {
+      case 'A': std::scanf("%x %x %x", &u[0], &u[1], &u[2]);
+        std::printf("%08x\n", bf(jb_activate((int)u[0], f(u[1]), f(u[2])))); break;
+      case 'D': std::scanf("%x %x %x %x", &u[0], &u[1], &u[2], &u[3]);
+        std::printf("%08x\n", bf(jb_derivative((int)u[0], f(u[1]), f(u[2]), f(u[3])))); break;
+      case 'P': std::scanf("%x", &u[0]);
+        std::printf("%08x\n", bf(jb_softplus(f(u[0])))); break;
+      case 'Q': std::scanf("%x %x", &u[0], &u[1]);
+        std::printf("%08x\n", bf(jb_quadratic_cost(f(u[0]), f(u[1])))); break;
+      case 'B': std::scanf("%x %x", &u[0], &u[1]);
+        std::printf("%08x\n", bf(jb_bce_cost(f(u[0]), f(u[1])))); break;
+      case 'O': std::scanf("%x %x %x %x %x %x", &u[0], &u[1], &u[2], &u[3], &u[4], &u[5]);
+        std::printf("%08x\n", bf(jb_output_delta((int)u[0], (int)u[1], f(u[2]), f(u[3]), f(u[4]), f(u[5])))); break;
+      case 'W': std::scanf("%x %x %x %x", &u[0], &u[1], &u[2], &u[3]);
+        std::printf("%08x\n", bf(jb_sgd_weight(f(u[0]), f(u[1]), f(u[2]), f(u[3])))); break;
+      case 'b': std::scanf("%x %x %x", &u[0], &u[1], &u[2]);
+        std::printf("%08x\n", bf(jb_sgd_bias(f(u[0]), f(u[1]), f(u[2])))); break;
+      case 'V': std::scanf("%x %x %x %x %x %x", &u[0], &u[1], &u[2], &u[3], &u[4], &u[5]);
+        std::printf("%08x\n", bf(jb_velocity_weight(f(u[0]), f(u[1]), f(u[2]), f(u[3]), f(u[4]), f(u[5])))); break;
+      case 'v': std::scanf("%x %x %x %x", &u[0], &u[1], &u[2], &u[3]);
+        std::printf("%08x\n", bf(jb_velocity_bias(f(u[0]), f(u[1]), f(u[2]), f(u[3])))); break;
+      case 'C': {
+        std::scanf("%x %x %llx", &u[0], &u[1], &l);
+        double lse; std::memcpy(&lse, &l, 8);
+        std::printf("%016llx\n", bd(jb_cross_entropy_term(f(u[0]), f(u[1]), lse))); break;
+      }
+      default: std::fprintf(stderr, "unknown op '%s'\n", op); return 2;
+    }
+  }
+  return 0;
+}

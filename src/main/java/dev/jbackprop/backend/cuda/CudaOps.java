@@ -1,0 +1,293 @@
+package dev.jbackprop.backend.cuda;
+
+import dev.jbackprop.engine.Block;
+import dev.jbackprop.engine.IndexBlock;
+import dev.jbackprop.engine.Mat;
+import dev.jbackprop.engine.Metrics;
+import dev.jbackprop.engine.Ops;
+import dev.jbackprop.model.Activation;
+import dev.jbackprop.model.Cost;
+import java.util.Locale;
+import jcuda.CudaException;
+import jcuda.Pointer;
+import jcuda.driver.JCudaDriver;
+
+/**
+ * {@link Ops} on an NVIDIA GPU: GEMMs through cuBLAS ({@link Gemm}), everything else one kernel
+ * launch from kernels/*.cu, all queued in order on one stream. Only {@link #download},
+ * {@link Metrics#read()} and {@link #synchronize()} wait for the GPU (and the synchronous uploads,
+ * which are set-up work); nothing allocates device memory per step.
+ *
+ * <p>Threads: the methods are synchronized and make the device's primary context current on the
+ * calling thread, so any thread may call them, one at a time.
+ */
+public final class CudaOps implements Ops {
+  private static final System.Logger LOG = System.getLogger("dev.jbackprop.backend.cuda");
+
+  private final CudaOptions options;
+  private final CudaDevice device;
+  private final Gemm gemm;
+  private final ActivationKernels activations;
+  private final LossKernels loss;
+  private final UpdateKernels updates;
+  private final GatherKernels gathers;
+  private final String description;
+  private boolean closed;
+
+  /** Opens the device; throws a {@link GpuException} with the probe's reason when CUDA is not usable here. */
+  public CudaOps(CudaOptions options) {
+    this.options = options;
+    device = CudaDevice.open(options.device(), options.debug());
+    Gemm g = null;
+    try {
+      g = new Gemm(device, options.tf32());
+      activations = new ActivationKernels(device);
+      loss = new LossKernels(device);
+      updates = new UpdateKernels(device);
+      gathers = new GatherKernels(device);
+    } catch (RuntimeException e) {
+      if (g != null) g.close();
+      device.close();
+      if (e instanceof CudaException ce) throw new GpuException("setting up the CUDA backend on " + device.describe() + ": " + ce.getMessage(), ce);
+      throw e;
+    }
+    gemm = g;
+    description = String.format(Locale.ROOT, "cuda: %s, compute capability %d.%d, %d SMs, %s; cuBLAS %s GEMM%s%s",
+        device.name, device.ccMajor, device.ccMinor, device.multiprocessors, CudaProbe.gib(device.totalMemory),
+        options.tf32() ? "TF32" : "FP32", options.debug() ? ", debug (synchronising after every launch)" : "",
+        options.device() != 0 ? ", device " + options.device() : "");
+  }
+
+  public CudaOptions options() {
+    return options;
+  }
+
+  @Override
+  public String name() {
+    return "cuda";
+  }
+
+  @Override
+  public String description() {
+    return description;
+  }
+
+  /** Device memory as {free, total} bytes (cuMemGetInfo; includes other processes' use). */
+  public synchronized long[] memoryInfo() {
+    open();
+    try {
+      return device.memoryInfo();
+    } catch (CudaException e) {
+      throw device.failure("cuMemGetInfo", () -> "", e);
+    }
+  }
+
+  /** Bytes currently allocated through this instance (blocks, indices, metrics, the ones vector). */
+  public synchronized long allocatedBytes() {
+    return device.liveBytes();
+  }
+
+  // ---- memory -------------------------------------------------------------------------------
+
+  @Override
+  public synchronized Block allocate(long length) {
+    open();
+    if (length < 0) throw new IllegalArgumentException("allocate: negative length " + length);
+    return DeviceBlock.root(device.allocate(4 * length, "a block of " + length + " floats"));
+  }
+
+  @Override
+  public synchronized IndexBlock allocateIndices(int length) {
+    open();
+    if (length < 0) throw new IllegalArgumentException("allocateIndices: negative length " + length);
+    return new DeviceIndexBlock(device.allocate(4L * length, "an index block of " + length + " ints"), length);
+  }
+
+  @Override
+  public synchronized Metrics allocateMetrics() {
+    open();
+    return new DeviceMetrics(device.allocate(8L * DeviceMetrics.FIELDS, "metrics"));
+  }
+
+  @Override
+  public synchronized void upload(float[] src, int srcOffset, Block dst, long dstOffset, int length) {
+    open();
+    DeviceBlock d = DeviceBlock.of(dst, device, "upload dst");
+    range("upload", src.length, srcOffset, length, d.length(), dstOffset);
+    if (length == 0) return;
+    try {
+      device.synchronize(); // the copy below must not overtake queued kernels that use dst
+      JCudaDriver.cuMemcpyHtoD(d.pointer().withByteOffset(4 * dstOffset), Pointer.to(src).withByteOffset(4L * srcOffset), 4L * length);
+    } catch (CudaException e) {
+      throw device.failure("upload", () -> length + " floats to " + d + " at " + dstOffset, e);
+    }
+  }
+
+  @Override
+  public synchronized void upload(int[] src, IndexBlock dst) {
+    open();
+    DeviceIndexBlock d = DeviceIndexBlock.of(dst, device);
+    if (src.length > d.length()) throw new IllegalArgumentException("upload: " + src.length + " indices into an index block of " + d.length());
+    if (src.length == 0) return;
+    try {
+      device.synchronize();
+      JCudaDriver.cuMemcpyHtoD(d.memory.pointer, Pointer.to(src), 4L * src.length);
+    } catch (CudaException e) {
+      throw device.failure("upload", () -> src.length + " indices", e);
+    }
+  }
+
+  @Override
+  public synchronized void download(Block src, long srcOffset, float[] dst, int dstOffset, int length) {
+    open();
+    DeviceBlock s = DeviceBlock.of(src, device, "download src");
+    range("download", dst.length, dstOffset, length, s.length(), srcOffset);
+    if (length == 0) return;
+    try {
+      device.synchronize();
+      // synchronous copy into the Java array (never an async copy from pageable memory)
+      JCudaDriver.cuMemcpyDtoH(Pointer.to(dst).withByteOffset(4L * dstOffset), s.pointer().withByteOffset(4 * srcOffset), 4L * length);
+    } catch (CudaException e) {
+      throw device.failure("download", () -> length + " floats from " + s + " at " + srcOffset, e);
+    }
+  }
+
+  private static void range(String op, int hostLength, int hostOffset, int length, long blockLength, long blockOffset) {
+    if (length < 0 || hostOffset < 0 || (long) hostOffset + length > hostLength) {
+      throw new IndexOutOfBoundsException(op + ": host range [" + hostOffset + ", " + ((long) hostOffset + length) + ") of an array of " + hostLength);
+    }
+    if (blockOffset < 0 || blockOffset + length > blockLength) {
+      throw new IndexOutOfBoundsException(op + ": block range [" + blockOffset + ", " + (blockOffset + length) + ") of a block of " + blockLength);
+    }
+  }
+
+  @Override
+  public synchronized void fill(Block dst, float value) {
+    open();
+    DeviceBlock d = DeviceBlock.of(dst, device, "fill dst");
+    if (d.length() == 0) return;
+    try {
+      JCudaDriver.cuMemsetD32Async(d.pointer(), Float.floatToRawIntBits(value), d.length(), device.stream);
+      device.launched("fill");
+    } catch (CudaException e) {
+      throw device.failure("fill", () -> d + " with " + value, e);
+    }
+  }
+
+  @Override
+  public synchronized void synchronize() {
+    open();
+    try {
+      device.synchronize();
+    } catch (CudaException e) {
+      throw device.failure("synchronize", () -> "", e);
+    }
+  }
+
+  // ---- compute ------------------------------------------------------------------------------
+
+  @Override
+  public synchronized void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Mat a, Mat b, float beta, Mat c) {
+    open();
+    try {
+      gemm.gemm(transA, transB, m, n, k, alpha, a, b, beta, c);
+    } catch (CudaException e) {
+      throw device.failure("gemm", () -> String.format(Locale.ROOT, "transA=%b transB=%b m=%d n=%d k=%d alpha=%g beta=%g A=%dx%d B=%dx%d C=%dx%d%s",
+          transA, transB, m, n, k, alpha, beta, a.rows(), a.cols(), b.rows(), b.cols(), c.rows(), c.cols(), gemm.tf32() ? " tf32" : ""), e);
+    }
+  }
+
+  @Override
+  public synchronized void biasActivation(Activation act, Mat z, Mat bias, Mat a, int m) {
+    open();
+    try {
+      activations.biasActivation(act, z, bias, a, m);
+    } catch (CudaException e) {
+      throw device.failure("biasActivation", () -> act + " z=" + shape(z) + " bias=" + shape(bias) + " a=" + shape(a) + " m=" + m, e);
+    }
+  }
+
+  @Override
+  public synchronized void activationBackward(Activation act, Mat z, Mat a, Mat delta, int m) {
+    open();
+    try {
+      activations.activationBackward(act, z, a, delta, m);
+    } catch (CudaException e) {
+      throw device.failure("activationBackward", () -> act + " z=" + shape(z) + " a=" + shape(a) + " delta=" + shape(delta) + " m=" + m, e);
+    }
+  }
+
+  @Override
+  public synchronized void outputDelta(Cost cost, Activation out, Mat z, Mat a, Mat y, Mat delta, int m, Metrics metrics) {
+    open();
+    try {
+      loss.outputDelta(cost, out, z, a, y, delta, m, DeviceMetrics.of(metrics, device));
+    } catch (CudaException e) {
+      throw device.failure("outputDelta", () -> cost + "/" + out + " z=" + shape(z) + " y=" + shape(y) + " delta="
+          + (delta == null ? "none" : shape(delta)) + " m=" + m, e);
+    }
+  }
+
+  @Override
+  public synchronized void sumColumns(Mat x, int m, Mat sums) {
+    open();
+    try {
+      gemm.sumColumns(x, m, sums);
+    } catch (CudaException e) {
+      throw device.failure("sumColumns", () -> "x=" + shape(x) + " m=" + m + " sums=" + shape(sums), e);
+    }
+  }
+
+  @Override
+  public synchronized void update(Block params, Block grads, Block velocity, long weightCount, float rate, float momentum, float decay) {
+    open();
+    try {
+      updates.update(params, grads, velocity, weightCount, rate, momentum, decay);
+    } catch (CudaException e) {
+      throw device.failure("update", () -> params.length() + " parameters (" + weightCount + " weights) rate=" + rate
+          + " momentum=" + momentum + " decay=" + decay, e);
+    }
+  }
+
+  @Override
+  public synchronized void gather(Mat src, IndexBlock idx, int offset, int m, Mat dst) {
+    open();
+    try {
+      gathers.gather(src, DeviceIndexBlock.of(idx, device), offset, m, dst);
+    } catch (CudaException e) {
+      throw device.failure("gather", () -> "src=" + shape(src) + " offset=" + offset + " m=" + m + " dst=" + shape(dst), e);
+    }
+  }
+
+  private static String shape(Mat x) {
+    return x.rows() + "x" + x.cols();
+  }
+
+  /** Makes the context current on this thread; fails clearly after close. */
+  private void open() {
+    if (closed) throw new IllegalStateException("the cuda backend is closed");
+    try {
+      device.bind();
+    } catch (CudaException e) {
+      throw device.failure("cuCtxSetCurrent", () -> "binding the context to thread " + Thread.currentThread().getName(), e);
+    }
+  }
+
+  /** Frees every block, index block and metrics allocated here, cuBLAS, the module and the stream. Logs; never throws. */
+  @Override
+  public synchronized void close() {
+    if (closed) return;
+    closed = true;
+    long bytes = 0;
+    int count = 0;
+    try {
+      bytes = device.liveBytes();
+      count = device.liveAllocations();
+      gemm.close();
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "closing cuBLAS: " + e.getMessage());
+    }
+    device.close();
+    LOG.log(System.Logger.Level.DEBUG, "cuda backend closed on " + device.describe() + ": freed " + count + " allocations (" + bytes + " bytes)");
+  }
+}

@@ -1,0 +1,69 @@
+package dev.jbackprop.backend.cuda;
+
+import dev.jbackprop.engine.Metrics;
+import jcuda.CudaException;
+import jcuda.Pointer;
+import jcuda.driver.JCudaDriver;
+
+/**
+ * {cost sum, correct, samples} as three device doubles, added to by the output_delta kernel with
+ * atomicAdd. {@link #read()} synchronises the stream and copies them back synchronously.
+ */
+final class DeviceMetrics implements Metrics {
+  static final int FIELDS = 3;
+
+  final DeviceMemory memory;
+  private final double[] host = new double[FIELDS];
+  private final Pointer hostPointer = Pointer.to(host);
+
+  DeviceMetrics(DeviceMemory memory) {
+    this.memory = memory;
+  }
+
+  static DeviceMetrics of(Metrics m, CudaDevice device) {
+    if (!(m instanceof DeviceMetrics d)) {
+      throw new IllegalArgumentException("expected metrics allocated by the cuda backend, got " + (m == null ? "null" : m.getClass().getName()));
+    }
+    if (d.memory.device != device) throw new IllegalArgumentException("metrics belong to another CUDA backend instance");
+    if (d.memory.freed()) throw new IllegalStateException("metrics have been freed");
+    return d;
+  }
+
+  long address() {
+    return memory.address();
+  }
+
+  @Override
+  public void reset() {
+    CudaDevice device = memory.device;
+    synchronized (device) {
+      of(this, device);
+      try {
+        device.bind();
+        JCudaDriver.cuMemsetD32Async(memory.pointer, 0, 2 * FIELDS, device.stream);
+      } catch (CudaException e) {
+        throw device.failure("Metrics.reset", () -> "3 doubles", e);
+      }
+    }
+  }
+
+  @Override
+  public double[] read() {
+    CudaDevice device = memory.device;
+    synchronized (device) {
+      of(this, device);
+      try {
+        device.synchronize();
+        JCudaDriver.cuMemcpyDtoH(hostPointer, memory.pointer, 8L * FIELDS);
+      } catch (CudaException e) {
+        throw device.failure("Metrics.read", () -> "3 doubles", e);
+      }
+      return host.clone();
+    }
+  }
+
+  @Override
+  public void close() {
+    memory.free();
+  }
+}

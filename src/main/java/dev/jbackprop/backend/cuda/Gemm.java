@@ -1,0 +1,155 @@
+package dev.jbackprop.backend.cuda;
+
+import static jcuda.jcublas.cublasOperation.CUBLAS_OP_N;
+import static jcuda.jcublas.cublasOperation.CUBLAS_OP_T;
+
+import dev.jbackprop.engine.Mat;
+import jcuda.Pointer;
+import jcuda.driver.JCudaDriver;
+import jcuda.jcublas.JCublas2;
+import jcuda.jcublas.cublasHandle;
+import jcuda.jcublas.cublasMath;
+import jcuda.jcublas.cublasPointerMode;
+import jcuda.libraryPropertyType;
+import jcuda.runtime.cudaStream_t;
+
+/**
+ * The only class that calls cuBLAS: Ops.gemm as cublasSgemm and Ops.sumColumns as cublasSgemv
+ * against a device vector of ones, both queued on the device's stream.
+ *
+ * <p>Layout: cuBLAS is column-major, and so are our matrices (element (i, j) of a rows × cols Mat
+ * at i + j·rows, leading dimension = rows). So Ops.gemm's C = α·op(A)·op(B) + β·C is cublasSgemm
+ * with the same m, n, k, transa = transA ? T : N, transb likewise, lda = A.rows, ldb = B.rows,
+ * ldc = C.rows; no transposition trick is needed. A stored operand's leading dimension must cover
+ * its stored rows (m or k for A, k or n for B) and its live columns must fit its capacity.
+ *
+ * <p>FP32 throughout; with {@code tf32} cuBLAS may use TF32 tensor cores (CUBLAS_TF32_TENSOR_OP_MATH).
+ * For BF16 later: JCublas2 12.6's cublasGemmEx takes a cudaDataType as its compute type; a
+ * cublasComputeType needs cublasGemmEx_new.
+ */
+final class Gemm implements AutoCloseable {
+  /** Initial length of the ones vector; it grows (doubling) the first time a wider batch is summed. */
+  static final int INITIAL_ONES = 4096;
+
+  private final CudaDevice device;
+  private final cublasHandle handle = new cublasHandle();
+  private final boolean tf32;
+  private boolean created;
+  // alpha and beta live on the host (CUBLAS_POINTER_MODE_HOST); cuBLAS reads them during the call.
+  private final float[] alpha = new float[1];
+  private final float[] beta = new float[1];
+  private final Pointer alphaPointer = Pointer.to(alpha);
+  private final Pointer betaPointer = Pointer.to(beta);
+  private DeviceBlock ones;
+
+  Gemm(CudaDevice device, boolean tf32) {
+    this.device = device;
+    this.tf32 = tf32;
+    CublasCompat.ensureCublas12();
+    JCublas2.setExceptionsEnabled(true);
+    try {
+      device.bind();
+      JCublas2.cublasCreate(handle);
+      created = true;
+      JCublas2.cublasSetStream(handle, new cudaStream_t(device.stream));
+      JCublas2.cublasSetPointerMode(handle, cublasPointerMode.CUBLAS_POINTER_MODE_HOST);
+      JCublas2.cublasSetMathMode(handle, tf32 ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH);
+      ensureOnes(INITIAL_ONES);
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  boolean tf32() {
+    return tf32;
+  }
+
+  /** "13.0.2" from cublasGetProperty; loads JCublas2 (call CublasCompat.ensureCublas12() first). */
+  static String libraryVersion() {
+    int[] major = new int[1], minor = new int[1], patch = new int[1];
+    JCublas2.setExceptionsEnabled(true);
+    JCublas2.cublasGetProperty(libraryPropertyType.MAJOR_VERSION, major);
+    JCublas2.cublasGetProperty(libraryPropertyType.MINOR_VERSION, minor);
+    JCublas2.cublasGetProperty(libraryPropertyType.PATCH_LEVEL, patch);
+    return major[0] + "." + minor[0] + "." + patch[0];
+  }
+
+  /** C = alpha·op(A)·op(B) + beta·C (see the class comment for the mapping). */
+  void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Mat a, Mat b, float beta, Mat c) {
+    check(transA, transB, m, n, k, a, b, c);
+    DeviceBlock da = DeviceBlock.of(a.block(), device, "gemm A");
+    DeviceBlock db = DeviceBlock.of(b.block(), device, "gemm B");
+    DeviceBlock dc = DeviceBlock.of(c.block(), device, "gemm C");
+    if (m == 0 || n == 0) return;
+    this.alpha[0] = alpha;
+    this.beta[0] = beta;
+    JCublas2.cublasSgemm(handle, transA ? CUBLAS_OP_T : CUBLAS_OP_N, transB ? CUBLAS_OP_T : CUBLAS_OP_N, m, n, k,
+        alphaPointer, da.pointer(), Math.max(1, a.rows()), db.pointer(), Math.max(1, b.rows()),
+        betaPointer, dc.pointer(), Math.max(1, c.rows()));
+    device.called("cublasSgemm");
+  }
+
+  /** Shape rules of {@link #gemm}; throws IllegalArgumentException naming the operand. */
+  static void check(boolean transA, boolean transB, int m, int n, int k, Mat a, Mat b, Mat c) {
+    if (m < 0 || n < 0 || k < 0) throw new IllegalArgumentException("gemm: negative size m=" + m + " n=" + n + " k=" + k);
+    // stored A is m × k (or k × m when transposed); stored B is k × n (or n × k)
+    operand("A", transA ? k : m, transA ? m : k, a, m, n, k);
+    operand("B", transB ? n : k, transB ? k : n, b, m, n, k);
+    operand("C", m, n, c, m, n, k);
+  }
+
+  private static void operand(String name, int storedRows, int storedCols, Mat x, int m, int n, int k) {
+    if (x.rows() < storedRows || x.cols() < storedCols) {
+      throw new IllegalArgumentException("gemm m=" + m + " n=" + n + " k=" + k + ": " + name + " must hold at least "
+          + storedRows + "×" + storedCols + " (leading dimension = its rows), but it is " + x.rows() + "×" + x.cols());
+    }
+  }
+
+  /** sums = x[:, 0:m] · 1 (the row sums over the first m columns), as one cublasSgemv. */
+  void sumColumns(Mat x, int m, Mat sums) {
+    if (m < 0 || m > x.cols()) throw new IllegalArgumentException("sumColumns: m=" + m + " outside [0, " + x.cols() + "]");
+    if (sums.size() < x.rows()) {
+      throw new IllegalArgumentException("sumColumns: sums holds " + sums.size() + " floats, needs " + x.rows());
+    }
+    DeviceBlock dx = DeviceBlock.of(x.block(), device, "sumColumns x");
+    DeviceBlock ds = DeviceBlock.of(sums.block(), device, "sumColumns sums");
+    if (x.rows() == 0) return;
+    if (m == 0) { // BLAS returns early for an empty product, leaving y untouched; the sum of nothing is 0
+      JCudaDriver.cuMemsetD32Async(ds.pointer(), 0, x.rows(), device.stream);
+      device.called("sumColumns (m = 0)");
+      return;
+    }
+    ensureOnes(m);
+    this.alpha[0] = 1f;
+    this.beta[0] = 0f;
+    JCublas2.cublasSgemv(handle, CUBLAS_OP_N, x.rows(), m, alphaPointer, dx.pointer(), x.rows(), ones.pointer(), 1,
+        betaPointer, ds.pointer(), 1);
+    device.called("cublasSgemv");
+  }
+
+  private void ensureOnes(int m) {
+    if (ones != null && ones.length() >= m) return;
+    long length = ones == null ? Math.max(m, INITIAL_ONES) : Math.max(m, 2 * ones.length());
+    if (ones != null) ones.close();
+    ones = DeviceBlock.root(device.allocate(4 * length, "the ones vector of sumColumns"));
+    JCudaDriver.cuMemsetD32Async(ones.pointer(), Float.floatToRawIntBits(1f), length, device.stream);
+  }
+
+  /** Destroys the handle and frees the ones vector. Never throws. */
+  @Override
+  public void close() {
+    try {
+      if (ones != null) ones.close();
+      if (created) {
+        device.bind();
+        JCublas2.cublasDestroy(handle);
+      }
+    } catch (RuntimeException e) {
+      System.getLogger("dev.jbackprop.backend.cuda").log(System.Logger.Level.WARNING, "closing cuBLAS: " + e.getMessage());
+    } finally {
+      created = false;
+      ones = null;
+    }
+  }
+}
