@@ -4,3 +4,4 @@
 #include "loss.cu"
 #include "update.cu"
 #include "gather.cu"
+#include "norms.cu"

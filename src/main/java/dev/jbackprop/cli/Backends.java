@@ -1,6 +1,8 @@
 package dev.jbackprop.cli;
 
 import dev.jbackprop.backend.cpu.CpuOps;
+import dev.jbackprop.backend.cuda.CudaBackend;
+import dev.jbackprop.backend.cuda.CudaProbe;
 import dev.jbackprop.engine.Ops;
 import java.util.Locale;
 import java.util.function.Consumer;
@@ -11,12 +13,13 @@ public final class Backends {
 
   /** Why the GPU backend cannot be used here, or null when it can. */
   public static String cudaUnavailableReason() {
-    return "the GPU backend is not part of this build yet";
+    CudaProbe.Availability a = CudaProbe.probe();
+    return a.available() ? null : a.reason();
   }
 
   /** Device, driver and library versions, when the GPU backend is available. */
   public static String cudaInfo() {
-    return "";
+    return CudaProbe.info();
   }
 
   public static Ops open(String name, int threads, boolean tf32, boolean debug, Consumer<String> log) {
@@ -27,7 +30,8 @@ public final class Backends {
       case "cuda":
       case "gpu": {
         String why = cudaUnavailableReason();
-        throw new Main.Failure("--backend cuda is not available: " + why + "; use --backend cpu");
+        if (why != null) throw new Main.Failure("--backend cuda is not available: " + why + "; use --backend cpu");
+        return CudaBackend.open(tf32, debug);
       }
       case "auto": {
         String why = cudaUnavailableReason();

@@ -251,9 +251,19 @@ public final class CpuOps implements Ops {
           }
         }
       }
-      if (argA == argY) correct++;
+      if (rows == 1) {
+        // one output: an argmax is always right, so compare which side of ½ a and y are on
+        if ((ab.get(base) >= 0.5f) == (yb.get(base) >= 0.5f)) correct++;
+      } else if (bestA > Float.NEGATIVE_INFINITY || hasNumber(ab, base, rows)) {
+        if (argA == argY) correct++; // first index wins ties; NaN never wins; an all-NaN column is wrong
+      }
     }
     ((CpuMetrics) metrics).add(loss, correct, m);
+  }
+
+  private static boolean hasNumber(FloatBuffer b, int base, int rows) {
+    for (int i = 0; i < rows; i++) if (!Float.isNaN(b.get(base + i))) return true;
+    return false;
   }
 
   @Override

@@ -31,6 +31,7 @@ public final class CudaOps implements Ops {
   private final LossKernels loss;
   private final UpdateKernels updates;
   private final GatherKernels gathers;
+  private final NormKernels norms;
   private final String description;
   private boolean closed;
 
@@ -45,6 +46,7 @@ public final class CudaOps implements Ops {
       loss = new LossKernels(device);
       updates = new UpdateKernels(device);
       gathers = new GatherKernels(device);
+      norms = new NormKernels(device);
     } catch (RuntimeException e) {
       if (g != null) g.close();
       device.close();
@@ -256,6 +258,16 @@ public final class CudaOps implements Ops {
       gathers.gather(src, DeviceIndexBlock.of(idx, device), offset, m, dst);
     } catch (CudaException e) {
       throw device.failure("gather", () -> "src=" + shape(src) + " offset=" + offset + " m=" + m + " dst=" + shape(dst), e);
+    }
+  }
+
+  @Override
+  public synchronized void sumSquares(Block block, long[] offsets, long[] lengths, double[] out) {
+    open();
+    try {
+      norms.sumSquares(block, offsets, lengths, out);
+    } catch (CudaException e) {
+      throw device.failure("sumSquares", () -> offsets.length + " segments of a block of " + block.length(), e);
     }
   }
 
