@@ -27,8 +27,11 @@ zip -q -d "$out/lib/jbackprop-all.jar" 'org/bytedeco/openblas/linux-x86_64/libjn
 (cd target/test-classes && jar --create --file "$out/lib/jbackprop-tests.jar" .)
 cp target/bundle-deps/*.jar "$out/lib/"
 
-modules="$(jdeps --print-module-deps --ignore-missing-deps --multi-release 17 target/jbackprop-all.jar)"
-jlink --add-modules "$modules,jdk.zipfs" --strip-debug --no-header-files --no-man-pages --compress=2 --output "$out/runtime"
+# Only what training, verify, the throughput run and the JUnit launcher need: no java.desktop
+# (plots are skipped with a message), which keeps the bundle under the limit.
+jlink --add-modules java.base,java.logging,java.management,jdk.unsupported,jdk.zipfs --strip-debug --no-header-files --no-man-pages \
+  --compress=2 --output "$out/runtime"
+find "$out/runtime" -name '*.so' -exec strip --strip-unneeded {} \; 2>/dev/null || true
 
 cat > "$out/jbackprop" <<'LAUNCH'
 #!/usr/bin/env bash

@@ -19,6 +19,16 @@ public final class Plots {
 
   public static void line(Path png, String title, String xLabel, String yLabel, String y2Label, boolean logY, List<Series> series)
       throws IOException {
+    try {
+      draw(png, title, xLabel, yLabel, y2Label, logY, series);
+    } catch (LinkageError | UnsupportedOperationException e) { // HeadlessException is an UnsupportedOperationException
+      // e.g. the GPU bundle's runtime leaves out java.desktop to stay small
+      throw new IOException("plotting needs the java.desktop module, which this Java runtime lacks (" + e + ")", e);
+    }
+  }
+
+  private static void draw(Path png, String title, String xLabel, String yLabel, String y2Label, boolean logY, List<Series> series)
+      throws IOException {
     XYChart chart = new XYChartBuilder().width(900).height(520).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
     chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
     chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
