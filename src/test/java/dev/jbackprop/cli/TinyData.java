@@ -8,7 +8,8 @@ import java.util.Random;
 
 /**
  * Small IDX data sets in the MNIST file layout: 4×4 images (16 features), labels 0..2 (of MNIST's
- * 10 classes). Class c has row c bright and the other rows dim, with noise: easy to learn.
+ * 10 classes). Class c has row c bright and the other rows dim, with noise: easy to learn; one label in
+ * ten is redrawn at random.
  */
 final class TinyData {
   static final int FEATURES = 16;
@@ -33,7 +34,7 @@ final class TinyData {
     byte[] lab = new byte[n];
     for (int i = 0; i < n; i++) {
       int c = rng.nextInt(3);
-      lab[i] = (byte) c;
+      lab[i] = (byte) (rng.nextInt(10) == 0 ? rng.nextInt(3) : c); // some label noise: accuracy stays below 100%
       for (int k = 0; k < FEATURES; k++) {
         boolean bright = k / 4 == c;
         px[i * FEATURES + k] = (byte) (bright ? 160 + rng.nextInt(96) : rng.nextInt(90));
