@@ -22,6 +22,27 @@ public final class Backends {
     return CudaProbe.info();
   }
 
+  /** Fails as {@link #open} would for an unknown name or an unavailable GPU, without opening anything. */
+  public static void check(String name) {
+    String n = name == null ? "auto" : name.toLowerCase(Locale.ROOT);
+    switch (n) {
+      case "cpu", "auto" -> { }
+      case "cuda", "gpu" -> {
+        String why = cudaUnavailableReason();
+        if (why != null) throw unavailable(why);
+      }
+      default -> throw unknown(name);
+    }
+  }
+
+  private static Main.Failure unavailable(String why) {
+    return new Main.Failure("--backend cuda is not available: " + why + "; use --backend cpu");
+  }
+
+  private static IllegalArgumentException unknown(String name) {
+    return new IllegalArgumentException("unknown --backend '" + name + "'; valid: auto, cpu, cuda");
+  }
+
   public static Ops open(String name, int threads, boolean tf32, boolean debug, Consumer<String> log) {
     String n = name == null ? "auto" : name.toLowerCase(Locale.ROOT);
     switch (n) {
@@ -30,7 +51,7 @@ public final class Backends {
       case "cuda":
       case "gpu": {
         String why = cudaUnavailableReason();
-        if (why != null) throw new Main.Failure("--backend cuda is not available: " + why + "; use --backend cpu");
+        if (why != null) throw unavailable(why);
         return CudaBackend.open(tf32, debug);
       }
       case "auto": {
@@ -40,7 +61,7 @@ public final class Backends {
         return open("cpu", threads, tf32, debug, log);
       }
       default:
-        throw new IllegalArgumentException("unknown --backend '" + name + "'; valid: auto, cpu, cuda");
+        throw unknown(name);
     }
   }
 }

@@ -53,6 +53,7 @@ public final class EvalCommand implements Callable<Integer> {
     if (batch <= 0) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
     NetworkSpec spec = specFor(model, net);
     float[] params = SafeTensors.read(model, spec.layout());
+    Backends.check(backend);
     Mnist mnist = Mnist.load(data, cache, msg -> e.println("jbackprop: " + msg));
     Dataset test = mnist.test();
     if (test.features() != spec.inputSize() || test.classes() != spec.outputSize()) {

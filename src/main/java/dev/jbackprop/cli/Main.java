@@ -59,7 +59,7 @@ public final class Main implements Runnable {
     cl.setErr(err);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setParameterExceptionHandler((ex, a) -> {
-      err.println("jbackprop: " + ex.getMessage().replace('\n', ' ').trim() + " (see: jbackprop " + commandPath(ex.getCommandLine()) + " --help)");
+      err.println("jbackprop: " + ex.getMessage().replace('\n', ' ').trim() + " (see: " + commandPath(ex.getCommandLine()) + " --help)");
       if (showTrace) ex.printStackTrace(err);
       err.flush();
       return USAGE;
@@ -100,7 +100,7 @@ public final class Main implements Runnable {
 
   private static String commandPath(CommandLine c) {
     String name = c.getCommandName();
-    return name.equals("jbackprop") ? "" : name;
+    return name.equals("jbackprop") ? name : "jbackprop " + name;
   }
 
   static final class Version implements CommandLine.IVersionProvider {

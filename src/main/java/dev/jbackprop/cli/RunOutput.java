@@ -36,13 +36,8 @@ public final class RunOutput {
 
   /** Creates (or checks) the directory; refuses one that already holds a run unless force. */
   public static RunOutput create(Path dir, boolean force) {
+    check(dir, force);
     try {
-      if (Files.exists(dir) && !Files.isDirectory(dir)) {
-        throw new Main.Failure("--out " + dir + " is a file, not a directory; choose a directory");
-      }
-      if (!force && (Files.exists(dir.resolve("metrics.csv")) || Files.exists(dir.resolve("model.safetensors")))) {
-        throw new Main.Failure("--out " + dir + " already holds a run; choose another --out, or add --force to replace it");
-      }
       Files.createDirectories(dir);
       Path probe = Files.createTempFile(dir, ".write-check", ".tmp");
       Files.delete(probe);
@@ -51,6 +46,16 @@ public final class RunOutput {
           + "); choose another --out");
     }
     return new RunOutput(dir);
+  }
+
+  /** Refuses a file or a directory that already holds a run (unless force), without creating anything. */
+  public static void check(Path dir, boolean force) {
+    if (Files.exists(dir) && !Files.isDirectory(dir)) {
+      throw new Main.Failure("--out " + dir + " is a file, not a directory; choose a directory");
+    }
+    if (!force && (Files.exists(dir.resolve("metrics.csv")) || Files.exists(dir.resolve("model.safetensors")))) {
+      throw new Main.Failure("--out " + dir + " already holds a run; choose another --out, or add --force to replace it");
+    }
   }
 
   public Path dir() {

@@ -95,9 +95,12 @@ public final class TrainCommand implements Callable<Integer> {
     if (threads < 0) throw new IllegalArgumentException("--threads must be 0 (all cores) or positive, got " + threads);
     if (trainSize != null && trainSize <= 0) throw new IllegalArgumentException("--train-size must be positive, got " + trainSize);
     if (initWeights != null && init != null) throw new IllegalArgumentException("give either --init or --init-weights, not both");
+    new Trainer.Config(batch, epochs, steps, seed, new Step.Hyper(eta, lambda, momentum, 1)); // checks the numbers now
+    Backends.check(backend);
 
+    // Nothing is created in --out before everything that can be checked has been.
     Path outDir = out != null ? out : Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-    RunOutput run = RunOutput.create(outDir, force);
+    RunOutput.check(outDir, force);
 
     Mnist mnist = Mnist.load(data, cache, msg -> e.println("jbackprop: " + msg));
     Dataset trainFull = mnist.train();
@@ -119,6 +122,7 @@ public final class TrainCommand implements Callable<Integer> {
     Trainer.Config cfg = new Trainer.Config(batch, epochs, steps, seed, hyper);
 
     float[] initial = initWeights != null ? SafeTensors.read(initWeights, spec.layout()) : initKind.initialise(spec.layout(), seed);
+    RunOutput run = RunOutput.create(outDir, force);
 
     try (Ops ops = Backends.open(backend, threads, tf32, main.debug, msg -> e.println("jbackprop: " + msg));
         Network network = new Network(ops, spec, batch, momentum > 0);

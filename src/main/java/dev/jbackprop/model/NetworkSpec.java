@@ -70,7 +70,7 @@ public record NetworkSpec(int[] sizes, List<Activation> activations, Cost cost) 
   public ParamLayout layout() { return new ParamLayout(sizes); }
 
   public static int[] parseSizes(String text) {
-    String[] parts = text.split(",");
+    String[] parts = text.split(",", -1);
     int[] s = new int[parts.length];
     for (int i = 0; i < parts.length; i++) {
       try {
