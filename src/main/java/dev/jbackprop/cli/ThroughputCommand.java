@@ -2,7 +2,6 @@ package dev.jbackprop.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jbackprop.engine.DeviceData;
-import dev.jbackprop.engine.IndexBlock;
 import dev.jbackprop.engine.Metrics;
 import dev.jbackprop.engine.Network;
 import dev.jbackprop.engine.Ops;
@@ -61,19 +60,17 @@ public final class ThroughputCommand implements Callable<Integer> {
     try (Ops ops = Backends.open(backend, threads, tf32, main.debug, msg -> e.println("jbackprop: " + msg));
         Network network = new Network(ops, spec, batch, true);
         DeviceData data = DeviceData.upload(ops, x, y, spec.inputSize(), spec.outputSize(), samples);
-        IndexBlock idx = ops.allocateIndices(samples);
         Metrics metrics = ops.allocateMetrics()) {
       network.setParameters(Init.recommendedFor(spec.activation(0)).initialise(layout, 1));
       int[] perm = new int[samples];
       new Shuffler(1).shuffle(perm);
-      ops.upload(perm, idx);
+      data.beginEpoch(perm);
       Step.Hyper hyper = new Step.Hyper(0.01, 0, 0.9, samples);
       double[] times = new double[repeats];
       int[] off = {0};
       Runnable one = () -> {
         if (off[0] + batch > samples) off[0] = 0;
-        ops.gather(data.x, idx, off[0], batch, network.x);
-        ops.gather(data.y, idx, off[0], batch, network.y);
+        data.load(off[0], batch, network.x, network.y);
         Step.train(network, batch, metrics, hyper);
         off[0] += batch;
       };

@@ -1,44 +1,123 @@
 package dev.jbackprop.engine;
 
 /**
- * A dataset resident on a backend: x is (features × count) and y (classes × count), column-major,
- * one sample per column, uploaded once. Batches are gathered from it by index.
+ * A dataset made ready for batches on a backend: x is (features × count) and y (classes × count),
+ * column-major, one sample per column. Where it fits, it is uploaded once and each batch is
+ * gathered on the backend from a device-side index list ({@link Resident}); a backend may instead
+ * stream batches when it does not fit (the GPU backend, from pinned host memory).
+ *
+ * <p>Per epoch: {@link #beginEpoch} with the epoch's sample order, then {@link #load} for each
+ * batch in turn.
  */
 public final class DeviceData implements AutoCloseable {
-  public final Mat x;
-  public final Mat y;
-  public final int count;
-  private final Block xb, yb;
 
-  private DeviceData(Block xb, Block yb, int features, int classes, int count) {
-    this.xb = xb;
-    this.yb = yb;
-    this.x = new Mat(xb, features, count);
-    this.y = new Mat(yb, classes, count);
+  /** How a backend delivers batches. */
+  public interface Source extends AutoCloseable {
+    /** The order in which samples are drawn until the next call (a permutation of 0 … count−1). */
+    void beginEpoch(int[] order);
+
+    /** Writes samples order[offset … offset+m) into the first m columns of x and y. */
+    void load(int offset, int m, Mat x, Mat y);
+
+    /** A line for logs: "resident" or how it streams. */
+    String describe();
+
+    @Override
+    void close();
+  }
+
+  public final int features;
+  public final int classes;
+  public final int count;
+  private final Source source;
+
+  public DeviceData(Source source, int features, int classes, int count) {
+    this.source = source;
+    this.features = features;
+    this.classes = classes;
     this.count = count;
   }
 
-  /** Uploads count samples: x holds them as rows of features (that is, features × count column-major). */
+  /** Makes count samples (x: rows of features, i.e. features × count column-major) ready on the backend. */
   public static DeviceData upload(Ops ops, float[] x, float[] y, int features, int classes, int count) {
     if ((long) features * count != x.length || (long) classes * count != y.length) {
       throw new IllegalArgumentException("dataset arrays do not match " + count + " samples of " + features + " features and " + classes + " classes");
     }
-    Block xb = ops.allocate(x.length);
-    Block yb;
-    try {
-      yb = ops.allocate(y.length);
-    } catch (RuntimeException e) {
-      xb.close();
-      throw e;
+    return new DeviceData(ops.loadData(x, y, features, classes, count), features, classes, count);
+  }
+
+  public void beginEpoch(int[] order) {
+    if (order.length != count) throw new IllegalArgumentException("an epoch order of " + order.length + " for " + count + " samples");
+    source.beginEpoch(order);
+  }
+
+  public void load(int offset, int m, Mat x, Mat y) {
+    if (x.rows() != features || y.rows() != classes) {
+      throw new IllegalArgumentException("batch of " + x.rows() + " features and " + y.rows() + " outputs from data with " + features + " and " + classes);
     }
-    ops.upload(x, 0, xb, 0, x.length);
-    ops.upload(y, 0, yb, 0, y.length);
-    return new DeviceData(xb, yb, features, classes, count);
+    if (offset < 0 || m < 0 || offset + m > count) throw new IllegalArgumentException("batch [" + offset + ", " + (offset + m) + ") of " + count);
+    source.load(offset, m, x, y);
+  }
+
+  public String describe() {
+    return source.describe();
   }
 
   @Override
   public void close() {
-    xb.close();
-    yb.close();
+    source.close();
+  }
+
+  /** Uploaded once; batches gathered on the backend by a device-side index list. */
+  public static final class Resident implements Source {
+    private final Ops ops;
+    private final Block xb, yb;
+    private final Mat x, y;
+    private final IndexBlock order;
+
+    public Resident(Ops ops, float[] xs, float[] ys, int features, int classes, int count) {
+      this.ops = ops;
+      Block a = null, b = null;
+      IndexBlock o = null;
+      try {
+        a = ops.allocate(xs.length);
+        b = ops.allocate(ys.length);
+        o = ops.allocateIndices(count);
+      } catch (RuntimeException e) {
+        if (a != null) a.close();
+        if (b != null) b.close();
+        throw e;
+      }
+      xb = a;
+      yb = b;
+      order = o;
+      ops.upload(xs, 0, xb, 0, xs.length);
+      ops.upload(ys, 0, yb, 0, ys.length);
+      x = new Mat(xb, features, count);
+      y = new Mat(yb, classes, count);
+    }
+
+    @Override
+    public void beginEpoch(int[] o) {
+      ops.upload(o, order);
+    }
+
+    @Override
+    public void load(int offset, int m, Mat dx, Mat dy) {
+      ops.gather(x, order, offset, m, dx);
+      ops.gather(y, order, offset, m, dy);
+    }
+
+    @Override
+    public String describe() {
+      return "resident";
+    }
+
+    @Override
+    public void close() {
+      xb.close();
+      yb.close();
+      order.close();
+    }
   }
 }

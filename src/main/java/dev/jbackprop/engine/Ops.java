@@ -42,6 +42,15 @@ public interface Ops extends AutoCloseable {
 
   void upload(float[] src, int srcOffset, Block dst, long dstOffset, int length);
 
+  /**
+   * Makes a dataset ready for batches (x: features × count, y: classes × count, column-major).
+   * By default it is uploaded once and batches are gathered on the backend; a backend may stream
+   * instead when the data does not fit in its memory.
+   */
+  default DeviceData.Source loadData(float[] x, float[] y, int features, int classes, int count) {
+    return new DeviceData.Resident(this, x, y, features, classes, count);
+  }
+
   void upload(int[] src, IndexBlock dst);
 
   void download(Block src, long srcOffset, float[] dst, int dstOffset, int length);

@@ -47,8 +47,7 @@ public final class Trainer implements AutoCloseable {
   private final Config cfg;
   private final Shuffler shuffler;
   private final int[] perm;
-  private final IndexBlock permOnDevice;
-  private final IndexBlock sequential;
+  private final int[] sequential; // 0 … n−1: the order of evaluation passes
   private final Metrics metrics;
   private final Metrics evalMetrics;
   private long steps;
@@ -60,23 +59,20 @@ public final class Trainer implements AutoCloseable {
     this.train = train;
     this.test = test;
     this.cfg = cfg;
-    if (train.x.rows() != net.spec.inputSize()) {
-      throw new IllegalArgumentException("the network's input size is " + net.spec.inputSize() + " but the data has " + train.x.rows()
-          + " features per sample; use --layers " + train.x.rows() + ",…");
+    if (train.features != net.spec.inputSize()) {
+      throw new IllegalArgumentException("the network's input size is " + net.spec.inputSize() + " but the data has " + train.features
+          + " features per sample; use --layers " + train.features + ",…");
     }
-    if (train.y.rows() != net.spec.outputSize()) {
-      throw new IllegalArgumentException("the network's output size is " + net.spec.outputSize() + " but the data has " + train.y.rows()
-          + " classes; use --layers …," + train.y.rows());
+    if (train.classes != net.spec.outputSize()) {
+      throw new IllegalArgumentException("the network's output size is " + net.spec.outputSize() + " but the data has " + train.classes
+          + " classes; use --layers …," + train.classes);
     }
     if (cfg.batch() > net.capacity) throw new IllegalArgumentException("batch " + cfg.batch() + " exceeds the network's capacity " + net.capacity);
     this.shuffler = new Shuffler(cfg.seed());
     this.perm = new int[train.count];
-    this.permOnDevice = ops.allocateIndices(train.count);
     int seqLen = Math.max(train.count, test == null ? 0 : test.count);
-    this.sequential = ops.allocateIndices(seqLen);
-    int[] seq = new int[seqLen];
-    for (int i = 0; i < seqLen; i++) seq[i] = i;
-    ops.upload(seq, sequential);
+    this.sequential = new int[seqLen];
+    for (int i = 0; i < seqLen; i++) sequential[i] = i;
     this.metrics = ops.allocateMetrics();
     this.evalMetrics = ops.allocateMetrics();
   }
@@ -102,7 +98,7 @@ public final class Trainer implements AutoCloseable {
     while (epoch < cfg.epochs() && (cfg.maxSteps() == 0 || steps < cfg.maxSteps())) {
       epoch++;
       shuffler.shuffle(perm);
-      ops.upload(perm, permOnDevice);
+      train.beginEpoch(perm);
       metrics.reset();
       int stepsThisEpoch = (n + batch - 1) / batch;
       listener.epochStart(epoch, stepsThisEpoch);
@@ -111,8 +107,7 @@ public final class Trainer implements AutoCloseable {
       for (int s = 0, off = 0; off < n; s++, off += batch) {
         if (cfg.maxSteps() != 0 && steps >= cfg.maxSteps()) break;
         int m = Math.min(batch, n - off);
-        ops.gather(train.x, permOnDevice, off, m, net.x);
-        ops.gather(train.y, permOnDevice, off, m, net.y);
+        train.load(off, m, net.x, net.y);
         Step.train(net, m, metrics, cfg.hyper());
         steps++;
         samples += m;
@@ -141,12 +136,12 @@ public final class Trainer implements AutoCloseable {
 
   /** Mean cost and accuracy over a whole dataset (forward passes only, in batches of the network's capacity). */
   public Evaluation evaluate(DeviceData data) {
-    if (data.count > sequential.length()) throw new IllegalArgumentException("evaluation set larger than the index block");
+    if (data.count > sequential.length) throw new IllegalArgumentException("evaluation set larger than the training and test sets");
     evalMetrics.reset();
+    data.beginEpoch(data.count == sequential.length ? sequential : java.util.Arrays.copyOf(sequential, data.count));
     for (int off = 0; off < data.count; off += net.capacity) {
       int m = Math.min(net.capacity, data.count - off);
-      ops.gather(data.x, sequential, off, m, net.x);
-      ops.gather(data.y, sequential, off, m, net.y);
+      data.load(off, m, net.x, net.y);
       Step.forward(net, m);
       Step.loss(net, m, evalMetrics, false);
     }
@@ -156,8 +151,6 @@ public final class Trainer implements AutoCloseable {
 
   @Override
   public void close() {
-    permOnDevice.close();
-    sequential.close();
     metrics.close();
     evalMetrics.close();
   }

@@ -1,6 +1,7 @@
 package dev.jbackprop.backend.cuda;
 
 import dev.jbackprop.engine.Block;
+import dev.jbackprop.engine.DeviceData;
 import dev.jbackprop.engine.IndexBlock;
 import dev.jbackprop.engine.Mat;
 import dev.jbackprop.engine.Metrics;
@@ -58,6 +59,10 @@ public final class CudaOps implements Ops {
         device.name, device.ccMajor, device.ccMinor, device.multiprocessors, CudaProbe.gib(device.totalMemory),
         options.tf32() ? "TF32" : "FP32", options.debug() ? ", debug (synchronising after every launch)" : "",
         options.device() != 0 ? ", device " + options.device() : "");
+  }
+
+  CudaDevice device() {
+    return device;
   }
 
   public CudaOptions options() {
@@ -123,6 +128,27 @@ public final class CudaOps implements Ops {
     } catch (CudaException e) {
       throw device.failure("upload", () -> length + " floats to " + d + " at " + dstOffset, e);
     }
+  }
+
+  /** Free device memory a resident dataset must leave for the network, cuBLAS and the test set. */
+  static final long DATA_RESERVE_BYTES = 512L << 20;
+
+  /**
+   * Resident when the data fits (leaving {@link #DATA_RESERVE_BYTES}), else streamed from pinned
+   * host memory ({@link StreamedData}); -Djbackprop.cuda.streamData=true forces streaming.
+   */
+  @Override
+  public synchronized DeviceData.Source loadData(float[] x, float[] y, int features, int classes, int count) {
+    open();
+    long bytes = 4L * ((long) x.length + y.length + count);
+    if (!Boolean.getBoolean("jbackprop.cuda.streamData") && bytes + DATA_RESERVE_BYTES <= memoryInfo()[0]) {
+      try {
+        return new DeviceData.Resident(this, x, y, features, classes, count);
+      } catch (GpuOutOfMemoryException e) {
+        LOG.log(System.Logger.Level.INFO, "the dataset does not fit on the device after all; streaming it: " + e.getMessage());
+      }
+    }
+    return new StreamedData(device, x, y, features, classes, count);
   }
 
   @Override
