@@ -24,12 +24,15 @@ cp target/jbackprop-all.jar "$out/lib/"
 zip -q -d "$out/lib/jbackprop-all.jar" 'org/bytedeco/openblas/linux-x86_64/libjniopenblas.so' \
   'org/bytedeco/openblas/linux-x86_64/libjniopenblas_full.so' 'org/bytedeco/openblas/linux-x86_64/include/*' \
   'lib/libJNvPTXCompiler-*' 'lib/libJNvrtc-*' 'org/bytedeco/openblas/windows*' 'org/bytedeco/openblas/macosx*' >/dev/null || true
+# Plotting libraries: the runtime below has no java.desktop, so plots are skipped anyway.
+zip -q -d "$out/lib/jbackprop-all.jar" 'org/apache/pdfbox/*' 'org/apache/fontbox/*' 'de/rototor/*' 'org/knowm/xchart/*' 'com/madgag/*' \
+  >/dev/null || true
 (cd target/test-classes && jar --create --file "$out/lib/jbackprop-tests.jar" .)
 cp target/bundle-deps/*.jar "$out/lib/"
 
-# Only what training, verify, the throughput run and the JUnit launcher need: no java.desktop
+# Only what training, verify, the throughput run and the JUnit launcher (java.xml for its reports) need: no java.desktop
 # (plots are skipped with a message), which keeps the bundle under the limit.
-jlink --add-modules java.base,java.logging,java.management,jdk.unsupported,jdk.zipfs --strip-debug --no-header-files --no-man-pages \
+jlink --add-modules java.base,java.logging,java.management,java.xml,jdk.unsupported,jdk.zipfs --strip-debug --no-header-files --no-man-pages \
   --compress=2 --output "$out/runtime"
 find "$out/runtime" -name '*.so' -exec strip --strip-unneeded {} \; 2>/dev/null || true
 

@@ -20,9 +20,19 @@ jb() { "$java" -Xmx16g -Djava.awt.headless=true -jar "$lib/jbackprop-all.jar" "$
 fail=0
 
 # 1. device, driver, libraries
-nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv,noheader > "$out/nvidia-smi.txt" 2>&1 || true
+if command -v nvidia-smi >/dev/null 2>&1; then
+  nvidia-smi --query-gpu=name,driver_version,memory.total,compute_cap --format=csv,noheader > "$out/nvidia-smi.txt" 2>&1
+else
+  echo "nvidia-smi not found" > "$out/nvidia-smi.txt"
+fi
 jb info > "$out/info.txt" 2>&1
-grep -q "^cuda: available" "$out/info.txt" || { echo "GPU backend not available:"; cat "$out/info.txt"; fail=1; }
+if ! grep -q "^cuda: available" "$out/info.txt"; then
+  { echo "# GPU check $(date -u +%Y-%m-%dT%H:%M:%SZ)"; echo; echo "- commit: $commit"; echo; echo "GPU backend not available, nothing checked:"
+    echo '```'; cat "$out/info.txt"; echo '```'; echo; echo "result: FAILED"; } > "$out/report.md"
+  cat "$out/info.txt"
+  echo "gpu-check: FAILED (no usable GPU); report in $out/report.md"
+  exit 1
+fi
 
 # 2. gpu-tagged tests
 console="$(ls "$lib"/junit-platform-console-standalone-*.jar 2>/dev/null | head -n1)"
