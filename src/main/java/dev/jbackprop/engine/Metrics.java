@@ -8,8 +8,15 @@ package dev.jbackprop.engine;
 public interface Metrics extends AutoCloseable {
   void reset();
 
-  /** Synchronises and returns {sum of per-sample costs, number correct, number of samples}. */
-  double[] read();
+  /** Synchronises and writes {sum of per-sample costs, number correct, number of samples} into out[0..2]. */
+  void read(double[] out);
+
+  /** {@link #read(double[])} into a new array. */
+  default double[] read() {
+    double[] out = new double[3];
+    read(out);
+    return out;
+  }
 
   @Override
   void close();

@@ -111,7 +111,7 @@ public final class Trainer implements AutoCloseable {
         Step.train(net, m, metrics, cfg.hyper());
         steps++;
         samples += m;
-        if (checkEachStep && !Double.isFinite(metrics.read()[0])) {
+        if (checkEachStep && !finiteCost(metrics)) {
           throw diverged(epoch, steps);
         }
         listener.step(epoch, s + 1);
@@ -126,6 +126,13 @@ public final class Trainer implements AutoCloseable {
       if (!listener.epochEnd(r)) break;
     }
     return results;
+  }
+
+  private final double[] stepMetrics = new double[3];
+
+  private boolean finiteCost(Metrics m) {
+    m.read(stepMetrics);
+    return Double.isFinite(stepMetrics[0]);
   }
 
   private DivergedException diverged(int epoch, long step) {

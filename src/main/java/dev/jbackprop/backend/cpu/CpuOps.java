@@ -399,8 +399,10 @@ public final class CpuOps implements Ops {
     }
 
     @Override
-    public double[] read() {
-      return new double[] {loss, correct, count};
+    public void read(double[] out) {
+      out[0] = loss;
+      out[1] = correct;
+      out[2] = count;
     }
 
     @Override

@@ -48,7 +48,7 @@ final class DeviceMetrics implements Metrics {
   }
 
   @Override
-  public double[] read() {
+  public void read(double[] out) {
     CudaDevice device = memory.device;
     synchronized (device) {
       of(this, device);
@@ -58,7 +58,7 @@ final class DeviceMetrics implements Metrics {
       } catch (CudaException e) {
         throw device.failure("Metrics.read", () -> "3 doubles", e);
       }
-      return host.clone();
+      System.arraycopy(host, 0, out, 0, FIELDS);
     }
   }
 
