@@ -1,6 +1,5 @@
 package dev.jbackprop.engine;
 
-import dev.jbackprop.model.Activation;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -282,8 +281,8 @@ public final class Trainer implements AutoCloseable {
     Step.Hyper h = cfg.hyper();
     String advice = String.format(Locale.ROOT, "; the learning rate is probably too high: try a smaller --eta (now %s)%s%s", h.eta(),
         h.momentum() > 0 ? " or less --momentum (now " + h.momentum() + ")" : "",
-        net.spec.activation(0).kind() == Activation.Kind.RELU ? ", or --activation leaky_relu / tanh" : "");
-    return new DivergedException(epoch, steps, segment >= 0 ? segment / 2 + 1 : 0, what + " " + where + advice);
+        h.eta() * h.lambda() / h.trainingSetSize() >= 1 ? ", and a smaller --lambda (η·λ/n ≥ 1 makes the decay overshoot)" : "");
+    return new DivergedException(epoch, steps, segment >= 0 ? segment / 2 + 1 : 0, where + ": " + what + advice);
   }
 
   /** Mean cost and accuracy over a whole dataset (forward passes only, in batches of the network's capacity). */
