@@ -137,10 +137,14 @@ final class CheckpointSupport {
     }
     if (t.net.outputActivation == null) t.net.outputActivation = stored.output().toString();
     if (t.net.cost == null) t.net.cost = stored.cost().cliName;
-    NetworkSpec asked = t.net.spec(TrainCommand.DEFAULT_LAYERS, TrainCommand.DEFAULT_ACTIVATION, TrainCommand.DEFAULT_COST);
-    if (!asked.equals(stored)) {
-      throw new IllegalArgumentException(String.join(", ", netOpts) + " describe " + asked + from + stored + tail);
+    String askedText;
+    try {
+      NetworkSpec asked = t.net.spec(TrainCommand.DEFAULT_LAYERS, TrainCommand.DEFAULT_ACTIVATION, TrainCommand.DEFAULT_COST);
+      askedText = asked.equals(stored) ? null : "describe " + asked;
+    } catch (IllegalArgumentException e) {
+      askedText = "do not fit its network";
     }
+    if (askedText != null) throw new IllegalArgumentException(String.join(", ", netOpts) + " " + askedText + from + stored + tail);
 
     same(given, "--eta", t.eta, num(c, "eta"), from, tail);
     same(given, "--momentum", t.momentum, num(c, "momentum"), from, tail);
