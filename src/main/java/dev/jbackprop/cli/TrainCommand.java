@@ -83,13 +83,12 @@ public final class TrainCommand implements Callable<Integer> {
   boolean force;
   @Option(names = "--no-progress", description = "No progress bar.")
   boolean noProgress;
-  @Option(names = "--checkpoint-every", paramLabel = "N|Ne", description = {
-      "Write the whole training state to OUT/checkpoints every N steps, or every N epochs with Ne (e.g. 500, 1e);",
-      "also at the start and the end. The latest " + Checkpoint.KEEP + " are kept."})
+  @Option(names = "--checkpoint-every", paramLabel = "N|Ne", description = "Write the whole training state to OUT/checkpoints every N steps, "
+      + "or every N epochs with Ne (e.g. 500, 1e); also at the start and the end. The latest " + Checkpoint.KEEP + " are kept.")
   String checkpointEvery;
-  @Option(names = "--resume", paramLabel = "DIR", description = {
-      "Continue the run in DIR from its latest complete checkpoint, with its stored configuration",
-      "(--epochs and --steps may extend it; other options must agree with it)."})
+  @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run in DIR from its latest complete checkpoint, with its stored "
+      + "configuration. --epochs and --steps may extend it; --checkpoint-every, --data, --cache, --backend, --threads may be given; "
+      + "other options must agree with it.")
   Path resume;
 
   private AutoCloseable checkpointLock;
