@@ -58,6 +58,40 @@ public final class RunOutput {
     }
   }
 
+  /**
+   * Reopens a run's directory to continue it after {@code epochsDone} epochs: metrics.csv keeps its
+   * header and the complete rows of those epochs (later or partial rows are dropped, as the resumed
+   * run writes them again).
+   */
+  public static RunOutput reopen(Path dir, int epochsDone) throws IOException {
+    Path csv = dir.resolve("metrics.csv");
+    List<String> lines = Files.exists(csv) ? List.of(Files.readString(csv, StandardCharsets.UTF_8).split("\n", -1)) : List.of();
+    RunOutput run = new RunOutput(dir);
+    StringBuilder kept = new StringBuilder(METRICS_HEADER + "\n");
+    if (!lines.isEmpty() && !lines.get(0).isEmpty()) kept = new StringBuilder(lines.get(0) + "\n");
+    // the last element follows the final newline: empty, or a row cut short
+    for (int i = 1; i < lines.size() - 1; i++) {
+      String[] f = lines.get(i).split(",", -1);
+      try {
+        int epoch = Integer.parseInt(f[0]);
+        if (epoch < 1 || epoch > epochsDone) continue;
+        double test = f[3].isEmpty() ? Double.NaN : Double.parseDouble(f[3]);
+        run.epochs.add(new EpochResult(epoch, 0, Double.parseDouble(f[1]), Double.parseDouble(f[2]), Double.NaN, test,
+            Double.parseDouble(f[4]), Double.parseDouble(f[5])));
+        kept.append(lines.get(i)).append('\n');
+      } catch (RuntimeException e) {
+        // not a row (cut short by a crash): dropped
+      }
+    }
+    writeAtomically(csv, kept.toString());
+    return run;
+  }
+
+  /** The epochs recorded so far (after {@link #reopen}, those read back from metrics.csv). */
+  public List<EpochResult> epochs() {
+    return List.copyOf(epochs);
+  }
+
   public Path dir() {
     return dir;
   }

