@@ -221,7 +221,7 @@ class CliTrainTest {
     Path out = root.resolve("diverged-later");
     Cli.Result r = Cli.run(train(out, opts));
     assertEquals(1, r.code(), r::toString);
-    Matcher m = Pattern.compile("training diverged: .* in epoch (\\d+) \\(by step (\\d+)\\).*--eta \\(now 1\\.5\\).*the weights after epoch (\\d+) are in")
+    Matcher m = Pattern.compile("training diverged: .*in epoch (\\d+) at step (\\d+) \\(step \\d+ of the epoch\\).*--eta \\(now 1\\.5\\).*the weights after epoch (\\d+) are in")
         .matcher(r.errLines().get(0));
     assertTrue(m.find(), r::toString);
     int epoch = Integer.parseInt(m.group(1));

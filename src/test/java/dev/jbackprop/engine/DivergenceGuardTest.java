@@ -149,9 +149,9 @@ class DivergenceGuardTest {
       }
 
       @Override
-      public double[] read() {
+      public void read(double[] out) {
         metricReads++;
-        return m.read();
+        m.read(out);
       }
 
       @Override
