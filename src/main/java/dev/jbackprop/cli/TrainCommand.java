@@ -3,6 +3,7 @@ package dev.jbackprop.cli;
 import dev.jbackprop.data.Dataset;
 import dev.jbackprop.data.Mnist;
 import dev.jbackprop.data.Split;
+import dev.jbackprop.diag.GradientTracker;
 import dev.jbackprop.engine.DeviceData;
 import dev.jbackprop.engine.DivergedException;
 import dev.jbackprop.engine.Network;
@@ -82,6 +83,9 @@ public final class TrainCommand implements Callable<Integer> {
   boolean force;
   @Option(names = "--no-progress", description = "No progress bar.")
   boolean noProgress;
+  @Option(names = "--track-gradients", paramLabel = "EVERY",
+      description = "Every EVERY steps, record each layer's mini-batch gradient norms into gradients.csv and gradients.png (default: off).")
+  long trackGradients;
 
   @Override
   public Integer call() throws Exception {
@@ -95,6 +99,7 @@ public final class TrainCommand implements Callable<Integer> {
     if (threads < 0) throw new IllegalArgumentException("--threads must be 0 (all cores) or positive, got " + threads);
     if (trainSize != null && trainSize <= 0) throw new IllegalArgumentException("--train-size must be positive, got " + trainSize);
     if (initWeights != null && init != null) throw new IllegalArgumentException("give either --init or --init-weights, not both");
+    if (trackGradients < 0) throw new IllegalArgumentException("--track-gradients must be a positive number of steps, got " + trackGradients);
 
     Path outDir = out != null ? out : Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     RunOutput run = RunOutput.create(outDir, force);
@@ -125,7 +130,8 @@ public final class TrainCommand implements Callable<Integer> {
         DeviceData trainData = upload(ops, trainSet);
         DeviceData testData = upload(ops, test);
         DeviceData valData = validation.count() > 0 ? upload(ops, validation) : null;
-        Trainer trainer = new Trainer(network, trainData, testData, cfg)) {
+        Trainer trainer = new Trainer(network, trainData, testData, cfg);
+        GradientTracker tracker = trackGradients > 0 ? new GradientTracker(network, run.dir().resolve("gradients.csv")) : null) {
       network.setParameters(initial);
       Map<String, Object> config = config(spec, initKind, ops, trainSet, validation, test);
       run.writeConfig(config);
@@ -156,6 +162,14 @@ public final class TrainCommand implements Callable<Integer> {
         @Override
         public void step(int epoch, int stepInEpoch) {
           if (bar != null) bar.stepTo(stepInEpoch);
+          if (tracker != null && trainer.steps() % trackGradients == 0) {
+            int m = Math.min(batch, trainSet.count() - (stepInEpoch - 1) * batch); // this step's batch size
+            try {
+              tracker.record(trainer.steps(), epoch - 1 + (double) stepInEpoch / ((trainSet.count() + batch - 1) / batch), m);
+            } catch (java.io.IOException ex) {
+              throw new Main.Failure("cannot write to " + run.dir() + ": " + ex.getMessage(), Main.FAILURE, ex);
+            }
+          }
         }
 
         @Override
@@ -178,6 +192,7 @@ public final class TrainCommand implements Callable<Integer> {
           }
           try {
             run.appendEpoch(r);
+            if (tracker != null) tracker.flush();
             run.writeModel(spec.layout(), network.parameters(), meta);
             lastGood[0] = r.epoch();
           } catch (java.io.IOException ex) {
@@ -196,6 +211,14 @@ public final class TrainCommand implements Callable<Integer> {
           run.writeCurves(spec.toString());
         } catch (Exception ex) {
           e.println("jbackprop: could not draw curves.png: " + ex.getMessage());
+        }
+        if (tracker != null && tracker.size() > 0) {
+          try {
+            tracker.flush();
+            tracker.plot(run.dir().resolve("gradients.png"), spec + ": gradient norms");
+          } catch (Exception ex) {
+            e.println("jbackprop: could not write gradients.csv/png: " + ex.getMessage());
+          }
         }
       }
       o.printf(Locale.ROOT, "best test accuracy %.2f%% (epoch %d); %d steps; wrote %s%n", 100 * best[0], (int) best[1], trainer.steps(), run.dir());
@@ -228,6 +251,7 @@ public final class TrainCommand implements Callable<Integer> {
     c.put("backend", ops.name());
     c.put("device", ops.description());
     c.put("tf32", tf32);
+    if (trackGradients > 0) c.put("track_gradients", trackGradients);
     return c;
   }
 
