@@ -9,6 +9,8 @@ import dev.jbackprop.diag.ScalarChain;
 import dev.jbackprop.diag.Spread;
 import dev.jbackprop.engine.DeviceData;
 import dev.jbackprop.engine.DivergedException;
+import dev.jbackprop.engine.IndexBlock;
+import dev.jbackprop.engine.Metrics;
 import dev.jbackprop.engine.Network;
 import dev.jbackprop.engine.Ops;
 import dev.jbackprop.engine.Step;
@@ -206,20 +208,39 @@ public final class GradientsCommand implements Callable<Integer> {
       if (epochs == 0) return new RunResult(s, atInit, null, Double.NaN, points);
       Trainer.Config cfg = new Trainer.Config(batch, epochs, 0, s, new Step.Hyper(eta, lambda, 0, trainData.count));
       double acc;
-      try (Trainer t = new Trainer(nw, trainData, testData, cfg)) {
-        List<Trainer.EpochResult> res = t.run(new Trainer.Listener() {
+      try (Trainer t = new Trainer(nw, trainData, null, cfg)) { // test set evaluated once, at the end
+        t.run(new Trainer.Listener() {
           @Override
           public void step(int epoch, int stepInEpoch) {
             if (track && t.steps() % every == 0) points.add(new Point(t.steps(), (double) t.steps() / stepsPerEpoch, avg.measure()));
           }
         });
-        acc = res.get(res.size() - 1).testAccuracy();
+        acc = accuracy(nw, testData);
         Norms after = avg.measure();
         if (points.get(points.size() - 1).step() != t.steps()) points.add(new Point(t.steps(), (double) t.steps() / stepsPerEpoch, after));
         return new RunResult(s, atInit, after, acc, points);
       } catch (DivergedException d) {
         throw new Main.Failure("training " + spec + " from seed " + s + " diverged: " + d.getMessage());
       }
+    }
+  }
+
+  /** Fraction of data classified right (forward passes in chunks of the network's capacity). */
+  static double accuracy(Network nw, DeviceData data) {
+    Ops ops = nw.ops;
+    int[] seq = new int[data.count];
+    for (int i = 0; i < seq.length; i++) seq[i] = i;
+    try (IndexBlock idx = ops.allocateIndices(seq.length); Metrics metrics = ops.allocateMetrics()) {
+      ops.upload(seq, idx);
+      for (int off = 0; off < data.count; off += nw.capacity) {
+        int m = Math.min(nw.capacity, data.count - off);
+        ops.gather(data.x, idx, off, m, nw.x);
+        ops.gather(data.y, idx, off, m, nw.y);
+        Step.forward(nw, m);
+        Step.loss(nw, m, metrics, false);
+      }
+      double[] mt = metrics.read();
+      return mt[1] / mt[2];
     }
   }
 
