@@ -39,10 +39,15 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** jbackprop gradients: the speed of learning of each hidden layer (the vanishing gradient problem). */
 @Command(name = "gradients", sortOptions = false, description = {
-    "Prints each hidden layer's speed of learning ‖∂C/∂bˡ‖ (and ‖∂C/∂Wˡ‖): the norm of the gradient averaged over the first",
-    "--samples training images (the textbook's chapter 5). With --inits K: median and 10th-90th percentiles over the seeds",
-    "seed … seed+K-1. With --train-epochs N: also after training, tracked during it into --out (gradients.csv, gradients.png).",
-    "With --compare-activations: one table over activations (each with its recommended init) and the scalar chain's factors."})
+    "Prints each hidden layer's speed of learning ‖∂C/∂bˡ‖ (and ‖∂C/∂Wˡ‖):",
+    "the norm of the gradient averaged over the first --samples training images",
+    "(the textbook's chapter 5).",
+    "Defaults: --layers 784,30,30,30,10 --activation sigmoid --cost cross-entropy.",
+    "--inits K: median and 10th-90th percentiles over seeds seed … seed+K-1.",
+    "--train-epochs N: also after training, and tracked during it into --out",
+    "(gradients.csv, gradients.png).",
+    "--compare-activations: one table over activations, each with its",
+    "recommended init, and the factors |w·σ′(z)| of a one-neuron-per-layer chain."})
 public final class GradientsCommand implements Callable<Integer> {
   static final String DEFAULT_LAYERS = "784,30,30,30,10";
   static final String DEFAULT_ACTIVATION = "sigmoid";
