@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** jbackprop eval: a saved model's cost and accuracy on the MNIST test set. */
-@Command(name = "eval", sortOptions = false, description = {
+@Command(mixinStandardHelpOptions = true, name = "eval", sortOptions = false, description = {
     "Evaluates a model.safetensors on the MNIST test set (or the IDX files in --data).",
     "The network is read from the file's metadata (written by jbackprop train); for files from elsewhere give --layers, --activation and --cost."})
 public final class EvalCommand implements Callable<Integer> {

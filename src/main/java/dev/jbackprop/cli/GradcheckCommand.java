@@ -18,7 +18,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** jbackprop gradcheck: finite differences vs the reference, and the CPU backend vs the reference. */
-@Command(name = "gradcheck", sortOptions = false, description = {
+@Command(mixinStandardHelpOptions = true, name = "gradcheck", sortOptions = false, description = {
     "Checks gradients: the reference's backprop against central finite differences (double, max relative error <= 1e-6),",
     "and the CPU backend's float32 gradients against the reference (normalised error max|g-r|/max|r| <= 1e-4).",
     "Without --activation and --cost: every hidden activation x every valid output/cost, summarised. Exit 1 on failure."})

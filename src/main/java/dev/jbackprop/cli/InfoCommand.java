@@ -8,7 +8,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** jbackprop info: version and the backends this machine can use (and why not). */
-@Command(name = "info", description = "Prints the version and each backend: available, or why not.")
+@Command(mixinStandardHelpOptions = true, name = "info", description = "Prints the version and each backend: available, or why not.")
 public final class InfoCommand implements Callable<Integer> {
   @Spec CommandSpec cmd;
 

@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "jbackprop", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Trains multi-layer perceptrons by backpropagation, on the CPU or an NVIDIA GPU.",
-    subcommands = {TrainCommand.class, EvalCommand.class, GradcheckCommand.class, VerifyCommand.class, ThroughputCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {TrainCommand.class, EvalCommand.class, GradcheckCommand.class, GradientsCommand.class, VerifyCommand.class, ThroughputCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   /** Exit code for failures that are not usage errors. */

@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 
 /** The options that define a network, shared by train, gradcheck, verify and eval. */
 public final class NetOptions {
-  @Option(names = "--layers", paramLabel = "N,N,...", description = "Layer sizes, input first (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--layers", paramLabel = "N,N,...", description = "Layer sizes, input first.")
   String layers;
 
   @Option(names = "--activation", paramLabel = "NAME[,NAME...]",

@@ -26,7 +26,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * jbackprop throughput: whole training steps (gather, forward, cost, backward, update) on a
  * synthetic resident dataset, timed after a warm-up. For benchmark scripts; JMH benchmarks live in bench/.
  */
-@Command(name = "throughput", sortOptions = false, description = "Times training steps on synthetic data: samples/s, ms/step and GEMM GFLOP/s.")
+@Command(mixinStandardHelpOptions = true, name = "throughput", sortOptions = false, description = "Times training steps on synthetic data: samples/s, ms/step and GEMM GFLOP/s.")
 public final class ThroughputCommand implements Callable<Integer> {
   @ParentCommand Main main;
   @Spec CommandSpec cmd;

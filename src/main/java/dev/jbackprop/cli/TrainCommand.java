@@ -3,6 +3,7 @@ package dev.jbackprop.cli;
 import dev.jbackprop.data.Dataset;
 import dev.jbackprop.data.Mnist;
 import dev.jbackprop.data.Split;
+import dev.jbackprop.diag.GradientTracker;
 import dev.jbackprop.engine.DeviceData;
 import dev.jbackprop.engine.DivergedException;
 import dev.jbackprop.engine.Network;
@@ -35,7 +36,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** jbackprop train: mini-batch SGD on MNIST (or IDX files given with --data). */
-@Command(name = "train", sortOptions = false, description = {
+@Command(mixinStandardHelpOptions = true, name = "train", sortOptions = false, description = {
     "Trains a network on MNIST and writes config.json, metrics.csv, curves.png and model.safetensors into --out.",
     "With no options: a [784,256,10] ReLU network with a softmax output, momentum SGD, 8 epochs (about 98%% test accuracy)."})
 public final class TrainCommand implements Callable<Integer> {
@@ -92,6 +93,9 @@ public final class TrainCommand implements Callable<Integer> {
   Path resume;
 
   private AutoCloseable checkpointLock;
+  @Option(names = "--track-gradients", paramLabel = "EVERY",
+      description = "Every EVERY steps, record each layer's mini-batch gradient norms into gradients.csv and gradients.png (default: off).")
+  long trackGradients;
 
   @Override
   public Integer call() throws Exception {
@@ -123,6 +127,7 @@ public final class TrainCommand implements Callable<Integer> {
     if (initWeights != null && init != null) throw new IllegalArgumentException("give either --init or --init-weights, not both");
     new Trainer.Config(batch, epochs, steps, seed, new Step.Hyper(eta, lambda, momentum, 1)); // checks the numbers now
     Backends.check(backend);
+    if (trackGradients < 0) throw new IllegalArgumentException("--track-gradients must be a positive number of steps, got " + trackGradients);
 
     // Nothing is created in --out before everything that can be checked has been.
     Path outDir = out != null ? out : Path.of("runs", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
@@ -165,7 +170,8 @@ public final class TrainCommand implements Callable<Integer> {
         DeviceData trainData = upload(ops, trainSet);
         DeviceData testData = upload(ops, test);
         DeviceData valData = validation.count() > 0 ? upload(ops, validation) : null;
-        Trainer trainer = new Trainer(network, trainData, testData, cfg)) {
+        Trainer trainer = new Trainer(network, trainData, testData, cfg);
+        GradientTracker tracker = trackGradients > 0 ? new GradientTracker(network, run.dir().resolve("gradients.csv")) : null) {
       network.setParameters(initial);
       Map<String, Object> config = res != null ? CheckpointSupport.resumedConfig(res, this, ops.name(), ops.description())
           : config(spec, initKind, ops, trainSet, validation, test);
@@ -221,6 +227,14 @@ public final class TrainCommand implements Callable<Integer> {
         public void step(int epoch, int stepInEpoch) {
           if (bar != null) bar.stepTo(stepInEpoch);
           if (saver != null && every.steps() > 0 && trainer.steps() % every.steps() == 0) saver.save(trainer);
+          if (tracker != null && trainer.steps() % trackGradients == 0) {
+            int m = Math.min(batch, trainSet.count() - (stepInEpoch - 1) * batch); // this step's batch size
+            try {
+              tracker.record(trainer.steps(), epoch - 1 + (double) stepInEpoch / ((trainSet.count() + batch - 1) / batch), m);
+            } catch (java.io.IOException ex) {
+              throw new Main.Failure("cannot write to " + run.dir() + ": " + ex.getMessage(), Main.FAILURE, ex);
+            }
+          }
         }
 
         @Override
@@ -243,6 +257,7 @@ public final class TrainCommand implements Callable<Integer> {
           }
           try {
             run.appendEpoch(r);
+            if (tracker != null) tracker.flush();
             run.writeModel(spec.layout(), network.parameters(), meta);
             lastGood[0] = r.epoch();
           } catch (java.io.IOException ex) {
@@ -265,6 +280,14 @@ public final class TrainCommand implements Callable<Integer> {
           run.writeCurves(spec.toString());
         } catch (Exception ex) {
           e.println("jbackprop: could not draw curves.png: " + ex.getMessage());
+        }
+        if (tracker != null && tracker.size() > 0) {
+          try {
+            tracker.flush();
+            tracker.plot(run.dir().resolve("gradients.png"), spec + ": gradient norms");
+          } catch (Exception ex) {
+            e.println("jbackprop: could not write gradients.csv/png: " + ex.getMessage());
+          }
         }
       }
       o.printf(Locale.ROOT, "best test accuracy %.2f%% (epoch %d); %d steps; wrote %s%n", 100 * best[0], (int) best[1], trainer.steps(), run.dir());
@@ -298,6 +321,7 @@ public final class TrainCommand implements Callable<Integer> {
     c.put("device", ops.description());
     c.put("tf32", tf32);
     c.put("checkpoint_every", checkpointEvery);
+    if (trackGradients > 0) c.put("track_gradients", trackGradients);
     return c;
   }
 

@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** jbackprop verify: the GPU backend against the CPU backend, layer by layer. */
-@Command(name = "verify", sortOptions = false, description = {
+@Command(mixinStandardHelpOptions = true, name = "verify", sortOptions = false, description = {
     "Runs the same network, weights and batches on the CPU and on the GPU (--backend) and prints, per layer, the max abs and",
     "normalised error (max|gpu-cpu|/max|cpu|) of z, a, delta, dC/dW, dC/db after one step and of W, b after --steps updates.",
     "Tolerance: 1e-4 for FP32, 2e-2 with --tf32. Exit 1 on failure."})
