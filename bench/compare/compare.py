@@ -290,6 +290,8 @@ def run_torch(work, device, graphed, tf32):
 
     # The whole step (gather, forward, loss, backward, optimizer step, loss sum) in one CUDA graph;
     # the first eager steps (on a side stream, as capture requires) create the momentum buffers.
+    if work.warmup < 1:
+        raise ValueError("the CUDA-graph row needs at least one warm-up step (it creates the momentum buffers)")
     first = min(3, work.warmup)
     side = torch.cuda.Stream()
     side.wait_stream(torch.cuda.current_stream())
@@ -347,6 +349,7 @@ def main():
     ap.add_argument("--activation", default="relu", choices=["relu", "sigmoid"])
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--tolerance", type=float, default=1e-3, help="largest FP32 final-loss difference from jbackprop accepted (exit 1 beyond)")
+    ap.add_argument("--append", metavar="FILE", help="also append the notes and the table to FILE (a results .md)")
     ap.add_argument("--jbackprop", default=os.environ.get("JBACKPROP", os.path.join(ROOT, "jbackprop")), help="launcher command (env JBACKPROP)")
     args = ap.parse_args()
 
@@ -372,7 +375,7 @@ def main():
             sys.exit(f"{args.jbackprop} info failed: {info.stderr.strip()}")
         cuda_line = next((l for l in info.stdout.splitlines() if l.startswith("cuda:")), "cuda: unknown")
         jb_cuda = cuda_line.split(":", 1)[1].strip().startswith("available")
-        notes.append("jbackprop " + "; ".join(l.strip() for l in info.stdout.splitlines() if l.startswith(("jbackprop", "cpu:", "cuda:"))))
+        notes.append("; ".join(l.strip() for l in info.stdout.splitlines() if l.startswith(("jbackprop", "cpu:", "cuda:"))))
     if "cuda" in devices and not (jb_cuda or torch_cuda):
         notes.append("no CUDA device: GPU rows skipped")
         devices = [d for d in devices if d != "cuda"]
@@ -390,37 +393,50 @@ def main():
             if torch is not None and "torch-graph" in impls and dev == "cuda" and torch_cuda:
                 plan.append(("PyTorch CUDA graph", dev, prec, lambda w, t=tf32: run_torch(w, "cuda", True, t)))
 
+    lines = []
+
+    def out(line=""):
+        print(line, flush=True)
+        lines.append(line)
+
     for n in notes:
-        print(n)
+        out(n)
     rows, mismatch = [], False
     with tempfile.TemporaryDirectory(prefix="jbackprop-compare-") as tmp:
         for name in args.configs.split(","):
             layers, batch, warmup, steps, repeats = CONFIGS[name]
             work = Work(name, layers, batch, args.warmup if args.warmup is not None else warmup, args.steps or steps,
                         args.repeats or repeats, args.eta, args.momentum, args.activation, tmp, args.seed)
-            print(work.describe(), flush=True)
+            out(work.describe())
             results = {}
             for label, dev, prec, runner in plan:
                 try:
                     results[(label, dev, prec)] = runner(work)
                 except Exception as e:  # one failing row does not lose the others
-                    print(f"  {label} {dev} {prec}: failed: {e}", flush=True)
+                    out(f"  {label} {dev} {prec}: failed: {e}")
             for (label, dev, prec), (sps, loss) in results.items():
                 ref = results.get(("jbackprop", dev, prec))
                 ratio = f"{sps / ref[0]:.2f}x" if ref else "-"
                 rows.append((name, label, dev, prec, sps, ratio, loss))
                 if prec == "fp32" and ref and abs(loss - ref[1]) > args.tolerance:
                     mismatch = True
-    print()
-    print("| config | implementation | device | precision | samples/s | vs jbackprop | final loss |")
-    print("|---|---|---|---|---|---|---|")
+    out()
+    out("| config | implementation | device | precision | samples/s | vs jbackprop | final loss |")
+    out("|---|---|---|---|---|---|---|")
     for name, label, dev, prec, sps, ratio, loss in rows:
-        print(f"| {name} | {label} | {dev} | {prec} | {sps:,.0f} | {ratio} | {loss:.6f} |")
-    print()
-    print("vs jbackprop: samples/s over jbackprop's on the same device and precision. final loss: mean cross-entropy "
-          "over the last timed run.")
+        out(f"| {name} | {label} | {dev} | {prec} | {sps:,.0f} | {ratio} | {loss:.6f} |")
+    out()
+    out("vs jbackprop: samples/s over jbackprop's on the same device and precision. final loss: mean cross-entropy "
+        "over the last timed run.")
     if mismatch:
-        print(f"FP32 final losses differ from jbackprop's by more than {args.tolerance}: the implementations did not do the same work")
+        out(f"FP32 final losses differ from jbackprop's by more than {args.tolerance}: the implementations did not do the same work")
+    if args.append:  # the same lines, as a section of a results file
+        table = [l for l in lines if l.startswith("|")]
+        text = [l for l in lines if l and not l.startswith("|")]
+        with open(args.append, "a") as f:
+            f.write("\n### Side by side: `python3 bench/compare/compare.py " + " ".join(sys.argv[1:]) + "`\n\n")
+            f.write("\n".join("- " + l.strip() for l in text) + "\n\n" + "\n".join(table) + "\n")
+    if mismatch:
         sys.exit(1)
 
 

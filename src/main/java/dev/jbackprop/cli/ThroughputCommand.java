@@ -32,7 +32,7 @@ import picocli.CommandLine.Model.CommandSpec;
  * resident dataset (synthetic, or the training set of IDX files), timed after a warm-up. For benchmark
  * scripts (bench/compare replays the same steps in numpy and PyTorch); JMH benchmarks live in bench/jmh.
  */
-@Command(name = "throughput", sortOptions = false, description = "Times training steps on synthetic data: samples/s, ms/step and GEMM GFLOP/s.")
+@Command(name = "throughput", sortOptions = false, description = "Times training steps on synthetic data (or --data): samples/s, ms/step, GEMM GFLOP/s and the loss.")
 public final class ThroughputCommand implements Callable<Integer> {
   @ParentCommand Main main;
   @Spec CommandSpec cmd;
