@@ -38,6 +38,9 @@ CONFIGS = {
     "small": ([784, 100, 10], 128, 20, 100, 3),
     "medium": ([784, 1024, 1024, 10], 1024, 10, 30, 3),
     "large": ([784, 4096, 4096, 4096, 10], 4096, 5, 10, 3),
+    # the CPU figures of the core issue: numpy + OpenBLAS parity on a 2-core machine
+    "cpu-small": ([784, 100, 10], 64, 50, 300, 5),
+    "cpu-wide": ([784, 1024, 1024, 10], 256, 5, 30, 5),
 }
 
 
@@ -337,7 +340,7 @@ def run_jbackprop(work, launcher, backend, tf32):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--configs", default="small,medium,large", help="of: " + ", ".join(CONFIGS))
+    ap.add_argument("--configs", default="small,medium,large", help="of: " + ", ".join(CONFIGS))  # cpu-* only on request
     ap.add_argument("--devices", default="cpu,cuda")
     ap.add_argument("--impls", default="jbackprop,numpy,torch,torch-graph")
     ap.add_argument("--precisions", default="fp32,tf32", help="tf32 applies to the GPU rows")
