@@ -52,7 +52,7 @@ JB_FN float jb_activate(int code, float alpha, float z) {
 // σ′(z) given z and a = σ(z); the ReLU family uses the left derivative at 0.
 JB_FN float jb_derivative(int code, float alpha, float z, float a) {
   switch (code) {
-    case JB_SIGMOID: return a * (1.0f - a);
+    case JB_SIGMOID: return a * jb_sigmoid(-z);  // σ(z)·σ(−z): exact where 1 − a would round to 0
     case JB_TANH: return 1.0f - a * a;
     case JB_RELU: return z > 0.0f ? 1.0f : (z <= 0.0f ? 0.0f : z);
     case JB_LEAKY_RELU: return z > 0.0f ? 1.0f : (z <= 0.0f ? alpha : z);

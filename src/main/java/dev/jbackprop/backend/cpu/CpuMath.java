@@ -37,7 +37,7 @@ public final class CpuMath {
   /** σ′(z), given z and a = σ(z). At z = 0 the ReLU family uses the left derivative. */
   public static float derivative(int code, float alpha, float z, float a) {
     switch (code) {
-      case SIGMOID: return a * (1f - a);
+      case SIGMOID: return a * sigmoid(-z); // σ(z)·σ(−z): exact where 1 − a would round to 0
       case TANH: return 1f - a * a;
       case RELU: return z > 0f ? 1f : (z <= 0f ? 0f : z);
       case LEAKY_RELU: return z > 0f ? 1f : (z <= 0f ? alpha : z);

@@ -39,6 +39,9 @@ class CpuMathTest {
     assertEquals(1f, CpuMath.sigmoid(200f));
     assertEquals(0f, CpuMath.sigmoid(-200f));
     assertEquals(0f, CpuMath.derivative(CpuMath.SIGMOID, 0, 200f, CpuMath.sigmoid(200f)));
+    // where σ(z) rounds to 1, σ′(z) = σ(z)·σ(−z) is still accurate (a·(1 − a) would give 0)
+    double want = Math.exp(-20) / Math.pow(1 + Math.exp(-20), 2);
+    assertEquals(want, CpuMath.derivative(CpuMath.SIGMOID, 0, 20f, CpuMath.sigmoid(20f)), 1e-6 * want);
     assertEquals(-1f, CpuMath.activate(CpuMath.ELU, 1f, -1e30f));
     assertTrue(Float.isNaN(CpuMath.activate(CpuMath.RELU, 0, Float.NaN)), "NaN propagates through relu");
     assertTrue(Float.isNaN(CpuMath.activate(CpuMath.SIGMOID, 0, Float.NaN)), "NaN propagates through sigmoid");
