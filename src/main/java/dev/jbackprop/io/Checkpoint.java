@@ -1,7 +1,5 @@
 package dev.jbackprop.io;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.jbackprop.engine.Trainer;
 import dev.jbackprop.model.ParamLayout;
 import java.io.IOException;
@@ -59,7 +57,6 @@ public final class Checkpoint {
 
   private static final Pattern NAME = Pattern.compile("ckpt-(\\d{1,18})\\.safetensors");
   private static final String TEMP_PREFIX = ".ckpt-";
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private Checkpoint() {}
 
@@ -122,7 +119,7 @@ public final class Checkpoint {
     List<float[]> data = new ArrayList<>();
     for (float[] block : snap.velocity() != null ? List.of(snap.params(), snap.velocity()) : List.of(snap.params())) {
       for (int l = 0; l < layout.layers(); l++) {
-        data.add(rowMajorWeights(layout, block, l));
+        data.add(SafeTensors.rowMajorWeights(layout, block, l));
         data.add(Arrays.copyOfRange(block, (int) layout.biasOffset(l), (int) (layout.biasOffset(l) + layout.nOut(l))));
       }
     }
@@ -149,64 +146,14 @@ public final class Checkpoint {
     }
     meta.put(CHECKSUM_KEY, checksum(meta, data));
 
-    Map<String, Object> header = new LinkedHashMap<>();
-    header.put(SafeTensors.METADATA_KEY, meta);
-    long off = 0;
-    for (int i = 0; i < names.size(); i++) {
-      float[] t = data.get(i);
-      Map<String, Object> e = new LinkedHashMap<>();
-      e.put("dtype", "F32");
-      e.put("shape", shapeOf(layout, names.get(i)));
-      e.put("data_offsets", new long[] {off, off + 4L * t.length});
-      header.put(names.get(i), e);
-      off += 4L * t.length;
-    }
-    byte[] json;
+    List<long[]> shapes = new ArrayList<>();
+    for (String n : names) shapes.add(shapeOf(layout, n));
     try {
-      json = JSON.writeValueAsBytes(header);
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot serialise the checkpoint header", e);
-    }
-    int padded = (json.length + 7) & ~7;
-    byte[] head = Arrays.copyOf(json, padded);
-    Arrays.fill(head, json.length, padded, (byte) ' ');
-
-    Path abs = file.toAbsolutePath();
-    Path dir = abs.getParent();
-    Path tmp = null;
-    try {
-      Files.createDirectories(dir);
-      tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        writeFully(ch, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(head.length).flip());
-        writeFully(ch, ByteBuffer.wrap(head));
-        ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-        for (float[] t : data) {
-          for (float v : t) {
-            if (!buf.hasRemaining()) {
-              writeFully(ch, buf.flip());
-              buf.clear();
-            }
-            buf.putFloat(v);
-          }
-        }
-        writeFully(ch, buf.flip());
-        ch.force(true);
-      }
-      Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      tmp = null;
-      forceDirectory(dir);
+      Files.createDirectories(file.toAbsolutePath().getParent());
     } catch (IOException e) {
-      throw BadFileException.wrap(file, "write the checkpoint", e);
-    } finally {
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException e) {
-          // best effort; no checkpoint name was touched
-        }
-      }
+      throw BadFileException.wrap(file, "create the checkpoint directory", e);
     }
+    SafeTensors.writeAll(file, names, shapes, data, meta, "write the checkpoint");
   }
 
   /** Deletes all but the newest {@code keep} checkpoints in dir. */
@@ -394,14 +341,6 @@ public final class Checkpoint {
     return n.endsWith(".weight") ? new long[] {layout.nOut(l), layout.nIn(l)} : new long[] {layout.nOut(l)};
   }
 
-  private static float[] rowMajorWeights(ParamLayout layout, float[] block, int l) {
-    int nOut = layout.nOut(l), nIn = layout.nIn(l);
-    int off = (int) layout.weightOffset(l);
-    float[] w = new float[nOut * nIn];
-    for (int j = 0; j < nOut; j++) for (int k = 0; k < nIn; k++) w[j * nIn + k] = block[off + k * nOut + j];
-    return w;
-  }
-
   /** CRC-32C over the metadata (sorted key=value lines) and the tensors' bytes in order. */
   private static String checksum(Map<String, String> meta, List<float[]> data) {
     CRC32C crc = new CRC32C();
@@ -466,18 +405,6 @@ public final class Checkpoint {
       return Double.parseDouble(required(file, meta, key));
     } catch (NumberFormatException e) {
       throw new BadFileException(file, "metadata '" + key + "' is not a number: " + meta.get(key));
-    }
-  }
-
-  private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
-    while (buf.hasRemaining()) ch.write(buf);
-  }
-
-  private static void forceDirectory(Path dir) {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      // not supported everywhere (Windows); the rename is still atomic
     }
   }
 }

@@ -140,16 +140,45 @@ public final class SafeTensors {
     }
     meta.putIfAbsent("format", "pt");
 
-    Map<String, Object> header = new LinkedHashMap<>();
-    header.put(METADATA_KEY, meta);
-    long off = 0;
+    List<String> names = new ArrayList<>();
+    List<long[]> shapes = new ArrayList<>();
+    List<float[]> data = new ArrayList<>();
     for (int l = 0; l < layout.layers(); l++) {
-      long wBytes = 4 * layout.weightLength(l);
-      header.put(weightName(l), tensorHeader(new long[] {layout.nOut(l), layout.nIn(l)}, off, off + wBytes));
-      off += wBytes;
-      long bBytes = 4L * layout.nOut(l);
-      header.put(biasName(l), tensorHeader(new long[] {layout.nOut(l)}, off, off + bBytes));
-      off += bBytes;
+      names.add(weightName(l));
+      shapes.add(new long[] {layout.nOut(l), layout.nIn(l)});
+      data.add(rowMajorWeights(layout, params, l));
+      names.add(biasName(l));
+      shapes.add(new long[] {layout.nOut(l)});
+      int b = (int) layout.biasOffset(l);
+      data.add(Arrays.copyOfRange(params, b, b + layout.nOut(l)));
+    }
+    writeAll(file, names, shapes, data, meta, "write the safetensors file");
+  }
+
+  /** Layer l's weights, column-major in the block, as the row-major [n_out, n_in] array PyTorch stores. */
+  public static float[] rowMajorWeights(ParamLayout layout, float[] block, int l) {
+    int nIn = layout.nIn(l), nOut = layout.nOut(l), w = (int) layout.weightOffset(l);
+    float[] out = new float[nIn * nOut];
+    for (int j = 0; j < nOut; j++) {
+      for (int k = 0; k < nIn; k++) out[j * nIn + k] = block[w + k * nOut + j];
+    }
+    return out;
+  }
+
+  /**
+   * Writes F32 tensors (names[i] of shapes[i], row-major values data[i]) and string metadata
+   * atomically: to a temporary file in the same directory, flushed to disk, renamed over
+   * {@code file}, then the directory flushed. A crash leaves the old file or the new one, never part.
+   */
+  public static void writeAll(Path file, List<String> names, List<long[]> shapes, List<float[]> data, Map<String, String> metadata,
+      String doing) throws BadFileException {
+    Map<String, Object> header = new LinkedHashMap<>();
+    header.put(METADATA_KEY, metadata);
+    long off = 0;
+    for (int i = 0; i < names.size(); i++) {
+      long bytes = 4L * data.get(i).length;
+      header.put(names.get(i), tensorHeader(shapes.get(i), off, off + bytes));
+      off += bytes;
     }
     byte[] json;
     try {
@@ -172,14 +201,21 @@ public final class SafeTensors {
         ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(head.length).flip();
         writeFully(ch, len);
         writeFully(ch, ByteBuffer.wrap(head));
-        writeData(ch, layout, params);
+        ByteBuffer buf = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+        for (float[] t : data) {
+          for (float v : t) {
+            if (!buf.hasRemaining()) flush(ch, buf);
+            buf.putFloat(v);
+          }
+        }
+        flush(ch, buf);
         ch.force(true);
       }
       Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       tmp = null;
       fsyncDirectory(dir);
     } catch (IOException e) {
-      throw BadFileException.wrap(file, "write the safetensors file", e);
+      throw BadFileException.wrap(file, doing, e);
     } finally {
       if (tmp != null) {
         try {
@@ -219,28 +255,6 @@ public final class SafeTensors {
       float v = p[(int) layout.b(l, j)];
       if (!Float.isFinite(v)) throw new IllegalArgumentException("refusing to save: " + biasName(l) + "[" + j + "] is " + v);
     }
-  }
-
-  /** Streams each layer's weights transposed to row-major [n_out, n_in], then its bias. */
-  private static void writeData(FileChannel ch, ParamLayout layout, float[] p) throws IOException {
-    ByteBuffer buf = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
-    for (int l = 0; l < layout.layers(); l++) {
-      int nIn = layout.nIn(l);
-      int nOut = layout.nOut(l);
-      int w = (int) layout.weightOffset(l);
-      for (int j = 0; j < nOut; j++) {
-        for (int k = 0; k < nIn; k++) {
-          if (!buf.hasRemaining()) flush(ch, buf);
-          buf.putFloat(p[w + k * nOut + j]);
-        }
-      }
-      int b = (int) layout.biasOffset(l);
-      for (int j = 0; j < nOut; j++) {
-        if (!buf.hasRemaining()) flush(ch, buf);
-        buf.putFloat(p[b + j]);
-      }
-    }
-    flush(ch, buf);
   }
 
   private static void flush(FileChannel ch, ByteBuffer buf) throws IOException {
