@@ -63,7 +63,7 @@ for prec in "" "--tf32"; do
   run_verify --layers 784,1024,1024,10 --activation sigmoid --cost cross-entropy --batch 256 --steps 3 $prec
 done
 
-# 4. throughput
+# 4. throughput (full-size steps as a CUDA graph; "graphs" in each JSON line says which)
 : > "$out/throughput.jsonl"
 for spec in "784,100,10 128" "784,1024,1024,10 1024" "784,4096,4096,4096,10 4096"; do
   set -- $spec
@@ -72,6 +72,9 @@ for spec in "784,100,10 128" "784,1024,1024,10 1024" "784,4096,4096,4096,10 4096
       >> "$out/throughput.jsonl" 2>> "$out/throughput.err" || fail=1
   done
 done
+# the small network, where launch overhead dominates, eagerly too: graph against eager
+jb throughput --backend cuda --json --layers 784,100,10 --activation relu --cost cross-entropy --batch 128 --steps 100 --warmup 20 --no-graph \
+  >> "$out/throughput.jsonl" 2>> "$out/throughput.err" || fail=1
 
 # 5. report
 passed=$(grep -c '^PASS' "$out/verify.txt"); failed=$(grep -c '^FAIL' "$out/verify.txt")

@@ -9,6 +9,7 @@ import dev.jbackprop.engine.Network;
 import dev.jbackprop.engine.Ops;
 import dev.jbackprop.engine.Shuffler;
 import dev.jbackprop.engine.Step;
+import dev.jbackprop.engine.StepReplay;
 import dev.jbackprop.io.SafeTensors;
 import dev.jbackprop.model.Init;
 import dev.jbackprop.model.NetworkSpec;
@@ -45,6 +46,7 @@ public final class ThroughputCommand implements Callable<Integer> {
   @Option(names = "--backend", defaultValue = "auto") String backend;
   @Option(names = "--tf32") boolean tf32;
   @Option(names = "--threads", defaultValue = "0") int threads;
+  @Option(names = "--no-graph", description = "GPU: run every step eagerly instead of replaying it as a CUDA graph.") boolean noGraph;
   @Option(names = "--json", description = "Print one JSON object instead of text.") boolean json;
   @Option(names = "--data", paramLabel = "DIR", description = "Use the training set of the MNIST-format IDX files in DIR (in a fixed shuffled order) instead of synthetic data.") Path data;
   @Option(names = "--init-weights", paramLabel = "FILE", description = "Start from these weights (safetensors, PyTorch nn.Linear layout) instead of the seeded init.") Path initWeights;
@@ -81,21 +83,30 @@ public final class ThroughputCommand implements Callable<Integer> {
     double flopsPerStep = 0;
     for (int l = 0; l < layout.layers(); l++) flopsPerStep += (l == 0 ? 4.0 : 6.0) * layout.nIn(l) * layout.nOut(l) * batch;
 
+    Step.Hyper hyper = new Step.Hyper(eta, 0, momentum, samples);
     try (Ops ops = Backends.open(backend, threads, tf32, main.debug, msg -> e.println("jbackprop: " + msg));
         Network network = new Network(ops, spec, batch, true);
         DeviceData data = DeviceData.upload(ops, x, y, spec.inputSize(), spec.outputSize(), samples);
-        Metrics metrics = ops.allocateMetrics()) {
+        Metrics metrics = ops.allocateMetrics();
+        StepReplay replay = !noGraph && data.capturable() ? ops.capture(() -> {
+          data.loadPrepared(batch, network.x, network.y);
+          Step.train(network, batch, metrics, hyper);
+        }) : null) {
       network.setParameters(initial);
       int[] perm = new int[samples];
       new Shuffler(1).shuffle(perm);
       data.beginEpoch(perm);
-      Step.Hyper hyper = new Step.Hyper(eta, 0, momentum, samples);
       double[] times = new double[repeats];
       int[] off = {0};
       Runnable one = () -> {
         if (off[0] + batch > samples) off[0] = 0;
-        data.load(off[0], batch, network.x, network.y);
-        Step.train(network, batch, metrics, hyper);
+        if (replay != null) { // the indices outside the graph, the step inside
+          data.prepare(off[0], batch);
+          replay.run();
+        } else {
+          data.load(off[0], batch, network.x, network.y);
+          Step.train(network, batch, metrics, hyper);
+        }
         off[0] += batch;
       };
       for (int i = 0; i < warmup; i++) one.run();
@@ -120,11 +131,12 @@ public final class ThroughputCommand implements Callable<Integer> {
         ObjectNode n = RunOutput.JSON.createObjectNode();
         n.put("backend", ops.name()).put("device", ops.description()).put("network", spec.toString()).put("batch", batch).put("steps", steps)
             .put("repeats", repeats).put("samples_per_second", sps).put("ms_per_step", msPerStep).put("median_ms_per_step", 1e3 * median / steps)
-            .put("gemm_gflops", gflops).put("tf32", tf32).put("loss", loss);
+            .put("gemm_gflops", gflops).put("tf32", tf32).put("graphs", replay != null).put("loss", loss);
         o.println(n.toString());
       } else {
         o.printf(Locale.ROOT, "%s batch %d on %s: %,.0f samples/s, %.3f ms/step (median %.3f), %.1f GFLOP/s in GEMMs (best of %d x %d steps); loss %.6f%n",
             spec, batch, ops.description(), sps, msPerStep, 1e3 * median / steps, gflops, repeats, steps, loss);
+        if (replay == null && !noGraph) o.println("(steps run eagerly: the data is streamed, not resident)");
       }
     }
     return 0;

@@ -74,6 +74,8 @@ public final class TrainCommand implements Callable<Integer> {
   boolean tf32;
   @Option(names = "--threads", description = "CPU backend threads (default: all cores).", defaultValue = "0")
   int threads;
+  @Option(names = "--no-graph", description = "GPU: run every step eagerly instead of replaying full-size steps as a CUDA graph.")
+  boolean noGraph;
   @Option(names = "--data", paramLabel = "DIR", description = "Directory with the four MNIST IDX files (default: fetch MNIST into the cache).")
   Path data;
   @Option(names = "--cache", paramLabel = "DIR", description = "MNIST cache (default: $JBACKPROP_CACHE or ~/.cache/jbackprop/mnist).")
@@ -155,7 +157,7 @@ public final class TrainCommand implements Callable<Integer> {
           + " was trained on; give its data with --data");
     }
     Step.Hyper hyper = new Step.Hyper(eta, lambda, momentum, trainSet.count());
-    Trainer.Config cfg = new Trainer.Config(batch, epochs, steps, seed, hyper);
+    Trainer.Config cfg = new Trainer.Config(batch, epochs, steps, seed, hyper, !noGraph);
 
     float[] initial = res != null ? res.checkpoint.snapshot().params()
         : initWeights != null ? SafeTensors.read(initWeights, spec.layout()) : initKind.initialise(spec.layout(), seed);

@@ -95,6 +95,21 @@ public interface Ops extends AutoCloseable {
   /** dst[:, j] = src[:, idx[offset + j]] for j < m: gathers a batch of columns. */
   void gather(Mat src, IndexBlock idx, int offset, int m, Mat dst);
 
+  /** dst[0 … m) = src[offset … offset+m), queued like a kernel (no host synchronisation). */
+  void copyIndices(IndexBlock src, int offset, int m, IndexBlock dst);
+
+  // ---- replay -------------------------------------------------------------------------------
+
+  /**
+   * Makes {@code body} replayable. The body must touch the same buffers with the same sizes on
+   * every run and must not synchronise with the host (no download, metrics read or sumSquares).
+   * By default each run runs the body; the GPU backend runs it eagerly once, then captures it as
+   * a CUDA graph and launches the graph from then on.
+   */
+  default StepReplay capture(Runnable body) {
+    return body::run;
+  }
+
   /**
    * out[i] = Σ x² over the segment [offsets[i], offsets[i] + lengths[i]) of {@code block}, summed in
    * double. Synchronises with the host, so it is called only where metrics are read (gradient

@@ -7,7 +7,10 @@ import java.util.Locale;
 
 /**
  * Epochs of shuffled mini-batch SGD over a resident dataset. Per step: gather the batch on the
- * backend, then {@link Step#train}. Metrics stay on the backend and are read at the end of each
+ * backend, then {@link Step#train}. With {@code graphs} on and a capturable data source, each
+ * full-size step is {@link DeviceData#prepare} (outside) plus one run of an {@link Ops#capture}d
+ * body (gather from the prepared indices, then the step): a CUDA graph launch on the GPU, the same
+ * calls as an eager step on the CPU. A partial last batch always runs eagerly. Metrics stay on the backend and are read at the end of each
  * epoch (and after every step on host backends, where that is free, to catch divergence at once).
  *
  * <p>{@link #snapshot()} captures everything needed to continue exactly (parameters, momentum,
@@ -17,12 +20,20 @@ import java.util.Locale;
  */
 public final class Trainer implements AutoCloseable {
 
-  /** batch: mini-batch size; epochs; maxSteps: stop after this many steps in all (0: no limit). */
-  public record Config(int batch, int epochs, long maxSteps, long seed, Step.Hyper hyper) {
+  /**
+   * batch: mini-batch size; epochs; maxSteps: stop after this many steps in all (0: no limit);
+   * graphs: replay full-size steps through {@link Ops#capture} (CUDA graphs on the GPU).
+   */
+  public record Config(int batch, int epochs, long maxSteps, long seed, Step.Hyper hyper, boolean graphs) {
     public Config {
       if (batch <= 0) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
       if (epochs <= 0) throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
       if (maxSteps < 0) throw new IllegalArgumentException("--steps must be zero (no limit) or positive, got " + maxSteps);
+    }
+
+    /** With graphs on. */
+    public Config(int batch, int epochs, long maxSteps, long seed, Step.Hyper hyper) {
+      this(batch, epochs, maxSteps, seed, hyper, true);
     }
   }
 
@@ -79,6 +90,7 @@ public final class Trainer implements AutoCloseable {
   // The epoch's metric sums: all of them on host backends (folded in after every step); on device
   // backends only those carried in by restore(), the rest being in `metrics`.
   private final double[] sums = new double[3];
+  private final StepReplay replay; // the full-size step, or null: every step eager
 
   public Trainer(Network net, DeviceData train, DeviceData test, Config cfg) {
     this.net = net;
@@ -114,6 +126,16 @@ public final class Trainer implements AutoCloseable {
       segLengths[2 * l + 1] = net.layout.nOut(l);
     }
     this.epochStart = shuffler.state();
+    int batch = cfg.batch();
+    this.replay = cfg.graphs() && train.capturable() ? ops.capture(() -> {
+      train.loadPrepared(batch, net.x, net.y);
+      Step.train(net, batch, metrics, cfg.hyper());
+    }) : null;
+  }
+
+  /** True when full-size steps are replayed through {@link Ops#capture}. */
+  public boolean replaying() {
+    return replay != null;
   }
 
   public long steps() {
@@ -219,8 +241,13 @@ public final class Trainer implements AutoCloseable {
       for (int s = stepInEpoch; s < stepsPerEpoch && !stepLimitReached(); s++) {
         int off = s * batch;
         int m = Math.min(batch, n - off);
-        train.load(off, m, net.x, net.y);
-        Step.train(net, m, metrics, cfg.hyper());
+        if (replay != null && m == batch) {
+          train.prepare(off, m);
+          replay.run();
+        } else {
+          train.load(off, m, net.x, net.y);
+          Step.train(net, m, metrics, cfg.hyper());
+        }
         steps++;
         stepInEpoch = s + 1;
         samples += m;
@@ -303,6 +330,7 @@ public final class Trainer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (replay != null) replay.close();
     metrics.close();
     evalMetrics.close();
   }

@@ -204,6 +204,7 @@ class DivergenceGuardTest {
     }
 
     @Override public void gather(Mat src, IndexBlock idx, int offset, int m, Mat dst) { inner.gather(src, idx, offset, m, dst); }
+    @Override public void copyIndices(IndexBlock src, int offset, int m, IndexBlock dst) { inner.copyIndices(src, offset, m, dst); }
 
     @Override
     public void sumSquares(Block block, long[] offsets, long[] lengths, double[] out) {

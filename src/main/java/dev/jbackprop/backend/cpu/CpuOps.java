@@ -365,6 +365,15 @@ public final class CpuOps implements Ops {
     owned.clear();
   }
 
+  @Override
+  public void copyIndices(IndexBlock src, int offset, int m, IndexBlock dst) {
+    int[] s = ((CpuIndexBlock) src).idx, d = ((CpuIndexBlock) dst).idx;
+    if (m < 0 || offset < 0 || offset + m > s.length || m > d.length) {
+      throw new IllegalArgumentException("copyIndices: " + m + " indices from offset " + offset + " of " + s.length + " into " + d.length);
+    }
+    System.arraycopy(s, offset, d, 0, m);
+  }
+
   static final class CpuIndexBlock implements IndexBlock {
     final int[] idx;
 

@@ -50,6 +50,8 @@ final class CudaDevice implements AutoCloseable {
   private boolean moduleLoaded;
   private boolean closed;
   private final Set<DeviceMemory> live = Collections.newSetFromMap(new IdentityHashMap<>());
+  /** True while a step is being captured into a CUDA graph on {@link #stream} (see GraphReplay). */
+  boolean capturing;
   private long liveBytes;
 
   /** Opens device {@code ordinal}; throws a GpuException with the probe's reason when CUDA is not usable. */
@@ -129,9 +131,18 @@ final class CudaDevice implements AutoCloseable {
     return f;
   }
 
+  /**
+   * Throws when a graph capture is in progress: {@code what} would synchronise with the host or
+   * allocate, which is illegal while the stream captures (and would invalidate the capture).
+   */
+  void notCapturing(String what) {
+    if (capturing) throw new IllegalStateException(what + " while a training step is being captured into a CUDA graph (it would synchronise or allocate)");
+  }
+
   /** Called by a launcher right after cuLaunchKernel: in debug mode waits so that a fault names its kernel. */
   void launched(String kernel) {
     if (debug) {
+      notCapturing("the debug option's synchronisation after " + kernel);
       try {
         JCudaDriver.cuStreamSynchronize(stream);
       } catch (CudaException e) {
@@ -171,6 +182,7 @@ final class CudaDevice implements AutoCloseable {
   synchronized DeviceMemory allocate(long bytes, String what) {
     if (bytes < 0 || bytes % 4 != 0) throw new IllegalArgumentException("allocation of " + bytes + " bytes for " + what);
     if (closed) throw new IllegalStateException("the CUDA backend on " + describe() + " is closed");
+    notCapturing("allocating " + what);
     DevicePointer p = new DevicePointer();
     DeviceMemory m = new DeviceMemory(this, p, bytes);
     if (bytes == 0) return m;
@@ -233,6 +245,7 @@ final class CudaDevice implements AutoCloseable {
   }
 
   void synchronize() {
+    notCapturing("a host synchronisation");
     bind();
     JCudaDriver.cuStreamSynchronize(stream);
   }

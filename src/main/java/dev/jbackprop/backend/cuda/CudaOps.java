@@ -6,8 +6,11 @@ import dev.jbackprop.engine.IndexBlock;
 import dev.jbackprop.engine.Mat;
 import dev.jbackprop.engine.Metrics;
 import dev.jbackprop.engine.Ops;
+import dev.jbackprop.engine.StepReplay;
 import dev.jbackprop.model.Activation;
 import dev.jbackprop.model.Cost;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import jcuda.CudaException;
 import jcuda.Pointer;
@@ -34,6 +37,7 @@ public final class CudaOps implements Ops {
   private final GatherKernels gathers;
   private final NormKernels norms;
   private final String description;
+  private final List<GraphReplay> replays = new ArrayList<>();
   private boolean closed;
 
   /** Opens the device; throws a {@link GpuException} with the probe's reason when CUDA is not usable here. */
@@ -140,7 +144,7 @@ public final class CudaOps implements Ops {
   @Override
   public synchronized DeviceData.Source loadData(float[] x, float[] y, int features, int classes, int count) {
     open();
-    long bytes = 4L * ((long) x.length + y.length + count);
+    long bytes = 4L * ((long) x.length + y.length + 2L * count); // data, the epoch's order and the batch's indices
     if (!Boolean.getBoolean("jbackprop.cuda.streamData") && bytes + DATA_RESERVE_BYTES <= memoryInfo()[0]) {
       try {
         return new DeviceData.Resident(this, x, y, features, classes, count);
@@ -288,6 +292,50 @@ public final class CudaOps implements Ops {
   }
 
   @Override
+  public synchronized void copyIndices(IndexBlock src, int offset, int m, IndexBlock dst) {
+    open();
+    DeviceIndexBlock s = DeviceIndexBlock.of(src, device), d = DeviceIndexBlock.of(dst, device);
+    if (m < 0 || offset < 0 || (long) offset + m > s.length() || m > d.length()) {
+      throw new IllegalArgumentException("copyIndices: " + m + " indices from offset " + offset + " of " + s.length() + " into " + d.length());
+    }
+    if (m == 0) return;
+    try {
+      JCudaDriver.cuMemcpyDtoDAsync(d.memory.pointer, s.memory.at(4L * offset), 4L * m, device.stream);
+      device.launched("copyIndices");
+    } catch (CudaException e) {
+      throw device.failure("copyIndices", () -> m + " indices from offset " + offset, e);
+    }
+  }
+
+  /**
+   * A CUDA graph of {@code body} ({@link GraphReplay}: eager once, then captured and replayed);
+   * with the debug option, which synchronises after every launch, the body just runs eagerly.
+   */
+  @Override
+  public synchronized StepReplay capture(Runnable body) {
+    open();
+    if (options.debug()) {
+      LOG.log(System.Logger.Level.INFO, "debug: CUDA graphs off, training steps run eagerly (synchronising after every launch)");
+      return body::run;
+    }
+    GraphReplay r = new GraphReplay(this, device, body);
+    replays.add(r);
+    return r;
+  }
+
+  /** Open replays that hold an instantiated graph (for tests). */
+  synchronized int capturedGraphs() {
+    int n = 0;
+    for (GraphReplay r : replays) if (r.captured()) n++;
+    return n;
+  }
+
+  /** Called by a replay's close. */
+  synchronized void forget(GraphReplay r) {
+    replays.remove(r);
+  }
+
+  @Override
   public synchronized void sumSquares(Block block, long[] offsets, long[] lengths, double[] out) {
     open();
     try {
@@ -321,6 +369,7 @@ public final class CudaOps implements Ops {
     try {
       bytes = device.liveBytes();
       count = device.liveAllocations();
+      for (GraphReplay r : new ArrayList<>(replays)) r.close();
       gemm.close();
     } catch (RuntimeException e) {
       LOG.log(System.Logger.Level.WARNING, "closing cuBLAS: " + e.getMessage());

@@ -32,6 +32,7 @@ final class DeviceMemory {
   void free() {
     synchronized (device) {
       if (freed) return;
+      device.notCapturing("freeing device memory"); // before the state changes, so nothing leaks
       freed = true;
       device.release(this);
     }

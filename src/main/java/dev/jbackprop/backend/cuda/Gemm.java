@@ -30,6 +30,11 @@ import jcuda.runtime.cudaStream_t;
 final class Gemm implements AutoCloseable {
   /** Initial length of the ones vector; it grows (doubling) the first time a wider batch is summed. */
   static final int INITIAL_ONES = 4096;
+  /**
+   * cuBLAS's workspace, set explicitly: a graph capture must not depend on cuBLAS allocating one,
+   * and eager and captured calls then see the same workspace size, so the same algorithms.
+   */
+  static final long WORKSPACE_BYTES = 32L << 20;
 
   private final CudaDevice device;
   private final cublasHandle handle = new cublasHandle();
@@ -41,6 +46,7 @@ final class Gemm implements AutoCloseable {
   private final Pointer alphaPointer = Pointer.to(alpha);
   private final Pointer betaPointer = Pointer.to(beta);
   private DeviceBlock ones;
+  private DeviceMemory workspace;
 
   Gemm(CudaDevice device, boolean tf32) {
     this.device = device;
@@ -52,6 +58,9 @@ final class Gemm implements AutoCloseable {
       JCublas2.cublasCreate(handle);
       created = true;
       JCublas2.cublasSetStream(handle, new cudaStream_t(device.stream));
+      // after cublasSetStream, which resets the workspace to cuBLAS's default pool
+      workspace = device.allocate(WORKSPACE_BYTES, "the cuBLAS workspace");
+      JCublas2.cublasSetWorkspace(handle, workspace.pointer, WORKSPACE_BYTES);
       JCublas2.cublasSetPointerMode(handle, cublasPointerMode.CUBLAS_POINTER_MODE_HOST);
       JCublas2.cublasSetMathMode(handle, tf32 ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH);
       ensureOnes(INITIAL_ONES);
@@ -136,7 +145,7 @@ final class Gemm implements AutoCloseable {
     JCudaDriver.cuMemsetD32Async(ones.pointer(), Float.floatToRawIntBits(1f), length, device.stream);
   }
 
-  /** Destroys the handle and frees the ones vector. Never throws. */
+  /** Destroys the handle and frees the ones vector and the workspace. Never throws. */
   @Override
   public void close() {
     try {
@@ -145,11 +154,13 @@ final class Gemm implements AutoCloseable {
         device.bind();
         JCublas2.cublasDestroy(handle);
       }
+      if (workspace != null) workspace.free(); // after the handle that uses it
     } catch (RuntimeException e) {
       System.getLogger("dev.jbackprop.backend.cuda").log(System.Logger.Level.WARNING, "closing cuBLAS: " + e.getMessage());
     } finally {
       created = false;
       ones = null;
+      workspace = null;
     }
   }
 }

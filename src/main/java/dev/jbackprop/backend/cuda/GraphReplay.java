@@ -1,0 +1,132 @@
+package dev.jbackprop.backend.cuda;
+
+import dev.jbackprop.engine.StepReplay;
+import jcuda.CudaException;
+import jcuda.driver.CUgraph;
+import jcuda.driver.CUgraphExec;
+import jcuda.driver.CUstreamCaptureMode;
+import jcuda.driver.JCudaDriver;
+
+/**
+ * A step body as a CUDA graph: run 1 runs it eagerly (warm-up: lazy allocations such as the ones
+ * vector of sumColumns happen outside any capture); run 2 captures it on the device stream,
+ * instantiates the graph and launches it; every later run is one cuGraphLaunch. Captured kernel
+ * parameters and cuBLAS scalars are fixed at capture, so the body must use the same buffers and
+ * sizes on every run (the data's batch indices live in a fixed buffer filled before each run).
+ *
+ * <p>Capture mode THREAD_LOCAL: a call on this thread that would synchronise or allocate during the
+ * capture fails (as does our own {@link CudaDevice#notCapturing} check, with a clearer message),
+ * while other threads' unrelated CUDA calls do not break it, as they would in GLOBAL mode. Other
+ * threads' work on this backend is kept out of the stream by holding the CudaOps and device locks
+ * for the whole capture.
+ */
+final class GraphReplay implements StepReplay {
+  private static final System.Logger LOG = System.getLogger("dev.jbackprop.backend.cuda");
+
+  private final CudaOps ops;
+  private final CudaDevice device;
+  private final Runnable body;
+  private int runs;
+  private CUgraph graph;
+  private CUgraphExec exec;
+  private boolean closed;
+
+  GraphReplay(CudaOps ops, CudaDevice device, Runnable body) {
+    this.ops = ops;
+    this.device = device;
+    this.body = body;
+  }
+
+  boolean captured() {
+    synchronized (device) {
+      return exec != null;
+    }
+  }
+
+  @Override
+  public void run() {
+    synchronized (ops) {
+      synchronized (device) {
+        if (closed) throw new IllegalStateException("the CUDA graph replay is closed");
+        try {
+          device.bind();
+          if (exec != null) {
+            JCudaDriver.cuGraphLaunch(exec, device.stream);
+            device.launched("cuGraphLaunch");
+          } else if (runs == 0) {
+            body.run();
+          } else {
+            captureAndLaunch();
+          }
+          runs++;
+        } catch (CudaException e) {
+          throw device.failure(exec != null ? "cuGraphLaunch" : "capturing the training step", () -> "run " + (runs + 1), e);
+        }
+      }
+    }
+  }
+
+  private void captureAndLaunch() {
+    CUgraph g = new CUgraph();
+    JCudaDriver.cuStreamBeginCapture(device.stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+    device.capturing = true;
+    boolean ended = false;
+    try {
+      body.run();
+      device.capturing = false;
+      ended = true;
+      JCudaDriver.cuStreamEndCapture(device.stream, g);
+    } finally {
+      device.capturing = false;
+      if (!ended) abortCapture();
+    }
+    graph = g;
+    CUgraphExec x = new CUgraphExec();
+    JCudaDriver.cuGraphInstantiate(x, graph, 0);
+    exec = x;
+    LOG.log(System.Logger.Level.DEBUG, "training step captured as a CUDA graph on " + device.describe());
+    JCudaDriver.cuGraphLaunch(exec, device.stream); // the capture recorded the step without running it
+    device.launched("cuGraphLaunch");
+  }
+
+  /** Ends a capture the body broke off, dropping its partial graph; the stream is usable again. */
+  private void abortCapture() {
+    try {
+      CUgraph partial = new CUgraph();
+      JCudaDriver.cuStreamEndCapture(device.stream, partial);
+      JCudaDriver.cuGraphDestroy(partial);
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.DEBUG, "ending a broken capture: " + e.getMessage());
+    }
+  }
+
+  /** Frees the graph and its executable. Never throws. */
+  @Override
+  public void close() {
+    synchronized (ops) {
+      synchronized (device) {
+        closeLocked();
+      }
+    }
+  }
+
+  private void closeLocked() {
+    if (closed) return;
+    closed = true;
+    ops.forget(this);
+    if (device.closed()) return; // the context, and the graphs with it, are gone
+    try {
+      device.bind();
+      if (exec != null) {
+        JCudaDriver.cuStreamSynchronize(device.stream); // a launch may still be running
+        JCudaDriver.cuGraphExecDestroy(exec);
+      }
+      if (graph != null) JCudaDriver.cuGraphDestroy(graph);
+    } catch (RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "freeing a CUDA graph on " + device.describe() + ": " + e.getMessage());
+    } finally {
+      exec = null;
+      graph = null;
+    }
+  }
+}
