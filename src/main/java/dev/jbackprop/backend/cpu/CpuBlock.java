@@ -12,12 +12,15 @@ import org.bytedeco.javacpp.FloatPointer;
 final class CpuBlock implements Block {
   private final FloatPointer owner; // non-null for a root block
   final FloatBuffer buf;
+  /** Address of this block's first float (for {@link Mem}). */
+  final long address;
   private final long length;
   private boolean closed;
 
-  private CpuBlock(FloatPointer owner, FloatBuffer buf, long length) {
+  private CpuBlock(FloatPointer owner, FloatBuffer buf, long address, long length) {
     this.owner = owner;
     this.buf = buf;
+    this.address = address;
     this.length = length;
   }
 
@@ -30,7 +33,7 @@ final class CpuBlock implements Block {
     if (p.isNull()) throw new OutOfMemoryError("could not allocate " + length * 4 + " bytes of host memory");
     p.zero();
     FloatBuffer b = p.capacity(Math.max(1, length)).asBuffer();
-    return new CpuBlock(p, b.limit((int) length).slice(), length);
+    return new CpuBlock(p, b.limit((int) length).slice(), p.address(), length);
   }
 
   @Override
@@ -44,7 +47,7 @@ final class CpuBlock implements Block {
       throw new IndexOutOfBoundsException("view [" + offset + ", " + (offset + len) + ") outside block of " + length);
     }
     FloatBuffer v = buf.duplicate().position((int) offset).limit((int) (offset + len)).slice();
-    return new CpuBlock(null, v, len);
+    return new CpuBlock(null, v, address + 4 * offset, len);
   }
 
   @Override

@@ -118,11 +118,15 @@ public final class CpuOps implements Ops {
     return ((CpuBlock) m.block()).buf;
   }
 
+  private static long addr(Mat m) {
+    return ((CpuBlock) m.block()).address;
+  }
+
   private final class BiasActivationTask implements WorkerPool.RangeTask {
     int code;
     float alpha;
     int rows;
-    FloatBuffer z, bias, a;
+    long z, bias, a; // addresses
 
     @Override
     public void run(int from, int to) {
@@ -132,23 +136,23 @@ public final class CpuOps implements Ops {
         if (code == SOFTMAX) {
           float max = Float.NEGATIVE_INFINITY;
           for (int i = 0; i < rows; i++) {
-            float v = z.get(base + i) + bias.get(i);
-            z.put(base + i, v);
+            float v = Mem.get(z, base + i) + Mem.get(bias, i);
+            Mem.put(z, base + i, v);
             if (v > max) max = v;
           }
           double sum = 0;
           for (int i = 0; i < rows; i++) {
-            float e = (float) Math.exp(z.get(base + i) - max);
-            a.put(base + i, e);
+            float e = (float) Math.exp(Mem.get(z, base + i) - max);
+            Mem.put(a, base + i, e);
             sum += e;
           }
           float inv = (float) (1.0 / sum);
-          for (int i = 0; i < rows; i++) a.put(base + i, a.get(base + i) * inv);
+          for (int i = 0; i < rows; i++) Mem.put(a, base + i, Mem.get(a, base + i) * inv);
         } else {
           for (int i = 0; i < rows; i++) {
-            float v = z.get(base + i) + bias.get(i);
-            z.put(base + i, v);
-            a.put(base + i, CpuMath.activate(code, alpha, v));
+            float v = Mem.get(z, base + i) + Mem.get(bias, i);
+            Mem.put(z, base + i, v);
+            Mem.put(a, base + i, CpuMath.activate(code, alpha, v));
           }
         }
       }
@@ -165,9 +169,9 @@ public final class CpuOps implements Ops {
     t.code = act.kind().code;
     t.alpha = (float) act.alpha();
     t.rows = z.rows();
-    t.z = buf(z);
-    t.bias = buf(bias);
-    t.a = buf(a);
+    t.z = addr(z);
+    t.bias = addr(bias);
+    t.a = addr(a);
     pool.run(t, m, Math.max(1, MIN_PER_THREAD / Math.max(1, z.rows())));
   }
 
@@ -180,12 +184,12 @@ public final class CpuOps implements Ops {
   private final class BackwardTask implements WorkerPool.RangeTask {
     int code;
     float alpha;
-    FloatBuffer z, a, delta;
+    long z, a, delta; // addresses
 
     @Override
     public void run(int from, int to) {
       for (int i = from; i < to; i++) {
-        delta.put(i, delta.get(i) * CpuMath.derivative(code, alpha, z.get(i), a.get(i)));
+        Mem.put(delta, i, Mem.get(delta, i) * CpuMath.derivative(code, alpha, Mem.get(z, i), Mem.get(a, i)));
       }
     }
   }
@@ -202,9 +206,9 @@ public final class CpuOps implements Ops {
     BackwardTask t = backwardTask;
     t.code = act.kind().code;
     t.alpha = (float) act.alpha();
-    t.z = buf(z);
-    t.a = buf(a);
-    t.delta = buf(delta);
+    t.z = addr(z);
+    t.a = addr(a);
+    t.delta = addr(delta);
     pool.run(t, z.rows() * m, MIN_PER_THREAD);
   }
 
@@ -270,34 +274,37 @@ public final class CpuOps implements Ops {
   public void sumColumns(Mat x, int m, Mat sums) {
     int rows = x.rows();
     if (sums.size() < rows || m > x.cols()) throw new IllegalArgumentException("sumColumns: " + rows + "×" + m + " into " + sums.size());
-    FloatBuffer xb = buf(x), sb = buf(sums);
-    for (int i = 0; i < rows; i++) sb.put(i, 0f);
+    long xb = addr(x), sb = addr(sums);
+    for (int i = 0; i < rows; i++) Mem.put(sb, i, 0f);
     for (int j = 0; j < m; j++) {
       int base = j * rows;
-      for (int i = 0; i < rows; i++) sb.put(i, sb.get(i) + xb.get(base + i));
+      for (int i = 0; i < rows; i++) Mem.put(sb, i, Mem.get(sb, i) + Mem.get(xb, base + i));
     }
   }
 
   private final class UpdateTask implements WorkerPool.RangeTask {
-    FloatBuffer p, g, v;
+    long p, g, v; // addresses; v = 0 without a velocity block
     int weightCount;
     float rate, momentum, decay;
 
     @Override
     public void run(int from, int to) {
-      if (v == null || momentum == 0f) {
-        for (int i = from; i < to; i++) {
-          float d = i < weightCount ? decay : 1f;
-          p.put(i, d * p.get(i) - rate * g.get(i));
-        }
-        if (v != null) for (int i = from; i < to; i++) v.put(i, 0f);
+      int w = Math.min(to, Math.max(from, weightCount)); // [from, w) are weights, [w, to) biases
+      if (v == 0 || momentum == 0f) {
+        for (int i = from; i < w; i++) Mem.put(p, i, decay * Mem.get(p, i) - rate * Mem.get(g, i));
+        for (int i = w; i < to; i++) Mem.put(p, i, Mem.get(p, i) - rate * Mem.get(g, i));
       } else {
         float wd = 1f - decay;
-        for (int i = from; i < to; i++) {
-          float pi = p.get(i);
-          float vi = momentum * v.get(i) - rate * g.get(i) - (i < weightCount ? wd * pi : 0f);
-          v.put(i, vi);
-          p.put(i, pi + vi);
+        for (int i = from; i < w; i++) {
+          float pi = Mem.get(p, i);
+          float vi = momentum * Mem.get(v, i) - rate * Mem.get(g, i) - wd * pi;
+          Mem.put(v, i, vi);
+          Mem.put(p, i, pi + vi);
+        }
+        for (int i = w; i < to; i++) {
+          float vi = momentum * Mem.get(v, i) - rate * Mem.get(g, i);
+          Mem.put(v, i, vi);
+          Mem.put(p, i, Mem.get(p, i) + vi);
         }
       }
     }
@@ -311,9 +318,9 @@ public final class CpuOps implements Ops {
       throw new IllegalArgumentException("update: parameter, gradient and velocity blocks differ in length");
     }
     UpdateTask t = updateTask;
-    t.p = ((CpuBlock) params).buf;
-    t.g = ((CpuBlock) grads).buf;
-    t.v = velocity == null ? null : ((CpuBlock) velocity).buf;
+    t.p = ((CpuBlock) params).address;
+    t.g = ((CpuBlock) grads).address;
+    t.v = velocity == null ? 0 : ((CpuBlock) velocity).address;
     t.weightCount = (int) weightCount;
     t.rate = rate;
     t.momentum = momentum;
