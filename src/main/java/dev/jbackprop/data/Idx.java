@@ -80,6 +80,10 @@ public final class Idx {
     if ((long) n * images.count() > MAX_ELEMENTS) {
       throw new BadFileException(imagesFile, images.count() + " images of " + n + " pixels are too many for one array");
     }
+    if ((long) classes * images.count() > MAX_ELEMENTS) {
+      throw new BadFileException(imagesFile, images.count() + " images with one-hot targets over " + classes
+          + " classes are too many for one array");
+    }
     byte[] px = images.pixels();
     try {
       float[] x = new float[px.length];

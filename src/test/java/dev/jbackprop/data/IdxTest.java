@@ -210,6 +210,15 @@ class IdxTest {
     }
   }
 
+  @Test
+  void tooManySamplesForOneHotTargetsIsABadFile() throws IOException {
+    // 2^23 samples × 256 classes = 2^31 targets: more than one array holds (was an IllegalArgumentException)
+    int m = 1 << 23;
+    Path img = write(dir, "i", images(m, 1, 1, new byte[m]));
+    Path lab = write(dir, "l", labels(new byte[m]));
+    assertRejects(img, "too many for one array", () -> Idx.read(img, lab, 256));
+  }
+
   private static byte[] concat(byte[] a, byte[] b) {
     byte[] c = Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, c, a.length, b.length);
