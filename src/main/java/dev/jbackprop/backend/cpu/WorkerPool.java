@@ -85,7 +85,7 @@ final class WorkerPool implements AutoCloseable {
       if (g == seen) {
         int spins = 0;
         while (generation == seen && !closed) {
-          if (++spins > 2000) LockSupport.parkNanos(200_000);
+          if (++spins > 200) LockSupport.parkNanos(1_000_000); // idle: park soon, not to take a core from OpenBLAS
           else Thread.onSpinWait();
         }
         continue;

@@ -238,4 +238,22 @@ class CpuOpsTest {
     assertTrue(Double.isNaN(out[0]));
     assertThrows(IllegalArgumentException.class, () -> ops.sumSquares(x.block(), new long[] {5}, new long[] {2}, out));
   }
+
+  /** Large enough that the worker pool splits it: every element still gets the update's formula. */
+  @Test
+  void updateSplitAcrossThreadsMatchesTheFormula() {
+    int n = 3_000_001, weights = 2_000_003;
+    Random r = new Random(9);
+    float[] p = random(r, n, 1), g = random(r, n, 1), v = random(r, n, 1);
+    Block P = mat(p, n, 1).block(), G = mat(g, n, 1).block(), V = mat(v, n, 1).block();
+    ops.update(P, G, V, weights, 0.01f, 0.9f, 0.999f);
+    float[] gotP = new float[n], gotV = new float[n];
+    ops.download(P, 0, gotP, 0, n);
+    ops.download(V, 0, gotV, 0, n);
+    for (int i = 0; i < n; i++) {
+      float vi = 0.9f * v[i] - 0.01f * g[i] - (i < weights ? (1f - 0.999f) * p[i] : 0f);
+      assertEquals(vi, gotV[i], 0f, "velocity at " + i);
+      assertEquals(p[i] + vi, gotP[i], 0f, "parameter at " + i);
+    }
+  }
 }
