@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -327,7 +326,4 @@ public final class TrainCommand implements Callable<Integer> {
     return c;
   }
 
-  static List<String> activationNames(NetworkSpec spec) {
-    return spec.activations().stream().map(Object::toString).toList();
-  }
 }

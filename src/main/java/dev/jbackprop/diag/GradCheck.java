@@ -102,24 +102,11 @@ public final class GradCheck {
     double[] r = refBatch.gradSum();
     List<Row> rows = new ArrayList<>();
     for (int l = 0; l < layout.layers(); l++) {
-      double[] w = compare(g, r, layout.weightOffset(l), layout.weightLength(l));
-      double[] b = compare(g, r, layout.biasOffset(l), layout.nOut(l));
+      double[] w = NormalisedError.of(r, g, (int) layout.weightOffset(l), (int) layout.weightLength(l));
+      double[] b = NormalisedError.of(r, g, (int) layout.biasOffset(l), layout.nOut(l));
       FiniteDifference.LayerError e = fdErr.get(l);
       rows.add(new Row(l + 1, layout.nOut(l) + "×" + layout.nIn(l), e.weightMaxRel(), e.biasMaxRel(), e.skipped(), w[0], w[1], b[0], b[1]));
     }
     return new Result(spec, m, rows, refBatch.costSum(), costBackend);
-  }
-
-  /** {max |g − r|, max |g − r| / max |r|} over [off, off + len). */
-  static double[] compare(float[] g, double[] r, long off, long len) {
-    double maxAbs = 0, maxRef = 0;
-    for (long i = off; i < off + len; i++) {
-      double d = Math.abs(g[(int) i] - r[(int) i]);
-      if (!Double.isFinite(g[(int) i])) d = Double.POSITIVE_INFINITY;
-      maxAbs = Math.max(maxAbs, d);
-      maxRef = Math.max(maxRef, Math.abs(r[(int) i]));
-    }
-    double norm = maxRef == 0 ? (maxAbs == 0 ? 0 : Double.POSITIVE_INFINITY) : maxAbs / maxRef;
-    return new double[] {maxAbs, norm};
   }
 }

@@ -109,15 +109,8 @@ public final class Verify {
   }
 
   static Row row(int layer, String what, float[] want, float[] got, Tolerance tol) {
-    double maxAbs = 0, maxRef = 0;
-    for (int i = 0; i < want.length; i++) {
-      double d = Math.abs((double) got[i] - want[i]);
-      if (Float.isNaN(got[i]) != Float.isNaN(want[i]) || Double.isNaN(d) && !Float.isNaN(want[i])) d = Double.POSITIVE_INFINITY;
-      if (Double.isNaN(d)) d = 0; // both NaN: same
-      maxAbs = Math.max(maxAbs, d);
-      if (Float.isFinite(want[i])) maxRef = Math.max(maxRef, Math.abs(want[i]));
-    }
-    double norm = maxRef == 0 ? (maxAbs == 0 ? 0 : Double.POSITIVE_INFINITY) : maxAbs / maxRef;
-    return new Row(layer + 1, what, maxAbs, norm, tol.value);
+    double[] e = NormalisedError.of(want, got);
+    return new Row(layer + 1, what, e[0], e[1], tol.value);
   }
+
 }

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Stopping and resuming from a checkpoint file gives the run that never stopped: on the CPU the
  * same weights bit for bit and the same per-epoch metrics, at an epoch boundary and mid-epoch.
  */
-class ResumeTest {
+public class ResumeTest {
   static final NetworkSpec SPEC = NetworkSpec.of(new int[] {12, 16, 5}, Activation.RELU, Activation.SOFTMAX, Cost.CROSS_ENTROPY);
   static final int TRAIN = 203; // not a multiple of the batch: the last batch is partial
   static final int BATCH = 16; // 13 steps per epoch
@@ -38,7 +38,7 @@ class ResumeTest {
   @TempDir Path tmp;
 
   /** count samples of a learnable problem: {x (features × count), y (classes × count, one-hot)}. */
-  static float[][] synthetic(int features, int classes, int count, long seed) {
+  public static float[][] synthetic(int features, int classes, int count, long seed) {
     Random r = new Random(seed);
     float[] x = new float[features * count];
     float[] y = new float[classes * count];

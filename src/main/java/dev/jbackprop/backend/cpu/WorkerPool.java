@@ -24,12 +24,10 @@ final class WorkerPool implements AutoCloseable {
   private final AtomicInteger pending = new AtomicInteger();
   private volatile boolean closed;
   private volatile Throwable failure;
-  private final Thread[] parked;
 
   WorkerPool(int threads) {
     this.parts = Math.max(1, threads);
     this.workers = new Thread[parts - 1];
-    this.parked = workers;
     for (int i = 0; i < workers.length; i++) {
       final int part = i + 1;
       Thread t = new Thread(() -> loop(part), "jbackprop-cpu-" + part);
@@ -56,7 +54,7 @@ final class WorkerPool implements AutoCloseable {
     this.failure = null;
     pending.set(workers.length);
     generation++;
-    for (Thread t : parked) LockSupport.unpark(t);
+    for (Thread t : workers) LockSupport.unpark(t);
     runPart(task, n, 0);
     int spins = 0;
     while (pending.get() != 0) {

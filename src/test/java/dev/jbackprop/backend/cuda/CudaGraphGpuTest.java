@@ -9,6 +9,7 @@ import dev.jbackprop.engine.Block;
 import dev.jbackprop.engine.DeviceData;
 import dev.jbackprop.engine.Metrics;
 import dev.jbackprop.engine.Network;
+import dev.jbackprop.engine.ResumeTest;
 import dev.jbackprop.engine.StepReplay;
 import dev.jbackprop.engine.Step;
 import dev.jbackprop.engine.Trainer;
@@ -17,7 +18,6 @@ import dev.jbackprop.model.Cost;
 import dev.jbackprop.model.Init;
 import dev.jbackprop.model.NetworkSpec;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Tag;
 
@@ -31,21 +31,9 @@ import org.junit.jupiter.api.Tag;
 @Tag("gpu")
 class CudaGraphGpuTest {
 
-  static float[][] synthetic(int features, int classes, int count, long seed) {
-    Random r = new Random(seed);
-    float[] x = new float[features * count];
-    float[] y = new float[classes * count];
-    for (int i = 0; i < count; i++) {
-      int label = r.nextInt(classes);
-      y[i * classes + label] = 1f;
-      for (int f = 0; f < features; f++) x[i * features + f] = (float) (0.6 * r.nextGaussian() + (f % classes == label ? 1 : 0));
-    }
-    return new float[][] {x, y};
-  }
-
   /** {parameters, velocity, {last epoch's loss}} after training; graphsSeen: capturedGraphs() before the trainer closes. */
   static float[][] train(CudaOps ops, NetworkSpec spec, int count, int batch, int epochs, boolean graphs, int[] graphsSeen) {
-    float[][] d = synthetic(spec.inputSize(), spec.outputSize(), count, 3);
+    float[][] d = ResumeTest.synthetic(spec.inputSize(), spec.outputSize(), count, 3);
     Trainer.Config cfg = new Trainer.Config(batch, epochs, 0, 42, new Step.Hyper(0.1, 0.5, 0.9, count), graphs);
     try (Network net = new Network(ops, spec, batch, true);
         DeviceData data = DeviceData.upload(ops, d[0], d[1], spec.inputSize(), spec.outputSize(), count);
