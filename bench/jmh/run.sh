@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs the JMH benchmarks and files the result: bench/results/<date>-<device>.md (environment and
-# tables) with the raw JMH JSON beside it (<date>-<device>-jmh.json) and the console log (-jmh.log).
+# tables) with the raw JMH JSON beside it (<date>-<device>-jmh.json) and the console log (-jmh.log),
+# and, when the run has StepBench results and the Java runtime has java.desktop, the plot of samples/s
+# against width and batch (<date>-<device>-sweep.png; see bench/README.md).
 # Usage: bench/jmh/run.sh [JMH options and benchmark regexps...]    e.g.
 #   bench/jmh/run.sh -f 1 -wi 1 -i 2 -w 1s -r 1s            (short run of the default subsets)
 # Env: DEVICE (file name part; default: the GPU's name, else cpu-<cores>c), JAVA (default: java),
@@ -17,6 +19,17 @@ base="$root/bench/results/$(date +%Y-%m-%d)-$device"
 mkdir -p "$root/bench/results"
 
 "$java" -jar "$jar" -rf json -rff "$base-jmh.json" "$@" 2>&1 | tee "$base-jmh.log"
+
+# The sweep plot needs java.desktop, which the GPU bundle's jlink runtime leaves out: then it is made later,
+# on a machine with a full JDK, from the JSON that comes back.
+plot="java -cp bench/jmh/target/benchmarks.jar dev.jbackprop.diag.SweepPlot bench/results/$(basename "$base-jmh.json")"
+if grep -q '"[^"]*\.StepBench\.step"' "$base-jmh.json" 2>/dev/null; then
+  if "$java" --list-modules 2>/dev/null | grep -q '^java\.desktop@'; then
+    "$java" -cp "$jar" dev.jbackprop.diag.SweepPlot "$base-jmh.json" || echo "sweep plot failed (see above); later: $plot" >&2
+  else
+    echo "sweep plot skipped: this Java runtime has no java.desktop; make it where there is one: $plot" >&2
+  fi
+fi
 
 commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet 2>/dev/null || echo ' (dirty)')"
 {

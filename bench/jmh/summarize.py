@@ -3,13 +3,17 @@
 
     python3 bench/jmh/summarize.py RESULT.json
 
-Steps: steps/s and samples/s. Kernels: GB/s and the fraction of the copy bandwidth measured in the
-same file (same backend). GEMMs: TFLOP/s and the fraction of the square GEMM in the same file (same
-backend and precision). MNIST: epochs/s, s/epoch and samples/s. Scores are JMH's mean over the
-measurement iterations, ± its 99.9% error where it has one (it needs 2 or more iterations).
+Steps: steps/s and samples/s, and a link to the sweep plot when it lies beside the JSON (X-sweep.png
+for X-jmh.json; run.sh makes it with dev.jbackprop.diag.SweepPlot). Kernels: GB/s and the fraction of
+the copy bandwidth measured in the same file (same backend). GEMMs: TFLOP/s and the fraction of the
+square GEMM in the same file (same backend and precision). MNIST: epochs/s, s/epoch and samples/s.
+Scores are JMH's mean over the measurement iterations, ± its 99.9% error where it has one (it needs 2
+or more iterations).
 """
 import json
 import math
+import os
+import re
 import sys
 
 
@@ -56,6 +60,9 @@ def main(path):
             rows.append([p(r, "backend") + (" tf32" if p(r, "tf32") == "true" else ""), f"[{net}]", p(r, "batch"), fmt(s, e), fmt(n, ne), fmt(1e3 / s) if s else "-"])
         parts.append("### Training step (gather + forward + loss + backward + update)\n\n"
                      + table(["backend", "network", "batch", "steps/s", "samples/s", "ms/step"], rows))
+        png = re.sub(r"(-jmh)?\.json$", "", os.path.basename(path)) + "-sweep.png"
+        if os.path.exists(os.path.join(os.path.dirname(path), png)):
+            parts.append(f"![samples/s against width and batch]({png})")
 
     copy = {p(r, "backend"): metric(r, "GB")[0] for r in by.get("KernelBench.copy", [])}
     kern = [r for k, v in by.items() if k.startswith("KernelBench.") for r in v]
