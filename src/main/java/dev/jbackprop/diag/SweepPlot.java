@@ -217,12 +217,16 @@ public final class SweepPlot {
     return new Sweep(title, subtitle(sources.get(0).first()), panels, notes);
   }
 
-  /** JMH's settings of the (first file's) run, for the record. */
+  /** JMH's settings of the (first file's) run, for the record; no line breaks inside "3 × 2 s" (no-break spaces). */
   private static String subtitle(JsonNode r) {
     return String.format(Locale.ROOT, "StepBench: one training step (gather, forward, loss, backward, update) of [784, w × depth, 10] ReLU; "
-        + "samples/s = steps/s × batch; JMH %s, %s fork(s), warm-up %s × %s, measured %s × %s (mean); Java %s",
-        r.path("jmhVersion").asText("?"), r.path("forks").asText("?"), r.path("warmupIterations").asText("?"), r.path("warmupTime").asText("?"),
-        r.path("measurementIterations").asText("?"), r.path("measurementTime").asText("?"), r.path("jdkVersion").asText("?"));
+        + "samples/s = steps/s × batch; JMH %s, %s fork(s), warm-up %s\u00a0×\u00a0%s, measured %s\u00a0×\u00a0%s (mean); Java %s",
+        r.path("jmhVersion").asText("?"), r.path("forks").asText("?"), r.path("warmupIterations").asText("?"), nbsp(r.path("warmupTime").asText("?")),
+        r.path("measurementIterations").asText("?"), nbsp(r.path("measurementTime").asText("?")), r.path("jdkVersion").asText("?"));
+  }
+
+  private static String nbsp(String s) {
+    return s.replace(' ', '\u00a0');
   }
 
   // --- drawing -----------------------------------------------------------------------------------------
