@@ -52,7 +52,7 @@ public final class Backends {
       case "gpu": {
         String why = cudaUnavailableReason();
         if (why != null) throw unavailable(why);
-        return CudaBackend.open(tf32, debug);
+        return CudaBackend.open(tf32, false, debug);
       }
       case "auto": {
         String why = cudaUnavailableReason();

@@ -34,6 +34,17 @@ public interface Ops extends AutoCloseable {
   /** A new zero-filled block of {@code length} floats. */
   Block allocate(long length);
 
+  /**
+   * A new zero-filled block whose matrices are read as GEMM inputs (A or B): the network's
+   * parameters and activations. A backend whose GEMMs read a lower-precision copy of their inputs
+   * (CUDA with --bf16) allocates that copy alongside and keeps it equal to the rounded floats through
+   * every operation that writes the block, except {@link #gemm}'s own output C. By default, and on
+   * the CPU, it is {@link #allocate}.
+   */
+  default Block allocateGemmOperands(long length) {
+    return allocate(length);
+  }
+
   /** A new index block of {@code length} ints. */
   IndexBlock allocateIndices(int length);
 

@@ -28,7 +28,7 @@ public final class Bench {
       case "cuda":
         CudaProbe.Availability a = CudaProbe.probe();
         if (!a.available()) throw new IllegalStateException("no CUDA device (" + a.reason() + "): cuda benchmark skipped; use -p backend=cpu");
-        return CudaBackend.open(tf32, false);
+        return CudaBackend.open(tf32, false, false);
       default:
         throw new IllegalArgumentException("unknown backend '" + backend + "'; valid: cpu, cuda");
     }
