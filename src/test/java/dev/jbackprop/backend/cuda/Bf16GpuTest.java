@@ -7,12 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.jbackprop.backend.cpu.CpuOps;
 import dev.jbackprop.diag.Bf16;
+import dev.jbackprop.diag.RoundedGemmOps;
+import dev.jbackprop.diag.Verify;
 import dev.jbackprop.engine.Block;
 import dev.jbackprop.engine.DeviceData;
 import dev.jbackprop.engine.Mat;
 import dev.jbackprop.engine.Metrics;
 import dev.jbackprop.engine.Network;
+import dev.jbackprop.engine.Ops;
 import dev.jbackprop.engine.ResumeTest;
 import dev.jbackprop.engine.Step;
 import dev.jbackprop.model.Activation;
@@ -27,9 +31,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The CUDA backend with --bf16: the bfloat16 copies the GEMMs read are exactly jb_bf16 of the float32
- * values after every operation that writes them (so a GEMM never reads a stale copy), and the GEMM
- * computes on those copies with float32 sums. Skipped, with the probe's reason, where there is no
- * usable GPU.
+ * values after every operation that writes them (so a GEMM never reads a stale copy), the GEMM
+ * computes on those copies with float32 sums, verify passes with the BF16 tolerance, and the whole
+ * step agrees with the CPU emulation of the rounding (Bf16ToleranceTest's model) to near-FP32
+ * accuracy. Skipped, with the probe's reason, where there is no usable GPU.
  */
 @Tag("gpu")
 class Bf16GpuTest {
@@ -183,6 +188,56 @@ class Bf16GpuTest {
           assertEquals(bf16 ? 404 + 204 : 404, ops.allocatedBytes() - before, "bf16=" + bf16);
         }
         assertEquals(before, ops.allocatedBytes(), "closing the block frees its copy");
+      }
+    }
+  }
+
+  static final Step.Hyper VERIFY_HYPER = new Step.Hyper(0.1, 1.0, 0.9, 1000); // VerifyCommand's defaults
+
+  static NetworkSpec spec(int[] sizes, Activation hidden, Activation out, Cost cost) {
+    return NetworkSpec.of(sizes, hidden, out, cost);
+  }
+
+  /** verify --bf16 (GPU against the FP32 CPU) on networks of gpu-check.sh's BF16 matrix. */
+  @Test
+  void verifyPassesWithTheBf16Tolerance() {
+    try (CudaOps ops = open(); CpuOps cpu = new CpuOps(2)) {
+      Object[][] runs = {
+          {spec(new int[] {784, 100, 10}, Activation.SIGMOID, null, Cost.CROSS_ENTROPY), 32, 5},
+          {spec(new int[] {37, 29, 13, 11}, Activation.TANH, Activation.IDENTITY, Cost.QUADRATIC), 7, 3},
+          {spec(new int[] {37, 29, 13, 11}, Activation.RELU, null, Cost.BINARY_CROSS_ENTROPY), 7, 3},
+          {spec(new int[] {784, 4099, 10}, Activation.ELU, null, Cost.CROSS_ENTROPY), 129, 2}};
+      for (Object[] run : runs) {
+        Verify.Report r = Verify.run(cpu, ops, (NetworkSpec) run[0], (int) run[1], (int) run[2], VERIFY_HYPER, Init.SCALED, 1, Verify.Tolerance.BF16);
+        Verify.Row w = r.worst();
+        assertTrue(r.pass(), run[0] + ": worst " + w.quantity() + " of layer " + w.layer() + " at " + w.normalised());
+      }
+    }
+  }
+
+  /**
+   * The GPU against the CPU with the same bfloat16 rounding emulated (RoundedGemmOps): both round the
+   * same float32 values, which differ only by FP32 summation order, so they agree to within 10× the
+   * FP32 tolerance. The margin over FP32 is for values within a few float32 ulps of a bfloat16
+   * rounding tie, which can round the other way (one input element off by 2^-8 of itself, entering a
+   * sum of k terms). A stale copy or a wrong rounding shows here at the 2e-3 level of bfloat16 itself.
+   */
+  @Test
+  void agreesWithTheCpuEmulationOfTheRounding() {
+    double tol = 10 * Verify.Tolerance.FP32.value;
+    try (CudaOps ops = open(); CpuOps cpu = new CpuOps(2)) {
+      Ops emulated = new RoundedGemmOps(cpu);
+      List<NetworkSpec> specs = new ArrayList<>();
+      specs.add(spec(new int[] {784, 100, 10}, Activation.SIGMOID, null, Cost.CROSS_ENTROPY));
+      for (Activation act : new Activation[] {Activation.SIGMOID, Activation.TANH, Activation.ELU}) {
+        specs.add(spec(new int[] {37, 29, 13, 11}, act, null, Cost.CROSS_ENTROPY));
+        specs.add(spec(new int[] {37, 29, 13, 11}, act, Activation.SIGMOID, Cost.QUADRATIC));
+      }
+      for (NetworkSpec sp : specs) {
+        Verify.Report r = Verify.run(emulated, ops, sp, 16, 3, VERIFY_HYPER, Init.SCALED, 1, Verify.Tolerance.FP32);
+        for (Verify.Row row : r.rows()) {
+          assertTrue(row.normalised() <= tol, sp + ": " + row.quantity() + " of layer " + row.layer() + " differs from the emulation by " + row.normalised());
+        }
       }
     }
   }
