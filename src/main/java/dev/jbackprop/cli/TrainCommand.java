@@ -71,6 +71,8 @@ public final class TrainCommand implements Callable<Integer> {
   String backend;
   @Option(names = "--tf32", description = "GPU: let cuBLAS use TF32 tensor cores.")
   boolean tf32;
+  @Option(names = "--bf16", description = "GPU: GEMMs on bfloat16 copies of the weights, activations and deltas (FP32 sums, FP32 master weights).")
+  boolean bf16;
   @Option(names = "--threads", description = "CPU backend threads (default: all cores).", defaultValue = "0")
   int threads;
   @Option(names = "--no-graph", description = "GPU: run every step eagerly instead of replaying full-size steps as a CUDA graph.")
@@ -127,7 +129,7 @@ public final class TrainCommand implements Callable<Integer> {
     if (trainSize != null && trainSize <= 0) throw new IllegalArgumentException("--train-size must be positive, got " + trainSize);
     if (initWeights != null && init != null) throw new IllegalArgumentException("give either --init or --init-weights, not both");
     new Trainer.Config(batch, epochs, steps, seed, new Step.Hyper(eta, lambda, momentum, 1)); // checks the numbers now
-    Backends.check(backend);
+    Backends.check(backend, tf32, bf16);
     if (trackGradients < 0) throw new IllegalArgumentException("--track-gradients must be a positive number of steps, got " + trackGradients);
 
     // Nothing is created in --out before everything that can be checked has been.
@@ -166,7 +168,7 @@ public final class TrainCommand implements Callable<Integer> {
       Checkpoint.clear(outDir.resolve(CheckpointSupport.DIR));
     }
 
-    try (Ops ops = Backends.open(backend, threads, tf32, main.debug, msg -> e.println("jbackprop: " + msg));
+    try (Ops ops = Backends.open(backend, threads, tf32, bf16, main.debug, msg -> e.println("jbackprop: " + msg));
         Network network = new Network(ops, spec, batch, momentum > 0);
         DeviceData trainData = upload(ops, trainSet);
         DeviceData testData = upload(ops, test);
@@ -321,6 +323,7 @@ public final class TrainCommand implements Callable<Integer> {
     c.put("backend", ops.name());
     c.put("device", ops.description());
     c.put("tf32", tf32);
+    c.put("bf16", bf16);
     c.put("checkpoint_every", checkpointEvery);
     if (trackGradients > 0) c.put("track_gradients", trackGradients);
     return c;

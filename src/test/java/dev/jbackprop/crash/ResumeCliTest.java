@@ -143,7 +143,7 @@ class ResumeCliTest {
     String[][] bad = {
         {"--eta", "0.2"}, {"--batch", "16"}, {"--layers", "16,13,10"}, {"--activation", "tanh"}, {"--cost", "quadratic"}, {"--seed", "2"},
         {"--momentum", "0.5"}, {"--lambda", "0"}, {"--train-size", "100"}, {"--init", "xavier"}, {"--force"}, {"--out", tmp.resolve("x").toString()},
-        {"--epochs", "1"}};
+        {"--epochs", "1"}, {"--tf32"}, {"--bf16"}};
     for (String[] opt : bad) {
       List<String> args = new ArrayList<>(List.of("--resume", dir));
       args.addAll(List.of(opt));
