@@ -28,19 +28,22 @@ public final class Backends {
   }
 
   /**
-   * Also the GEMM precision: --tf32 and --bf16 exclude each other (a usage error), --bf16 is for the
-   * CUDA backend (with --backend cpu a usage error; with auto it needs the GPU, a failure without one).
+   * Also the GEMM precision: --tf32 and --bf16 exclude each other (a usage error) and are for the
+   * CUDA backend (with --backend cpu a usage error; with auto they need the GPU, a failure without one).
    */
   public static void check(String name, boolean tf32, boolean bf16) {
     String n = name == null ? "auto" : name.toLowerCase(Locale.ROOT);
     if (tf32 && bf16) throw new IllegalArgumentException("--tf32 and --bf16 do not go together: choose one GEMM precision");
+    String flag = bf16 ? "--bf16" : tf32 ? "--tf32" : null;
     switch (n) {
       case "cpu" -> {
-        if (bf16) throw new IllegalArgumentException("--bf16 is for the CUDA backend; the CPU backend computes in FP32 (leave --bf16 out, or use --backend cuda)");
+        if (flag != null) {
+          throw new IllegalArgumentException(flag + " is for the CUDA backend; the CPU backend computes in FP32 (leave " + flag + " out, or use --backend cuda)");
+        }
       }
       case "auto" -> {
-        String why = bf16 ? cudaUnavailableReason() : null;
-        if (why != null) throw new Main.Failure("--bf16 needs the CUDA backend, which is not available: " + why);
+        String why = flag != null ? cudaUnavailableReason() : null;
+        if (why != null) throw new Main.Failure(flag + " needs the CUDA backend, which is not available: " + why);
       }
       case "cuda", "gpu" -> {
         String why = cudaUnavailableReason();
