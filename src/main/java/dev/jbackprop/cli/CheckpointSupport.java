@@ -201,6 +201,8 @@ final class CheckpointSupport {
     c.put("checkpoint_every", t.checkpointEvery);
     c.put("backend", backend);
     c.put("device", device);
+    c.put("tf32", t.tf32);
+    c.put("bf16", t.bf16);
     return c;
   }
 

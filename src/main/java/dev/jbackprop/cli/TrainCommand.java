@@ -117,6 +117,11 @@ public final class TrainCommand implements Callable<Integer> {
       checkpointLock = CheckpointSupport.lock(resume);
       res = CheckpointSupport.load(resume, msg -> e.println("jbackprop: " + msg));
       CheckpointSupport.apply(res, this, cmd.commandLine().getParseResult());
+      if ((tf32 || bf16) && "cpu".equalsIgnoreCase(backend)) { // a GPU run moved to the CPU: the precision does not come along
+        e.println("jbackprop: the run in " + resume + " used " + (bf16 ? "--bf16" : "--tf32") + " on the GPU; it continues in FP32 on the CPU");
+        tf32 = false;
+        bf16 = false;
+      }
     }
     CheckpointSupport.Every every = checkpointEvery == null ? null : CheckpointSupport.Every.parse(checkpointEvery);
     if (every != null) checkpointEvery = every.toString();

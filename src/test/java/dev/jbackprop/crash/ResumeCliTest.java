@@ -158,6 +158,33 @@ class ResumeCliTest {
     assertEquals(3, metrics(run).size());
   }
 
+  /**
+   * A run trained with --bf16 on a GPU (made here by editing a CPU run's stored configuration: no GPU
+   * needed) and resumed with --backend cpu continues in FP32, says so, and its config.json says so;
+   * without --backend (auto) on a machine without a GPU, it stops with why.
+   */
+  @Test
+  void aBf16RunResumedOnTheCpuContinuesInFp32() throws IOException {
+    Path run = tmp.resolve("run");
+    ok(train(fresh(run, "--epochs", "1", "--checkpoint-every", "1e")));
+    Checkpoint.Loaded last = Checkpoint.read(Checkpoint.list(run.resolve("checkpoints")).get(0));
+    String config = last.config();
+    String edited = config.replaceAll("\"bf16\"\\s*:\\s*false", "\"bf16\" : true");
+    assertTrue(!edited.equals(config), config);
+    Checkpoint.write(last.file(), last.layout(), last.snapshot(), edited,
+        java.util.Map.of("data_crc32c", last.metadata().get("data_crc32c")));
+
+    if (dev.jbackprop.cli.Backends.cudaUnavailableReason() != null) {
+      Result r = train("--resume", run.toString(), "--epochs", "2");
+      assertEquals(1, r.code(), r.err());
+      assertTrue(r.err().contains("--bf16 needs the CUDA backend"), r.err());
+    }
+    Result r = ok(train("--resume", run.toString(), "--epochs", "2", "--backend", "cpu"));
+    assertTrue(r.err().contains("used --bf16 on the GPU; it continues in FP32 on the CPU"), r.err());
+    String json = Files.readString(run.resolve("config.json"));
+    assertTrue(json.contains("\"bf16\" : false") && json.contains("\"backend\" : \"cpu\""), json);
+  }
+
   @Test
   void otherDataOrNoCheckpointsAreFailures() throws IOException {
     Path run = tmp.resolve("run");
