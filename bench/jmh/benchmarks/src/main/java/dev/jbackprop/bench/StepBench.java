@@ -1,7 +1,6 @@
 package dev.jbackprop.bench;
 
 import dev.jbackprop.engine.DeviceData;
-import dev.jbackprop.engine.IndexBlock;
 import dev.jbackprop.engine.Metrics;
 import dev.jbackprop.engine.Network;
 import dev.jbackprop.engine.Ops;
@@ -49,7 +48,6 @@ public class StepBench {
   private Ops ops;
   private Network net;
   private DeviceData data;
-  private IndexBlock idx;
   private Metrics metrics;
   private Step.Hyper hyper;
   private int samples;
@@ -72,10 +70,9 @@ public class StepBench {
     net = new Network(ops, spec, batch, true);
     net.setParameters(Init.HE.initialise(spec.layout(), 1));
     data = DeviceData.upload(ops, x, y, 784, 10, samples);
-    idx = ops.allocateIndices(samples);
     int[] perm = new int[samples];
     new Shuffler(1).shuffle(perm);
-    ops.upload(perm, idx);
+    data.beginEpoch(perm);
     metrics = ops.allocateMetrics();
     hyper = new Step.Hyper(0.01, 0, 0.9, samples);
     ops.synchronize();
@@ -84,8 +81,7 @@ public class StepBench {
   @Benchmark
   public void step(Bench.Samples counter) {
     if (offset + batch > samples) offset = 0;
-    ops.gather(data.x, idx, offset, batch, net.x);
-    ops.gather(data.y, idx, offset, batch, net.y);
+    data.load(offset, batch, net.x, net.y); // the batch's indices, then the two gathers
     Step.train(net, batch, metrics, hyper);
     offset += batch;
     ops.synchronize();
