@@ -24,12 +24,13 @@ import jcuda.driver.JCudaDriver;
  *
  * <p>BF16 ({@link CudaOptions#bf16()}): the GEMMs read bfloat16 copies of their inputs while
  * everything else stays float32. Blocks from {@link #allocateGemmOperands} (the network's parameters
- * and activations) carry a bfloat16 copy of every element, and each operation that writes such a
- * block writes the copy in the same pass: the update kernel (the weights), the gather (x), bias +
+ * and activations) carry a bfloat16 copy of every element, and the operations that write a GEMM
+ * input write its copy in the same pass: the update kernel (the weights), the gather (x), bias +
  * activation (a), the derivative and output-delta kernels (δ); uploads and fills refresh it with one
- * conversion launch, as does a streamed batch. A GEMM's output C is written in float32 only: z needs
- * no copy, and δ of the layer below gets its copy from the derivative kernel that follows. No copy is
- * allocated per step, and a captured step holds the same launches.
+ * conversion launch, as does a streamed batch. A GEMM's output C (z, and δ of a hidden layer before
+ * its derivative) and biasActivation's z are written in float32 only: z is never a GEMM input, and
+ * the derivative kernel that follows gives δ its copy. Nothing is allocated per step, and a captured
+ * step holds the same launches.
  *
  * <p>Threads: the methods are synchronized and make the device's primary context current on the
  * calling thread, so any thread may call them, one at a time.
