@@ -6,6 +6,7 @@
 #pragma once
 
 #include <math.h>
+#include <string.h>
 
 #if defined(__CUDACC__)
 #define JB_FN __host__ __device__ __forceinline__
@@ -28,6 +29,22 @@
 #define JB_BINARY_CROSS_ENTROPY 2
 
 JB_FN bool jb_isnan(float x) { return x != x; }
+
+// float32 → bfloat16 (the top 16 bits of a float32), round to nearest, ties to even: overflow rounds
+// to ±inf, subnormals round like any other value (no flush to zero), and a NaN stays a NaN of the
+// same sign with the top of its payload and the quiet bit set (rounding its bits as a number could
+// turn it into an infinity). Integer operations only, so host and device give the same bits;
+// KernelMathTest checks them against dev.jbackprop.diag.Bf16. The copies the GEMMs read with --bf16.
+JB_FN unsigned short jb_bf16(float x) {
+  unsigned int u;
+#if defined(__CUDA_ARCH__)
+  u = __float_as_uint(x);
+#else
+  memcpy(&u, &x, sizeof u);
+#endif
+  if ((u & 0x7fffffffu) > 0x7f800000u) return (unsigned short)((u >> 16) | 0x0040u);
+  return (unsigned short)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
 
 // σ(z) = 1/(1+e^−z) for z ≥ 0, e^z/(1+e^z) otherwise (no overflow); NaN takes the second branch.
 JB_FN float jb_sigmoid(float z) {

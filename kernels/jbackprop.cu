@@ -5,3 +5,4 @@
 #include "update.cu"
 #include "gather.cu"
 #include "norms.cu"
+#include "bf16.cu"

@@ -4,12 +4,14 @@
 
 // One warp per column j < m:
 //   delta[:, j] = a − y (cross-entropy, binary cross-entropy) or (a − y) ⊙ σ′(z) (quadratic), skipped when delta is null;
+//   delta16[:, j] = its bfloat16 copy (jb_bf16) when delta16 is not null (what the GEMMs read with --bf16);
 //   cost_j = Σ ½(a − y)², Σ softplus(z) − y·z, or Σ y·(lse − z) with lse = max + log Σ e^(z−max);
 //   correct_j = argmax a == argmax y (first index on ties, NaN never wins); with one output row,
 //   (a ≥ ½) == (y ≥ ½) instead, since an argmax over one row is always right.
 // metrics[0] += Σ cost_j, metrics[1] += Σ correct_j, metrics[2] += number of columns (one atomicAdd each per block).
 extern "C" __global__ void output_delta(int cost, int act, float alpha, const float* z, const float* a,
-                                        const float* y, float* delta, int rows, int m, double* metrics) {
+                                        const float* y, float* delta, unsigned short* delta16, int rows, int m,
+                                        double* metrics) {
   __shared__ double blockSums[3][32];
   const int lane = threadIdx.x & 31;
   const int warp = threadIdx.x >> 5;
@@ -34,7 +36,11 @@ extern "C" __global__ void output_delta(int cost, int act, float alpha, const fl
     int argA = -1, argY = -1;
     for (int i = lane; i < rows; i += 32) {
       const float zi = zc[i], ai = ac[i], yi = yc[i];
-      if (delta != nullptr) delta[base + i] = jb_output_delta(cost, act, alpha, zi, ai, yi);
+      if (delta != nullptr) {
+        const float d = jb_output_delta(cost, act, alpha, zi, ai, yi);
+        delta[base + i] = d;
+        if (delta16 != nullptr) delta16[base + i] = jb_bf16(d);
+      }
       if (cost == JB_QUADRATIC) c += (double)jb_quadratic_cost(ai, yi);
       else if (cost == JB_BINARY_CROSS_ENTROPY) c += (double)jb_bce_cost(zi, yi);
       else c += jb_cross_entropy_term(yi, zi, lse);

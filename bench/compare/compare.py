@@ -10,8 +10,10 @@ then REPEATS timed runs of STEPS steps. Samples/s is from the best timed run; th
 cross-entropy over the last timed run, so rows that did the same work on the same precision agree
 to a few decimals.
 
-Rows: jbackprop (cpu; cuda FP32 and TF32), numpy (cpu, matrix form), PyTorch eager (cpu, cuda) and
-PyTorch with the whole step captured in one CUDA graph (cuda). Missing pieces are skipped with a line.
+Rows: jbackprop (cpu; cuda FP32, TF32 and BF16), numpy (cpu, matrix form), PyTorch eager (cpu, cuda) and
+PyTorch with the whole step captured in one CUDA graph (cuda), in FP32 and TF32. BF16 (jbackprop's
+--bf16: bfloat16 GEMM inputs, FP32 sums and master weights) has a jbackprop row only: PyTorch's bf16
+autocast is a different computation. Missing pieces are skipped with a line.
 
     python3 bench/compare/compare.py                               # all configurations, all devices
     python3 bench/compare/compare.py --configs small,medium --devices cpu
@@ -322,13 +324,13 @@ def run_torch(work, device, graphed, tf32):
 
 # ---- jbackprop ------------------------------------------------------------------------------
 
-def run_jbackprop(work, launcher, backend, tf32):
+def run_jbackprop(work, launcher, backend, prec):
     cmd = launcher + ["throughput", "--backend", backend, "--json", "--layers", ",".join(map(str, work.layers)),
                       "--activation", work.activation, "--cost", "cross-entropy", "--batch", str(work.batch),
                       "--warmup", str(work.warmup), "--steps", str(work.steps), "--repeats", str(work.repeats),
                       "--eta", str(work.eta), "--momentum", str(work.momentum), "--data", work.dir, "--init-weights", work.weights_file]
-    if tf32:
-        cmd.append("--tf32")
+    if prec in ("tf32", "bf16"):
+        cmd.append("--" + prec)
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr.strip()}")
@@ -343,7 +345,7 @@ def main():
     ap.add_argument("--configs", default="small,medium,large", help="of: " + ", ".join(CONFIGS))  # cpu-* only on request
     ap.add_argument("--devices", default="cpu,cuda")
     ap.add_argument("--impls", default="jbackprop,numpy,torch,torch-graph")
-    ap.add_argument("--precisions", default="fp32,tf32", help="tf32 applies to the GPU rows")
+    ap.add_argument("--precisions", default="fp32,tf32,bf16", help="tf32 and bf16 apply to the GPU rows; bf16 to jbackprop only")
     ap.add_argument("--warmup", type=int, help="override each configuration's warm-up steps")
     ap.add_argument("--steps", type=int, help="override each configuration's timed steps per repeat")
     ap.add_argument("--repeats", type=int, help="override each configuration's repeats")
@@ -388,7 +390,9 @@ def main():
         for prec in (["fp32"] if dev == "cpu" else precisions):
             tf32 = prec == "tf32"
             if "jbackprop" in impls and (dev == "cpu" or jb_cuda):
-                plan.append(("jbackprop", dev, prec, lambda w, d=dev, t=tf32: run_jbackprop(w, launcher, d, t)))
+                plan.append(("jbackprop", dev, prec, lambda w, d=dev, q=prec: run_jbackprop(w, launcher, d, q)))
+            if prec == "bf16":
+                continue  # no PyTorch or numpy counterpart
             if dev == "cpu" and "numpy" in impls and prec == "fp32":
                 plan.append(("numpy", dev, prec, run_numpy))
             if torch is not None and "torch" in impls and (dev == "cpu" or torch_cuda):

@@ -45,6 +45,7 @@ def table(header, rows):
 def main(path):
     results = json.load(open(path))
     p = lambda r, k, d="": r.get("params", {}).get(k, d)
+    label = lambda r: p(r, "backend") + (" tf32" if p(r, "tf32") == "true" else "") + (" bf16" if p(r, "bf16") == "true" else "")
     by = {}
     for r in results:
         by.setdefault(short(r["benchmark"]), []).append(r)
@@ -53,11 +54,11 @@ def main(path):
     steps = by.get("StepBench.step", [])
     if steps:
         rows = []
-        for r in sorted(steps, key=lambda r: (p(r, "backend"), p(r, "tf32"), int(p(r, "depth")), int(p(r, "width")), int(p(r, "batch")))):
+        for r in sorted(steps, key=lambda r: (p(r, "backend"), p(r, "tf32"), p(r, "bf16"), int(p(r, "depth")), int(p(r, "width")), int(p(r, "batch")))):
             s, e = metric(r)
             n, ne = metric(r, "samples")
             net = "784," + ",".join([p(r, "width")] * int(p(r, "depth"))) + ",10"
-            rows.append([p(r, "backend") + (" tf32" if p(r, "tf32") == "true" else ""), f"[{net}]", p(r, "batch"), fmt(s, e), fmt(n, ne), fmt(1e3 / s) if s else "-"])
+            rows.append([label(r), f"[{net}]", p(r, "batch"), fmt(s, e), fmt(n, ne), fmt(1e3 / s) if s else "-"])
         parts.append("### Training step (gather + forward + loss + backward + update)\n\n"
                      + table(["backend", "network", "batch", "steps/s", "samples/s", "ms/step"], rows))
         png = re.sub(r"(-jmh)?\.json$", "", os.path.basename(path)) + "-sweep.png"
@@ -85,11 +86,11 @@ def main(path):
             rows.append([p(r, "backend"), name, shape, fmt(gb, ge), "-" if math.isnan(c) or name == "copy" else f"{100 * gb / c:.0f}%"])
         parts.append("### Kernels alone (bytes each must move once)\n\n" + table(["backend", "kernel", "shape", "GB/s", "of copy"], rows))
 
-    sq = {(p(r, "backend"), p(r, "tf32")): (metric(r, "TFLOP")[0], p(r, "n")) for r in by.get("GemmBench.square", [])}
+    sq = {(p(r, "backend"), p(r, "tf32"), p(r, "bf16")): (metric(r, "TFLOP")[0], p(r, "n")) for r in by.get("GemmBench.square", [])}
     gemm = [r for k, v in by.items() if k.startswith("GemmBench.") for r in v]
     if gemm:
         rows = []
-        for r in sorted(gemm, key=lambda r: (p(r, "backend"), p(r, "tf32"), short(r["benchmark"]) == "GemmBench.square", int(p(r, "width", 0) or 0), int(p(r, "batch", 0) or 0), r["benchmark"])):
+        for r in sorted(gemm, key=lambda r: (p(r, "backend"), p(r, "tf32"), p(r, "bf16"), short(r["benchmark"]) == "GemmBench.square", int(p(r, "width", 0) or 0), int(p(r, "batch", 0) or 0), r["benchmark"])):
             name = short(r["benchmark"]).split(".")[1]
             tf, te = metric(r, "TFLOP")
             if name == "square":
@@ -98,9 +99,9 @@ def main(path):
                 w, b = p(r, "width"), p(r, "batch")
                 i = p(r, "nIn") if p(r, "nIn") not in ("0", "") else w
                 shape = {"forward": f"W·A m={w} n={b} k={i}", "backward": f"Wᵀ·δ m={i} n={b} k={w}", "weightGrad": f"δ·Aᵀ m={w} n={i} k={b}"}[name]
-            ref = sq.get((p(r, "backend"), p(r, "tf32")))
+            ref = sq.get((p(r, "backend"), p(r, "tf32"), p(r, "bf16")))
             frac = "-" if ref is None or name == "square" else f"{100 * tf / ref[0]:.0f}%"
-            rows.append([p(r, "backend") + (" tf32" if p(r, "tf32") == "true" else ""), name, shape, fmt(tf, te), fmt(1e3 * tf, 1e3 * te), frac])
+            rows.append([label(r), name, shape, fmt(tf, te), fmt(1e3 * tf, 1e3 * te), frac])
         parts.append("### GEMMs of a step alone\n\n" + table(["backend", "gemm", "shape", "TFLOP/s", "GFLOP/s", "of square"], rows))
 
     ep = by.get("MnistEpochBench.epoch", [])
@@ -109,7 +110,7 @@ def main(path):
         for r in ep:
             s, e = metric(r)
             n, ne = metric(r, "samples")
-            rows.append([p(r, "backend") + (" tf32" if p(r, "tf32") == "true" else ""), "[" + p(r, "layers").replace("-", ",") + "]", p(r, "batch"),
+            rows.append([label(r), "[" + p(r, "layers").replace("-", ",") + "]", p(r, "batch"),
                          fmt(s, e), fmt(1 / s) if s else "-", fmt(n, ne)])
         parts.append("### One MNIST epoch (60,000 images)\n\n" + table(["backend", "network", "batch", "epochs/s", "s/epoch", "samples/s"], rows))
     print("\n\n".join(parts))

@@ -8,6 +8,7 @@
 //   W p g rate decay          jb_sgd_weight          b p g rate              jb_sgd_bias
 //   V v g p mu rate decay     jb_velocity_weight     v v g mu rate           jb_velocity_bias
 //   C y z lse(double)         jb_cross_entropy_term (double result)
+//   H x                       jb_bf16 (16-bit result)
 #include <cstdio>
 #include <cstdint>
 #include <cstring>
@@ -43,6 +44,8 @@ int main() {
         std::printf("%08x\n", bf(jb_velocity_weight(f(u[0]), f(u[1]), f(u[2]), f(u[3]), f(u[4]), f(u[5])))); break;
       case 'v': std::scanf("%x %x %x %x", &u[0], &u[1], &u[2], &u[3]);
         std::printf("%08x\n", bf(jb_velocity_bias(f(u[0]), f(u[1]), f(u[2]), f(u[3])))); break;
+      case 'H': std::scanf("%x", &u[0]);
+        std::printf("%04x\n", (unsigned)jb_bf16(f(u[0]))); break;
       case 'C': {
         std::scanf("%x %x %llx", &u[0], &u[1], &l);
         double lse; std::memcpy(&lse, &l, 8);

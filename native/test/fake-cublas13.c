@@ -62,6 +62,18 @@ int cublasSgemm_v2(void *handle, int transa, int transb, int m, int n, int k, co
     return 0;
 }
 
+/* 19 arguments, 13 of them on the stack, types and compute type as plain ints: the BF16 GEMM (Gemm.gemmEx) */
+int cublasGemmEx(void *handle, int transa, int transb, int m, int n, int k, const void *alpha, const void *A, int Atype,
+                 int lda, const void *B, int Btype, int ldb, const void *beta, void *C, int Ctype, int ldc, int computeType,
+                 int algo)
+{
+    logf_("cublasGemmEx handle=%p transa=%d transb=%d m=%d n=%d k=%d alpha=%.9g A=%p Atype=%d lda=%d B=%p Btype=%d ldb=%d"
+          " beta=%.9g C=%p Ctype=%d ldc=%d computeType=%d algo=%d",
+          handle, transa, transb, m, n, k, (double)*(const float *)alpha, A, Atype, lda, B, Btype, ldb,
+          (double)*(const float *)beta, C, Ctype, ldc, computeType, algo);
+    return 0;
+}
+
 /* 64-bit sizes and double scalars */
 int cublasDgemm_v2_64(void *handle, int transa, int transb, int64_t m, int64_t n, int64_t k, const double *alpha,
                       const double *A, int64_t lda, const double *B, int64_t ldb, const double *beta, double *C,

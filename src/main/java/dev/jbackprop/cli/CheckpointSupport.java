@@ -153,6 +153,7 @@ final class CheckpointSupport {
     same(given, "--seed", t.seed, lnum(c, "seed"), from, tail);
     same(given, "--train-size", t.trainSize, (int) num(c, "train_size"), from, tail);
     same(given, "--tf32", t.tf32, Boolean.TRUE.equals(c.get("tf32")), from, tail);
+    same(given, "--bf16", t.bf16, Boolean.TRUE.equals(c.get("bf16")), from, tail);
     String init = String.valueOf(c.get("init"));
     if (given.hasMatchedOption("--init") && !init.equals(t.init)) {
       throw new IllegalArgumentException("--init " + t.init + " contradicts the stored init" + from + "init " + init + tail);
@@ -172,6 +173,7 @@ final class CheckpointSupport {
     t.seed = lnum(c, "seed");
     t.trainSize = (int) num(c, "train_size");
     t.tf32 = Boolean.TRUE.equals(c.get("tf32"));
+    t.bf16 = Boolean.TRUE.equals(c.get("bf16"));
     t.init = null;
     t.initWeights = null;
     t.out = r.dir;
@@ -199,6 +201,8 @@ final class CheckpointSupport {
     c.put("checkpoint_every", t.checkpointEvery);
     c.put("backend", backend);
     c.put("device", device);
+    c.put("tf32", t.tf32);
+    c.put("bf16", t.bf16);
     return c;
   }
 

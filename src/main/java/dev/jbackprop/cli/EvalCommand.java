@@ -60,7 +60,7 @@ public final class EvalCommand implements Callable<Integer> {
       throw new Main.Failure("the model " + model + " maps " + spec.inputSize() + " inputs to " + spec.outputSize() + " outputs, but the data has "
           + test.features() + " features and " + test.classes() + " classes");
     }
-    try (Ops ops = Backends.open(backend, 0, false, main.debug, msg -> e.println("jbackprop: " + msg));
+    try (Ops ops = Backends.open(backend, 0, false, false, main.debug, msg -> e.println("jbackprop: " + msg));
         Network network = new Network(ops, spec, Math.min(batch, test.count()), false);
         DeviceData d = TrainCommand.upload(ops, test);
         Trainer t = new Trainer(network, d, null, new Trainer.Config(Math.min(batch, test.count()), 1, 0, 0, new Step.Hyper(1, 0, 0, 1)))) {

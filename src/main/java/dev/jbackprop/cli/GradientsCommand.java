@@ -148,7 +148,7 @@ public final class GradientsCommand implements Callable<Integer> {
         : track ? Path.of("runs", "gradients-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))) : null;
     if (outDir != null) RunOutput.create(outDir, true);
 
-    try (Ops ops = Backends.open(backend, threads, false, main.debug, msg -> e.println("jbackprop: " + msg));
+    try (Ops ops = Backends.open(backend, threads, false, false, main.debug, msg -> e.println("jbackprop: " + msg));
         DeviceData measureData = TrainCommand.upload(ops, measureSet);
         DeviceData trainData = trainSet == null ? null : TrainCommand.upload(ops, trainSet);
         DeviceData testData = trainSet == null ? null : TrainCommand.upload(ops, mnist.test())) {

@@ -10,6 +10,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /** jbackprop info: version and the backends this machine can use (and why not). */
 @Command(mixinStandardHelpOptions = true, name = "info", description = "Prints the version and each backend: available, or why not.")
 public final class InfoCommand implements Callable<Integer> {
+  static final String PRECISIONS = "GEMM precision: cpu FP32; cuda FP32, TF32 with --tf32, or BF16 inputs with FP32 sums and master weights"
+      + " with --bf16 (TF32 and BF16 tensor cores: compute capability 8.0 or later)";
   @Spec CommandSpec cmd;
 
   @Override
@@ -25,6 +27,7 @@ public final class InfoCommand implements Callable<Integer> {
     }
     String why = Backends.cudaUnavailableReason();
     o.println(why == null ? "cuda: available: " + Backends.cudaInfo() : "cuda: NOT available: " + why);
+    o.println(PRECISIONS);
     return 0;
   }
 }

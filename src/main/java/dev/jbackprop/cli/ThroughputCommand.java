@@ -44,7 +44,8 @@ public final class ThroughputCommand implements Callable<Integer> {
   @Option(names = "--warmup", defaultValue = "50", description = "Untimed steps first (default: ${DEFAULT-VALUE}).") int warmup;
   @Option(names = "--repeats", defaultValue = "3", description = "Timed repeats; the best and median are reported (default: ${DEFAULT-VALUE}).") int repeats;
   @Option(names = "--backend", defaultValue = "auto") String backend;
-  @Option(names = "--tf32") boolean tf32;
+  @Option(names = "--tf32", description = "GPU: let cuBLAS use TF32 tensor cores.") boolean tf32;
+  @Option(names = "--bf16", description = "GPU: GEMMs on bfloat16 copies of their inputs (FP32 sums, FP32 master weights).") boolean bf16;
   @Option(names = "--threads", defaultValue = "0") int threads;
   @Option(names = "--no-graph", description = "GPU: run every step eagerly instead of replaying it as a CUDA graph.") boolean noGraph;
   @Option(names = "--json", description = "Print one JSON object instead of text.") boolean json;
@@ -58,6 +59,7 @@ public final class ThroughputCommand implements Callable<Integer> {
     PrintWriter o = cmd.commandLine().getOut();
     PrintWriter e = cmd.commandLine().getErr();
     if (batch <= 0 || steps <= 0 || warmup < 0 || repeats <= 0) throw new IllegalArgumentException("--batch, --steps and --repeats must be positive");
+    Backends.check(backend, tf32, bf16);
     NetworkSpec spec = net.spec("784,100,10", "sigmoid", "cross-entropy");
     ParamLayout layout = spec.layout();
     int samples;
@@ -84,7 +86,7 @@ public final class ThroughputCommand implements Callable<Integer> {
     for (int l = 0; l < layout.layers(); l++) flopsPerStep += (l == 0 ? 4.0 : 6.0) * layout.nIn(l) * layout.nOut(l) * batch;
 
     Step.Hyper hyper = new Step.Hyper(eta, 0, momentum, samples);
-    try (Ops ops = Backends.open(backend, threads, tf32, main.debug, msg -> e.println("jbackprop: " + msg));
+    try (Ops ops = Backends.open(backend, threads, tf32, bf16, main.debug, msg -> e.println("jbackprop: " + msg));
         Network network = new Network(ops, spec, batch, true);
         DeviceData data = DeviceData.upload(ops, x, y, spec.inputSize(), spec.outputSize(), samples);
         Metrics metrics = ops.allocateMetrics();
@@ -131,7 +133,7 @@ public final class ThroughputCommand implements Callable<Integer> {
         ObjectNode n = RunOutput.JSON.createObjectNode();
         n.put("backend", ops.name()).put("device", ops.description()).put("network", spec.toString()).put("batch", batch).put("steps", steps)
             .put("repeats", repeats).put("samples_per_second", sps).put("ms_per_step", msPerStep).put("median_ms_per_step", 1e3 * median / steps)
-            .put("gemm_gflops", gflops).put("tf32", tf32).put("graphs", replay != null).put("loss", loss);
+            .put("gemm_gflops", gflops).put("tf32", tf32).put("bf16", bf16).put("graphs", replay != null).put("loss", loss);
         o.println(n.toString());
       } else {
         o.printf(Locale.ROOT, "%s batch %d on %s: %,.0f samples/s, %.3f ms/step (median %.3f), %.1f GFLOP/s in GEMMs (best of %d x %d steps); loss %.6f%n",

@@ -71,6 +71,8 @@ public final class TrainCommand implements Callable<Integer> {
   String backend;
   @Option(names = "--tf32", description = "GPU: let cuBLAS use TF32 tensor cores.")
   boolean tf32;
+  @Option(names = "--bf16", description = "GPU: GEMMs on bfloat16 copies of the weights, activations and deltas (FP32 sums, FP32 master weights).")
+  boolean bf16;
   @Option(names = "--threads", description = "CPU backend threads (default: all cores).", defaultValue = "0")
   int threads;
   @Option(names = "--no-graph", description = "GPU: run every step eagerly instead of replaying full-size steps as a CUDA graph.")
@@ -115,6 +117,11 @@ public final class TrainCommand implements Callable<Integer> {
       checkpointLock = CheckpointSupport.lock(resume);
       res = CheckpointSupport.load(resume, msg -> e.println("jbackprop: " + msg));
       CheckpointSupport.apply(res, this, cmd.commandLine().getParseResult());
+      if ((tf32 || bf16) && "cpu".equalsIgnoreCase(backend)) { // a GPU run moved to the CPU: the precision does not come along
+        e.println("jbackprop: the run in " + resume + " used " + (bf16 ? "--bf16" : "--tf32") + " on the GPU; it continues in FP32 on the CPU");
+        tf32 = false;
+        bf16 = false;
+      }
     }
     CheckpointSupport.Every every = checkpointEvery == null ? null : CheckpointSupport.Every.parse(checkpointEvery);
     if (every != null) checkpointEvery = every.toString();
@@ -127,7 +134,7 @@ public final class TrainCommand implements Callable<Integer> {
     if (trainSize != null && trainSize <= 0) throw new IllegalArgumentException("--train-size must be positive, got " + trainSize);
     if (initWeights != null && init != null) throw new IllegalArgumentException("give either --init or --init-weights, not both");
     new Trainer.Config(batch, epochs, steps, seed, new Step.Hyper(eta, lambda, momentum, 1)); // checks the numbers now
-    Backends.check(backend);
+    Backends.check(backend, tf32, bf16);
     if (trackGradients < 0) throw new IllegalArgumentException("--track-gradients must be a positive number of steps, got " + trackGradients);
 
     // Nothing is created in --out before everything that can be checked has been.
@@ -166,7 +173,7 @@ public final class TrainCommand implements Callable<Integer> {
       Checkpoint.clear(outDir.resolve(CheckpointSupport.DIR));
     }
 
-    try (Ops ops = Backends.open(backend, threads, tf32, main.debug, msg -> e.println("jbackprop: " + msg));
+    try (Ops ops = Backends.open(backend, threads, tf32, bf16, main.debug, msg -> e.println("jbackprop: " + msg));
         Network network = new Network(ops, spec, batch, momentum > 0);
         DeviceData trainData = upload(ops, trainSet);
         DeviceData testData = upload(ops, test);
@@ -321,6 +328,7 @@ public final class TrainCommand implements Callable<Integer> {
     c.put("backend", ops.name());
     c.put("device", ops.description());
     c.put("tf32", tf32);
+    c.put("bf16", bf16);
     c.put("checkpoint_every", checkpointEvery);
     if (trackGradients > 0) c.put("track_gradients", trackGradients);
     return c;

@@ -19,7 +19,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(mixinStandardHelpOptions = true, name = "verify", sortOptions = false, description = {
     "Runs the same network, weights and batches on the CPU and on the GPU (--backend) and prints, per layer, the max abs and",
     "normalised error (max|gpu-cpu|/max|cpu|) of z, a, delta, dC/dW, dC/db after one step and of W, b after --steps updates.",
-    "Tolerance: 1e-4 for FP32, 2e-2 with --tf32. Exit 1 on failure."})
+    "Tolerance: 1e-4 for FP32, 2e-2 with --tf32, 5e-2 with --bf16. Exit 1 on failure."})
 public final class VerifyCommand implements Callable<Integer> {
   @ParentCommand Main main;
   @Spec CommandSpec cmd;
@@ -34,6 +34,7 @@ public final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "1") long seed;
   @Option(names = "--backend", defaultValue = "cuda", description = "The backend checked against the CPU (default: ${DEFAULT-VALUE}).") String backend;
   @Option(names = "--tf32", description = "Check cuBLAS TF32 math (tolerance 2e-2).") boolean tf32;
+  @Option(names = "--bf16", description = "Check BF16 GEMM inputs against the FP32 CPU (tolerance 5e-2; not meaningful for ReLU on wide layers, see README).") boolean bf16;
   @Option(names = "--quiet", description = "Only the summary line.") boolean quiet;
 
   @Override
@@ -43,10 +44,11 @@ public final class VerifyCommand implements Callable<Integer> {
     if (batch <= 0) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
     if (steps < 0) throw new IllegalArgumentException("--steps must be 0 or more, got " + steps);
     NetworkSpec spec = net.spec("784,100,10", "sigmoid", "cross-entropy");
-    Verify.Tolerance tol = tf32 ? Verify.Tolerance.TF32 : Verify.Tolerance.FP32;
+    Backends.check(backend, tf32, bf16);
+    Verify.Tolerance tol = bf16 ? Verify.Tolerance.BF16 : tf32 ? Verify.Tolerance.TF32 : Verify.Tolerance.FP32;
     Step.Hyper hyper = new Step.Hyper(eta, lambda, momentum, 1000);
-    try (Ops cpu = Backends.open("cpu", 0, false, false, msg -> e.println("jbackprop: " + msg));
-        Ops other = Backends.open(backend, 0, tf32, main.debug, msg -> e.println("jbackprop: " + msg))) {
+    try (Ops cpu = Backends.open("cpu", 0, false, false, false, msg -> e.println("jbackprop: " + msg));
+        Ops other = Backends.open(backend, 0, tf32, bf16, main.debug, msg -> e.println("jbackprop: " + msg))) {
       Verify.Report r = Verify.run(cpu, other, spec, batch, steps, hyper, Init.parse(init), seed, tol);
       if (!quiet) {
         o.printf("verify %s vs cpu: %s, batch %d, %d steps, tolerance %s %.0e (normalised)%n", other.name(), spec, batch, steps, tol, tol.value);

@@ -23,7 +23,24 @@ public final class Verify {
     /** FP32 everywhere: only summation order differs (cuBLAS vs OpenBLAS). */
     FP32(1e-4),
     /** cuBLAS TF32 tensor cores: 10-bit mantissas in the GEMM inputs. */
-    TF32(2e-2);
+    TF32(2e-2),
+    /**
+     * BF16 GEMM inputs (--bf16): W, x, a and δ rounded to bfloat16 before each GEMM, 8 significant
+     * bits, unit roundoff u = 2^-9 ≈ 1.95e-3; products exact and sums in FP32, everything else FP32.
+     * A product of two rounded inputs is off by at most 2u + u² ≈ 2u relative, so a GEMM output by at
+     * most 2u·Σ|a·b|: 2u of its own size where the terms do not cancel. The longest chain of GEMMs
+     * behind a quantity verify compares is the first layer's gradient of an L-layer network: L forward
+     * GEMMs, L − 1 backward and the ∂C/∂W GEMM, 2L in all; to first order their errors add, 2L·2u,
+     * when σ′ does not amplify them. For L = 3, the deepest networks bench/gpu-check.sh verifies, that
+     * is 12u ≈ 2.3e-2; twice that, for moderate cancellation in the sums, 24u ≈ 4.7e-2: hence 5e-2
+     * (deeper networks would call for 8Lu). Bf16ToleranceTest checks it without a GPU: the CPU with
+     * its GEMM inputs rounded exactly as the GPU rounds them (the GPU differs from that only in the
+     * order of FP32 sums) stays under half of it on every network gpu-check.sh verifies in BF16 (worst
+     * 2.4e-2, weights after 3 steps of a linear network; typically 4e-3 to 7e-3). Not meaningful for
+     * ReLU or leaky ReLU on wide layers: a z within rounding distance of the kink at 0 flips σ′, and
+     * that unit's δ then differs by all of itself (0.6 on [784, 4099, 10] ReLU, batch 129).
+     */
+    BF16(5e-2);
 
     public final double value;
 

@@ -43,10 +43,10 @@ public final class Network implements AutoCloseable {
 
     Block p = null, g = null, v = null, act = null;
     try {
-      p = ops.allocate(layout.total());
+      p = ops.allocateGemmOperands(layout.total()); // W is a GEMM input
       g = ops.allocate(layout.total());
       v = withMomentum ? ops.allocate(layout.total()) : null;
-      act = ops.allocate(actFloats);
+      act = ops.allocateGemmOperands(actFloats); // x, a and δ are GEMM inputs
     } catch (RuntimeException e) {
       for (Block blk : new Block[] {p, g, v, act}) if (blk != null) blk.close();
       throw e;

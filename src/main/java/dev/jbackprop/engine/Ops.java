@@ -34,6 +34,20 @@ public interface Ops extends AutoCloseable {
   /** A new zero-filled block of {@code length} floats. */
   Block allocate(long length);
 
+  /**
+   * A new zero-filled block whose matrices are read as GEMM inputs (A or B): the network's
+   * parameters and activations. A backend whose GEMMs read a lower-precision copy of their inputs
+   * (CUDA with --bf16) allocates that copy alongside and keeps it equal to the rounded floats of what
+   * {@link #upload}, {@link #fill}, {@link #gather}, {@link #update}, {@link #outputDelta} (δ),
+   * {@link #activationBackward} (δ) and {@link #biasActivation} (a, not z) write; a GEMM's output C
+   * gets no copy, so a matrix a GEMM reads must last have been written by one of those (in the
+   * training step, δ of a hidden layer is a GEMM's output and then activationBackward's). By default,
+   * and on the CPU, it is {@link #allocate}.
+   */
+  default Block allocateGemmOperands(long length) {
+    return allocate(length);
+  }
+
   /** A new index block of {@code length} ints. */
   IndexBlock allocateIndices(int length);
 

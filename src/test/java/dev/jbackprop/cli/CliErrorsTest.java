@@ -143,6 +143,18 @@ class CliErrorsTest {
         failure("verify cuda", "--backend cuda is not available|{cuda-reason}", "verify", "--backend", "cuda", "--layers", "9,7,5"),
         failure("eval cuda", "--backend cuda is not available|{cuda-reason}", eval("--model", "{root}/good.safetensors", "--backend", "cuda")),
         usage("eval backend bogus", "unknown --backend 'bogus'", eval("--model", "{root}/good.safetensors", "--backend", "bogus")),
+        // GEMM precision
+        usage("bf16 on the cpu", "--bf16 is for the CUDA backend|--backend cuda", train("--bf16")),
+        usage("tf32 and bf16", "--tf32 and --bf16 do not go together", train("--backend", "cuda", "--tf32", "--bf16")),
+        failure("bf16 auto without a GPU", "--bf16 needs the CUDA backend|{cuda-reason}", train("--backend", "auto", "--bf16")),
+        failure("bf16 cuda without a GPU", "--backend cuda is not available|{cuda-reason}", train("--backend", "cuda", "--bf16")),
+        usage("tf32 on the cpu", "--tf32 is for the CUDA backend|--backend cuda", train("--tf32")),
+        failure("tf32 auto without a GPU", "--tf32 needs the CUDA backend|{cuda-reason}", train("--backend", "auto", "--tf32")),
+        usage("verify tf32 on the cpu", "--tf32 is for the CUDA backend", "verify", "--backend", "cpu", "--tf32", "--layers", "9,7,5"),
+        usage("verify bf16 on the cpu", "--bf16 is for the CUDA backend", "verify", "--backend", "cpu", "--bf16", "--layers", "9,7,5"),
+        usage("verify tf32 and bf16", "--tf32 and --bf16 do not go together", "verify", "--tf32", "--bf16", "--layers", "9,7,5"),
+        usage("throughput bf16 on the cpu", "--bf16 is for the CUDA backend", "throughput", "--backend", "cpu", "--bf16", "--steps", "1"),
+        usage("throughput tf32 and bf16", "--tf32 and --bf16 do not go together", "throughput", "--tf32", "--bf16", "--steps", "1"),
         // eval, gradcheck, verify
         usage("eval without model", "--model", eval()),
         usage("eval model without metadata", "no jbackprop metadata|--layers", eval("--model", "{root}/other.safetensors")),

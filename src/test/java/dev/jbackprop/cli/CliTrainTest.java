@@ -246,6 +246,7 @@ class CliTrainTest {
     assertTrue(r.out().contains("cpu:  available"), r::toString);
     String why = Backends.cudaUnavailableReason();
     assertTrue(r.out().contains(why == null ? "cuda: available" : "cuda: NOT available: " + why), r::toString);
+    assertTrue(r.out().contains("GEMM precision: cpu FP32; cuda FP32, TF32 with --tf32, or BF16"), r::toString);
   }
 
   @Test

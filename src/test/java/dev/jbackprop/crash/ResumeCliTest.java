@@ -143,7 +143,7 @@ class ResumeCliTest {
     String[][] bad = {
         {"--eta", "0.2"}, {"--batch", "16"}, {"--layers", "16,13,10"}, {"--activation", "tanh"}, {"--cost", "quadratic"}, {"--seed", "2"},
         {"--momentum", "0.5"}, {"--lambda", "0"}, {"--train-size", "100"}, {"--init", "xavier"}, {"--force"}, {"--out", tmp.resolve("x").toString()},
-        {"--epochs", "1"}};
+        {"--epochs", "1"}, {"--tf32"}, {"--bf16"}};
     for (String[] opt : bad) {
       List<String> args = new ArrayList<>(List.of("--resume", dir));
       args.addAll(List.of(opt));
@@ -156,6 +156,33 @@ class ResumeCliTest {
     Result r = ok(train("--resume", dir, "--eta", "0.1", "--batch", "8", "--layers", "16,12,10", "--activation", "relu", "--init", "he"));
     assertTrue(r.out().contains("2 epochs done"), r.out());
     assertEquals(3, metrics(run).size());
+  }
+
+  /**
+   * A run trained with --bf16 on a GPU (made here by editing a CPU run's stored configuration: no GPU
+   * needed) and resumed with --backend cpu continues in FP32, says so, and its config.json says so;
+   * without --backend (auto) on a machine without a GPU, it stops with why.
+   */
+  @Test
+  void aBf16RunResumedOnTheCpuContinuesInFp32() throws IOException {
+    Path run = tmp.resolve("run");
+    ok(train(fresh(run, "--epochs", "1", "--checkpoint-every", "1e")));
+    Checkpoint.Loaded last = Checkpoint.read(Checkpoint.list(run.resolve("checkpoints")).get(0));
+    String config = last.config();
+    String edited = config.replaceAll("\"bf16\"\\s*:\\s*false", "\"bf16\" : true");
+    assertTrue(!edited.equals(config), config);
+    Checkpoint.write(last.file(), last.layout(), last.snapshot(), edited,
+        java.util.Map.of("data_crc32c", last.metadata().get("data_crc32c")));
+
+    if (dev.jbackprop.cli.Backends.cudaUnavailableReason() != null) {
+      Result r = train("--resume", run.toString(), "--epochs", "2");
+      assertEquals(1, r.code(), r.err());
+      assertTrue(r.err().contains("--bf16 needs the CUDA backend"), r.err());
+    }
+    Result r = ok(train("--resume", run.toString(), "--epochs", "2", "--backend", "cpu"));
+    assertTrue(r.err().contains("used --bf16 on the GPU; it continues in FP32 on the CPU"), r.err());
+    String json = Files.readString(run.resolve("config.json"));
+    assertTrue(json.contains("\"bf16\" : false") && json.contains("\"backend\" : \"cpu\""), json);
   }
 
   @Test

@@ -51,7 +51,7 @@ class GradientNormsGpuTest {
     try (CpuOps c = new CpuOps(2)) {
       cpu = measure(c, spec, params, data, 1000);
     }
-    try (Ops g = Backends.open("cuda", 0, false, false, msg -> {})) {
+    try (Ops g = Backends.open("cuda", 0, false, false, false, msg -> {})) {
       gpu = measure(g, spec, params, data, 1000);
     }
     GradientNormsTest.assertNormsClose(cpu[0], gpu[0]);

@@ -126,7 +126,7 @@ class ConcurrencyTest {
   void gpuTrainingOnTwoStreamsMatchesAlone() throws Exception {
     String why = Backends.cudaUnavailableReason();
     Assumptions.assumeTrue(why == null, () -> "no GPU: " + why);
-    IntFunction<Ops> gpu = i -> Backends.open("cuda", 0, false, false, msg -> {});
+    IntFunction<Ops> gpu = i -> Backends.open("cuda", 0, false, false, false, msg -> {});
     float[] wide;
     float[] small;
     try (Ops ops = gpu.apply(0)) {

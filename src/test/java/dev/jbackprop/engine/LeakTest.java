@@ -81,7 +81,7 @@ class LeakTest {
   void gpuHeapAndDeviceMemoryStayFlatAndAreFreed() throws Exception {
     String why = Backends.cudaUnavailableReason();
     Assumptions.assumeTrue(why == null, () -> "no GPU: " + why);
-    try (Ops ops = Backends.open("cuda", 0, false, false, msg -> {})) {
+    try (Ops ops = Backends.open("cuda", 0, false, false, false, msg -> {})) {
       Method allocated;
       Method info;
       try {

@@ -224,7 +224,7 @@ public class ResumeTest {
   void gpuResumeMatchesWithinTolerance() throws Exception {
     String why = Backends.cudaUnavailableReason();
     Assumptions.assumeTrue(why == null, () -> "no GPU: " + why);
-    Supplier<Ops> gpu = () -> Backends.open("cuda", 0, false, false, msg -> {});
+    Supplier<Ops> gpu = () -> Backends.open("cuda", 0, false, false, false, msg -> {});
     float[] straightParams;
     List<Trainer.EpochResult> straight;
     try (Ops ops = gpu.get(); Run r = new Run(ops, config(2, 0))) {

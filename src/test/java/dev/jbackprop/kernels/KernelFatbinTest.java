@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 class KernelFatbinTest {
   /** Every kernel the Java launchers look up (kernels/*.cu must declare exactly these). */
   static final Set<String> KERNELS = Set.of(
-      "bias_activation", "bias_softmax", "activation_backward", "output_delta", "sgd_update", "gather_columns", "sum_squares");
+      "bias_activation", "bias_softmax", "activation_backward", "output_delta", "sgd_update", "gather_columns", "sum_squares", "to_bf16");
   static final Set<Integer> SASS = Set.of(75, 80, 86, 89, 90);
   static final int PTX = 90;
 

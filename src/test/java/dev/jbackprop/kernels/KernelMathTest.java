@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.jbackprop.backend.cpu.CpuMath;
+import dev.jbackprop.diag.Bf16;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -194,6 +195,45 @@ class KernelMathTest {
       }
     }
     check(3 * Z.length * lses.length);
+  }
+
+  /**
+   * jb_bf16 (the copies the GEMMs read with --bf16) against the Java reference, bit for bit: the
+   * grid above, the special values, every exponent with the low mantissa bits just below, at and just
+   * above the rounding tie (even and odd kept bit), every NaN class, and random bit patterns.
+   */
+  @Test
+  void bf16Rounding() throws Exception {
+    List<Integer> in = new ArrayList<>();
+    for (float z : Z) in.add(Float.floatToRawIntBits(z));
+    for (float a : A) in.add(Float.floatToRawIntBits(a));
+    for (int sign : new int[] {0, 0x80000000}) {
+      for (int exp = 0; exp <= 0xff; exp++) {
+        for (int kept : new int[] {0x0000, 0x0001, 0x7e, 0x7f}) { // the kept mantissa bits: even, odd, and the carry into the exponent
+          for (int low : new int[] {0x0000, 0x0001, 0x7fff, 0x8000, 0x8001, 0xffff}) {
+            in.add(sign | exp << 23 | kept << 16 | low);
+          }
+        }
+      }
+    }
+    java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+    for (int i = 0; i < 20_000; i++) in.add(r.nextInt());
+    StringBuilder sb = new StringBuilder();
+    for (int u : in) sb.append("H ").append(Integer.toHexString(u)).append('\n');
+    Path file = Files.createTempFile(dir, "bf16", ".txt");
+    Files.writeString(file, sb);
+    Nvcc.Result res = Nvcc.run(List.of(program.toString()), file, Map.of(), 120);
+    assertEquals(0, res.exit(), "host program failed:\n" + res.output());
+    String[] out = res.output().strip().split("\n");
+    assertEquals(in.size(), out.length, "one output line per case");
+    List<String> bad = new ArrayList<>();
+    for (int i = 0; i < in.size(); i++) {
+      int u = in.get(i);
+      int want = Bf16.bits(Float.intBitsToFloat(u)) & 0xffff;
+      int got = Integer.parseInt(out[i].trim(), 16);
+      if (got != want) bad.add(String.format("jb_bf16(%08x = %s) = %04x, reference %04x", u, Float.intBitsToFloat(u), got, want));
+    }
+    if (!bad.isEmpty()) fail(bad.size() + " of " + in.size() + " differ:\n  " + String.join("\n  ", bad.subList(0, Math.min(40, bad.size()))));
   }
 
   /** Runs the program over {@link #cases} and compares; reports every mismatch. */

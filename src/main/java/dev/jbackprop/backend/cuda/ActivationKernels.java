@@ -6,7 +6,10 @@ import java.util.Map;
 import jcuda.driver.CUfunction;
 import jcuda.driver.JCudaDriver;
 
-/** Launcher for kernels/activations.cu: bias + activation forward, activation derivative backward. */
+/**
+ * Launcher for kernels/activations.cu: bias + activation forward, activation derivative backward.
+ * When the output block (a, delta) has a bfloat16 copy, the kernel writes it too.
+ */
 final class ActivationKernels {
   static final String BIAS_ACTIVATION = "bias_activation";
   static final String BIAS_SOFTMAX = "bias_softmax";
@@ -14,9 +17,9 @@ final class ActivationKernels {
   static final String[] KERNELS = {BIAS_ACTIVATION, BIAS_SOFTMAX, ACTIVATION_BACKWARD};
   /** Parameter types of each kernel, in order (checked against the PTX by a test). */
   static final Map<String, String> SIGNATURES = Map.of(
-      BIAS_ACTIVATION, "i32 f32 ptr ptr ptr i32 i64", // act, alpha, z, bias, a, rows, n
-      BIAS_SOFTMAX, "ptr ptr ptr i32 i32", // z, bias, a, rows, m
-      ACTIVATION_BACKWARD, "i32 f32 ptr ptr ptr i64"); // act, alpha, z, a, delta, n
+      BIAS_ACTIVATION, "i32 f32 ptr ptr ptr ptr i32 i64", // act, alpha, z, bias, a, a16 (may be null), rows, n
+      BIAS_SOFTMAX, "ptr ptr ptr ptr i32 i32", // z, bias, a, a16 (may be null), rows, m
+      ACTIVATION_BACKWARD, "i32 f32 ptr ptr ptr ptr i64"); // act, alpha, z, a, delta, delta16 (may be null), n
 
   private final CudaDevice device;
   private final CUfunction biasActivation;
@@ -42,13 +45,14 @@ final class ActivationKernels {
     long n = (long) z.rows() * m;
     if (n == 0) return;
     if (act.kind() == Activation.Kind.SOFTMAX) {
-      biasSoftmaxArgs.pointer(0, dz.address()).pointer(1, db.address()).pointer(2, da.address()).i32(3, z.rows()).i32(4, m);
+      biasSoftmaxArgs.pointer(0, dz.address()).pointer(1, db.address()).pointer(2, da.address()).pointer(3, da.bf16Address())
+          .i32(4, z.rows()).i32(5, m);
       int grid = Grid.blocks(m, Grid.COLUMN_WARPS, Grid.maxBlocks(device.multiprocessors));
       JCudaDriver.cuLaunchKernel(biasSoftmax, grid, 1, 1, 32 * Grid.COLUMN_WARPS, 1, 1, 0, device.stream, biasSoftmaxArgs.params(), null);
       device.launched(BIAS_SOFTMAX);
     } else {
       biasActivationArgs.i32(0, act.kind().code).f32(1, (float) act.alpha()).pointer(2, dz.address()).pointer(3, db.address())
-          .pointer(4, da.address()).i32(5, z.rows()).i64(6, n);
+          .pointer(4, da.address()).pointer(5, da.bf16Address()).i32(6, z.rows()).i64(7, n);
       int grid = Grid.blocks(n, Grid.BLOCK, Grid.maxBlocks(device.multiprocessors));
       JCudaDriver.cuLaunchKernel(biasActivation, grid, 1, 1, Grid.BLOCK, 1, 1, 0, device.stream, biasActivationArgs.params(), null);
       device.launched(BIAS_ACTIVATION);
@@ -64,7 +68,7 @@ final class ActivationKernels {
     long n = (long) z.rows() * m;
     if (n == 0) return;
     backwardArgs.i32(0, act.kind().code).f32(1, (float) act.alpha()).pointer(2, dz.address()).pointer(3, da.address())
-        .pointer(4, dd.address()).i64(5, n);
+        .pointer(4, dd.address()).pointer(5, dd.bf16Address()).i64(6, n);
     int grid = Grid.blocks(n, Grid.BLOCK, Grid.maxBlocks(device.multiprocessors));
     JCudaDriver.cuLaunchKernel(backward, grid, 1, 1, Grid.BLOCK, 1, 1, 0, device.stream, backwardArgs.params(), null);
     device.launched(ACTIVATION_BACKWARD);

@@ -11,9 +11,9 @@ public final class CudaBackend {
     return CudaProbe.probe();
   }
 
-  /** {@link CudaOps} on device 0. Throws {@link GpuException} with the probe's reason when CUDA is not usable. */
-  public static Ops open(boolean tf32, boolean debug) {
-    return open(new CudaOptions(0, tf32, debug));
+  /** {@link CudaOps} on device 0 (see {@link CudaOptions}). Throws {@link GpuException} with the probe's reason when CUDA is not usable. */
+  public static Ops open(boolean tf32, boolean bf16, boolean debug) {
+    return open(new CudaOptions(0, tf32, bf16, debug));
   }
 
   public static Ops open(CudaOptions options) {

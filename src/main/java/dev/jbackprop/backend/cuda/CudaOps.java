@@ -22,6 +22,16 @@ import jcuda.driver.JCudaDriver;
  * {@link Metrics#read()} and {@link #synchronize()} wait for the GPU (and the synchronous uploads,
  * which are set-up work); nothing allocates device memory per step.
  *
+ * <p>BF16 ({@link CudaOptions#bf16()}): the GEMMs read bfloat16 copies of their inputs while
+ * everything else stays float32. Blocks from {@link #allocateGemmOperands} (the network's parameters
+ * and activations) carry a bfloat16 copy of every element, and the operations that write a GEMM
+ * input write its copy in the same pass: the update kernel (the weights), the gather (x), bias +
+ * activation (a), the derivative and output-delta kernels (δ); uploads and fills refresh it with one
+ * conversion launch, as does a streamed batch. A GEMM's output C (z, and δ of a hidden layer before
+ * its derivative) and biasActivation's z are written in float32 only: z is never a GEMM input, and
+ * the derivative kernel that follows gives δ its copy. Nothing is allocated per step, and a captured
+ * step holds the same launches.
+ *
  * <p>Threads: the methods are synchronized and make the device's primary context current on the
  * calling thread, so any thread may call them, one at a time.
  */
@@ -36,6 +46,7 @@ public final class CudaOps implements Ops {
   private final UpdateKernels updates;
   private final GatherKernels gathers;
   private final NormKernels norms;
+  private final Bf16Kernels bf16;
   private final String description;
   private final List<GraphReplay> replays = new ArrayList<>();
   private boolean closed;
@@ -46,12 +57,13 @@ public final class CudaOps implements Ops {
     device = CudaDevice.open(options.device(), options.debug());
     Gemm g = null;
     try {
-      g = new Gemm(device, options.tf32());
+      g = new Gemm(device, options.tf32(), options.bf16());
       activations = new ActivationKernels(device);
       loss = new LossKernels(device);
       updates = new UpdateKernels(device);
       gathers = new GatherKernels(device);
       norms = new NormKernels(device);
+      bf16 = new Bf16Kernels(device);
     } catch (RuntimeException e) {
       if (g != null) g.close();
       device.close();
@@ -59,14 +71,38 @@ public final class CudaOps implements Ops {
       throw e;
     }
     gemm = g;
-    description = String.format(Locale.ROOT, "cuda: %s, compute capability %d.%d, %d SMs, %s; cuBLAS %s GEMM%s%s",
+    description = String.format(Locale.ROOT, "cuda: %s, compute capability %d.%d, %d SMs, %s; cuBLAS %s GEMM%s%s%s",
         device.name, device.ccMajor, device.ccMinor, device.multiprocessors, CudaProbe.gib(device.totalMemory),
-        options.tf32() ? "TF32" : "FP32", options.debug() ? ", debug (synchronising after every launch)" : "",
-        options.device() != 0 ? ", device " + options.device() : "");
+        options.gemmPrecision(), options.bf16() ? " (bfloat16 inputs, FP32 sums, FP32 master weights)" : "",
+        options.debug() ? ", debug (synchronising after every launch)" : "", options.device() != 0 ? ", device " + options.device() : "");
   }
 
   CudaDevice device() {
     return device;
+  }
+
+  Bf16Kernels bf16Kernels() {
+    return bf16;
+  }
+
+  /**
+   * The bfloat16 copy of src[offset, offset + length), as raw bits (for tests: the copies must be
+   * jb_bf16 of the floats after every operation that writes them). Synchronises.
+   */
+  synchronized short[] downloadBf16(Block src, long offset, int length) {
+    open();
+    DeviceBlock s = DeviceBlock.of(src, device, "downloadBf16 src");
+    if (!s.hasBf16()) throw new IllegalArgumentException(s + " has no bfloat16 copy");
+    range("downloadBf16", length, 0, length, s.length(), offset);
+    short[] out = new short[length];
+    if (length == 0) return out;
+    try {
+      device.synchronize();
+      JCudaDriver.cuMemcpyDtoH(Pointer.to(out), s.bf16Pointer().withByteOffset(2 * offset), 2L * length);
+    } catch (CudaException e) {
+      throw device.failure("downloadBf16", () -> length + " bfloat16 from " + s + " at " + offset, e);
+    }
+    return out;
   }
 
   public CudaOptions options() {
@@ -107,6 +143,22 @@ public final class CudaOps implements Ops {
     return DeviceBlock.root(device.allocate(4 * length, "a block of " + length + " floats"));
   }
 
+  /** With bf16, a block plus its bfloat16 copy (2 bytes per float, zero like the block); otherwise {@link #allocate}. */
+  @Override
+  public synchronized Block allocateGemmOperands(long length) {
+    if (!options.bf16()) return allocate(length);
+    open();
+    if (length < 0) throw new IllegalArgumentException("allocateGemmOperands: negative length " + length);
+    DeviceMemory floats = device.allocate(4 * length, "a block of " + length + " floats");
+    try {
+      // the allocator takes whole 4-byte words: an odd length gets one spare bfloat16
+      return DeviceBlock.root(floats, device.allocate(4 * ((length + 1) / 2), "the bfloat16 copy of a block of " + length + " floats"));
+    } catch (RuntimeException e) {
+      floats.free();
+      throw e;
+    }
+  }
+
   @Override
   public synchronized IndexBlock allocateIndices(int length) {
     open();
@@ -129,6 +181,7 @@ public final class CudaOps implements Ops {
     try {
       device.synchronize(); // the copy below must not overtake queued kernels that use dst
       JCudaDriver.cuMemcpyHtoD(d.pointer().withByteOffset(4 * dstOffset), Pointer.to(src).withByteOffset(4L * srcOffset), 4L * length);
+      bf16.refresh(d, dstOffset, length);
     } catch (CudaException e) {
       throw device.failure("upload", () -> length + " floats to " + d + " at " + dstOffset, e);
     }
@@ -152,7 +205,7 @@ public final class CudaOps implements Ops {
         LOG.log(System.Logger.Level.INFO, "the dataset does not fit on the device after all; streaming it: " + e.getMessage());
       }
     }
-    return new StreamedData(device, x, y, features, classes, count);
+    return new StreamedData(device, bf16, x, y, features, classes, count);
   }
 
   @Override
@@ -201,6 +254,7 @@ public final class CudaOps implements Ops {
     try {
       JCudaDriver.cuMemsetD32Async(d.pointer(), Float.floatToRawIntBits(value), d.length(), device.stream);
       device.launched("fill");
+      bf16.refresh(d, 0, d.length());
     } catch (CudaException e) {
       throw device.failure("fill", () -> d + " with " + value, e);
     }
@@ -225,7 +279,7 @@ public final class CudaOps implements Ops {
       gemm.gemm(transA, transB, m, n, k, alpha, a, b, beta, c);
     } catch (CudaException e) {
       throw device.failure("gemm", () -> String.format(Locale.ROOT, "transA=%b transB=%b m=%d n=%d k=%d alpha=%g beta=%g A=%dx%d B=%dx%d C=%dx%d%s",
-          transA, transB, m, n, k, alpha, beta, a.rows(), a.cols(), b.rows(), b.cols(), c.rows(), c.cols(), gemm.tf32() ? " tf32" : ""), e);
+          transA, transB, m, n, k, alpha, beta, a.rows(), a.cols(), b.rows(), b.cols(), c.rows(), c.cols(), gemm.tf32() ? " tf32" : gemm.bf16() ? " bf16" : ""), e);
     }
   }
 

@@ -5,8 +5,11 @@ import static jcuda.jcublas.cublasOperation.CUBLAS_OP_T;
 
 import dev.jbackprop.engine.Mat;
 import jcuda.Pointer;
+import jcuda.cudaDataType;
 import jcuda.driver.JCudaDriver;
 import jcuda.jcublas.JCublas2;
+import jcuda.jcublas.cublasComputeType;
+import jcuda.jcublas.cublasGemmAlgo;
 import jcuda.jcublas.cublasHandle;
 import jcuda.jcublas.cublasMath;
 import jcuda.jcublas.cublasPointerMode;
@@ -14,8 +17,8 @@ import jcuda.libraryPropertyType;
 import jcuda.runtime.cudaStream_t;
 
 /**
- * The only class that calls cuBLAS: Ops.gemm as cublasSgemm and Ops.sumColumns as cublasSgemv
- * against a device vector of ones, both queued on the device's stream.
+ * The only class that calls cuBLAS: Ops.gemm as cublasSgemm (or, with bf16, cublasGemmEx) and
+ * Ops.sumColumns as cublasSgemv against a device vector of ones, all queued on the device's stream.
  *
  * <p>Layout: cuBLAS is column-major, and so are our matrices (element (i, j) of a rows × cols Mat
  * at i + j·rows, leading dimension = rows). So Ops.gemm's C = α·op(A)·op(B) + β·C is cublasSgemm
@@ -23,9 +26,16 @@ import jcuda.runtime.cudaStream_t;
  * ldc = C.rows; no transposition trick is needed. A stored operand's leading dimension must cover
  * its stored rows (m or k for A, k or n for B) and its live columns must fit its capacity.
  *
- * <p>FP32 throughout; with {@code tf32} cuBLAS may use TF32 tensor cores (CUBLAS_TF32_TENSOR_OP_MATH).
- * For BF16 later: JCublas2 12.6's cublasGemmEx takes a cudaDataType as its compute type; a
- * cublasComputeType needs cublasGemmEx_new.
+ * <p>FP32 by default; with {@code tf32} cuBLAS may use TF32 tensor cores (CUBLAS_TF32_TENSOR_OP_MATH).
+ * With {@code bf16} a GEMM reads the bfloat16 copies of A and B (DeviceBlock, kept up to date by the
+ * operations that write them) and writes C in float32: cublasGemmEx with A and B CUDA_R_16BF, C
+ * CUDA_R_32F, compute CUBLAS_COMPUTE_32F (each product of two bfloat16 is exact in float32, and
+ * the sums are float32), CUBLAS_GEMM_DEFAULT; same m, n, k, transposes and leading dimensions (in
+ * elements) as cublasSgemm. JCublas2 12.6 has two Java entry points: cublasGemmEx takes the compute
+ * type as a cudaDataType (the CUDA 10 signature) and translates it in Java (cublasMigrateComputeType,
+ * which reads the handle's math mode and allocates an array per call); cublasGemmEx_new passes a
+ * cublasComputeType straight to cuBLAS's cublasGemmEx, so that is the one used. The column sums
+ * stay FP32 (cublasSgemv on the float32 δ).
  */
 final class Gemm implements AutoCloseable {
   /** Initial length of the ones vector; it grows (doubling) the first time a wider batch is summed. */
@@ -39,6 +49,7 @@ final class Gemm implements AutoCloseable {
   private final CudaDevice device;
   private final cublasHandle handle = new cublasHandle();
   private final boolean tf32;
+  private final boolean bf16;
   private boolean created;
   // alpha and beta live on the host (CUBLAS_POINTER_MODE_HOST); cuBLAS reads them during the call.
   private final float[] alpha = new float[1];
@@ -48,9 +59,11 @@ final class Gemm implements AutoCloseable {
   private DeviceBlock ones;
   private DeviceMemory workspace;
 
-  Gemm(CudaDevice device, boolean tf32) {
+  Gemm(CudaDevice device, boolean tf32, boolean bf16) {
+    if (tf32 && bf16) throw new IllegalArgumentException("TF32 and BF16 GEMMs do not go together");
     this.device = device;
     this.tf32 = tf32;
+    this.bf16 = bf16;
     CublasCompat.ensureCublas12();
     JCublas2.setExceptionsEnabled(true);
     try {
@@ -74,6 +87,10 @@ final class Gemm implements AutoCloseable {
     return tf32;
   }
 
+  boolean bf16() {
+    return bf16;
+  }
+
   /** "13.0.2" from cublasGetProperty; loads JCublas2 (call CublasCompat.ensureCublas12() first). */
   static String libraryVersion() {
     int[] major = new int[1], minor = new int[1], patch = new int[1];
@@ -84,19 +101,51 @@ final class Gemm implements AutoCloseable {
     return major[0] + "." + minor[0] + "." + patch[0];
   }
 
-  /** C = alpha·op(A)·op(B) + beta·C (see the class comment for the mapping). */
+  /**
+   * C = alpha·op(A)·op(B) + beta·C (see the class comment for the mapping). With bf16, A and B must
+   * have bfloat16 copies (Ops.allocateGemmOperands), and C's copy, if it has one, is not written.
+   */
   void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Mat a, Mat b, float beta, Mat c) {
     check(transA, transB, m, n, k, a, b, c);
     DeviceBlock da = DeviceBlock.of(a.block(), device, "gemm A");
     DeviceBlock db = DeviceBlock.of(b.block(), device, "gemm B");
     DeviceBlock dc = DeviceBlock.of(c.block(), device, "gemm C");
+    if (bf16) {
+      for (DeviceBlock x : new DeviceBlock[] {da, db}) {
+        if (!x.hasBf16()) {
+          throw new IllegalArgumentException("gemm with BF16 inputs: " + (x == da ? "A" : "B") + " (" + x + ") has no bfloat16 copy;"
+              + " allocate GEMM operands with Ops.allocateGemmOperands");
+        }
+      }
+    }
     if (m == 0 || n == 0) return;
     this.alpha[0] = alpha;
     this.beta[0] = beta;
-    JCublas2.cublasSgemm(handle, transA ? CUBLAS_OP_T : CUBLAS_OP_N, transB ? CUBLAS_OP_T : CUBLAS_OP_N, m, n, k,
-        alphaPointer, da.pointer(), Math.max(1, a.rows()), db.pointer(), Math.max(1, b.rows()),
-        betaPointer, dc.pointer(), Math.max(1, c.rows()));
-    device.called("cublasSgemm");
+    int lda = Math.max(1, a.rows()), ldb = Math.max(1, b.rows()), ldc = Math.max(1, c.rows());
+    if (bf16) {
+      gemmEx(handle, transA, transB, m, n, k, alphaPointer, da.bf16Pointer(), lda, db.bf16Pointer(), ldb, betaPointer, dc.pointer(), ldc);
+      device.called("cublasGemmEx");
+    } else {
+      JCublas2.cublasSgemm(handle, op(transA), op(transB), m, n, k, alphaPointer, da.pointer(), lda, db.pointer(), ldb, betaPointer, dc.pointer(), ldc);
+      device.called("cublasSgemm");
+    }
+  }
+
+  private static int op(boolean trans) {
+    return trans ? CUBLAS_OP_T : CUBLAS_OP_N;
+  }
+
+  /**
+   * The BF16 GEMM as cuBLAS receives it: C (float32) = alpha·op(A)·op(B) + beta·C with A and B
+   * bfloat16, float32 compute, the default algorithm; alpha and beta are float32 (host pointers).
+   * Returns cuBLAS's status (JCublas2 throws instead when its exceptions are on). A static method so
+   * that CublasBridgeTest can check, against a fake cuBLAS, the arguments that reach cublasGemmEx.
+   */
+  static int gemmEx(cublasHandle handle, boolean transA, boolean transB, int m, int n, int k, Pointer alpha, Pointer a, int lda,
+      Pointer b, int ldb, Pointer beta, Pointer c, int ldc) {
+    return JCublas2.cublasGemmEx_new(handle, op(transA), op(transB), m, n, k, alpha, a, cudaDataType.CUDA_R_16BF, lda, b,
+        cudaDataType.CUDA_R_16BF, ldb, beta, c, cudaDataType.CUDA_R_32F, ldc, cublasComputeType.CUBLAS_COMPUTE_32F,
+        cublasGemmAlgo.CUBLAS_GEMM_DEFAULT);
   }
 
   /** Shape rules of {@link #gemm}; throws IllegalArgumentException naming the operand. */

@@ -11,8 +11,8 @@ import jcuda.driver.JCudaDriver;
 final class LossKernels {
   static final String OUTPUT_DELTA = "output_delta";
   static final String[] KERNELS = {OUTPUT_DELTA};
-  /** cost, act, alpha, z, a, y, delta (may be null), rows, m, metrics (3 doubles). */
-  static final Map<String, String> SIGNATURES = Map.of(OUTPUT_DELTA, "i32 i32 f32 ptr ptr ptr ptr i32 i32 ptr");
+  /** cost, act, alpha, z, a, y, delta (may be null), delta16 (delta's bfloat16 copy, may be null), rows, m, metrics (3 doubles). */
+  static final Map<String, String> SIGNATURES = Map.of(OUTPUT_DELTA, "i32 i32 f32 ptr ptr ptr ptr ptr i32 i32 ptr");
 
   private final CudaDevice device;
   private final CUfunction outputDelta;
@@ -29,11 +29,12 @@ final class LossKernels {
     DeviceBlock dz = DeviceBlock.of(z.block(), device, "outputDelta z");
     DeviceBlock da = DeviceBlock.of(a.block(), device, "outputDelta a");
     DeviceBlock dy = DeviceBlock.of(y.block(), device, "outputDelta y");
-    long deltaAddress = delta == null ? 0L : DeviceBlock.of(delta.block(), device, "outputDelta delta").address();
+    DeviceBlock dd = delta == null ? null : DeviceBlock.of(delta.block(), device, "outputDelta delta");
     DeviceMetrics dm = DeviceMetrics.of(metrics, device);
     if (m == 0 || z.rows() == 0) return;
     args.i32(0, cost.code).i32(1, out.kind().code).f32(2, (float) out.alpha()).pointer(3, dz.address()).pointer(4, da.address())
-        .pointer(5, dy.address()).pointer(6, deltaAddress).i32(7, z.rows()).i32(8, m).pointer(9, dm.address());
+        .pointer(5, dy.address()).pointer(6, dd == null ? 0L : dd.address()).pointer(7, dd == null ? 0L : dd.bf16Address())
+        .i32(8, z.rows()).i32(9, m).pointer(10, dm.address());
     int grid = Grid.blocks(m, Grid.COLUMN_WARPS, Grid.maxBlocks(device.multiprocessors));
     JCudaDriver.cuLaunchKernel(outputDelta, grid, 1, 1, 32 * Grid.COLUMN_WARPS, 1, 1, 0, device.stream, args.params(), null);
     device.launched(OUTPUT_DELTA);

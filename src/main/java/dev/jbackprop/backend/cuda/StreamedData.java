@@ -21,11 +21,12 @@ import jcuda.driver.JCudaDriver;
  * <pre>
  *   host:  wait copied[s] (slot free) → gather batch k into pinned[s]
  *   copy:  wait consumed[s] → pinned[s] ⇒ staging[s] → record copied[s]
- *   comp:  wait copied[s] → staging[s] ⇒ x, y → record consumed[s] → the step's kernels
+ *   comp:  wait copied[s] → staging[s] ⇒ x, y → record consumed[s] → (--bf16: x's bfloat16 copy) → the step's kernels
  * </pre>
  */
 final class StreamedData implements DeviceData.Source {
   private final CudaDevice device;
+  private final Bf16Kernels bf16;
   private final float[] xs, ys;
   private final int features, classes, count;
   private final CUstream copyStream = new CUstream();
@@ -41,8 +42,9 @@ final class StreamedData implements DeviceData.Source {
   private int[] order;
   private boolean closed;
 
-  StreamedData(CudaDevice device, float[] xs, float[] ys, int features, int classes, int count) {
+  StreamedData(CudaDevice device, Bf16Kernels bf16, float[] xs, float[] ys, int features, int classes, int count) {
     this.device = device;
+    this.bf16 = bf16;
     this.xs = xs;
     this.ys = ys;
     this.features = features;
@@ -96,6 +98,7 @@ final class StreamedData implements DeviceData.Source {
       JCudaDriver.cuMemcpyDtoDAsync(dy.pointer(), staging[s].at(4L * features * m), 4L * classes * m, device.stream);
       JCudaDriver.cuEventRecord(consumed[s], device.stream);
       device.launched("streamed batch");
+      bf16.refresh(dx, 0, (long) features * m); // x's bfloat16 copy, when it has one (--bf16); y is never a GEMM input
       slotOffset[s] = -1;
       int nextOffset = offset + m;
       if (nextOffset < count) issue(nextOffset, Math.min(m, count - nextOffset)); // prefetch

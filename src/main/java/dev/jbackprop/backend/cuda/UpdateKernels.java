@@ -5,12 +5,15 @@ import java.util.Map;
 import jcuda.driver.CUfunction;
 import jcuda.driver.JCudaDriver;
 
-/** Launcher for kernels/update.cu: SGD / momentum / L2 over the whole parameter block in one launch. */
+/**
+ * Launcher for kernels/update.cu: SGD / momentum / L2 over the whole parameter block in one launch,
+ * which also refreshes the parameters' bfloat16 copy when they have one (--bf16).
+ */
 final class UpdateKernels {
   static final String SGD_UPDATE = "sgd_update";
   static final String[] KERNELS = {SGD_UPDATE};
-  /** params, grads, velocity (may be null), n, weightCount, rate, momentum, decay. */
-  static final Map<String, String> SIGNATURES = Map.of(SGD_UPDATE, "ptr ptr ptr i64 i64 f32 f32 f32");
+  /** params, grads, velocity (may be null), params16 (the bfloat16 copy, may be null), n, weightCount, rate, momentum, decay. */
+  static final Map<String, String> SIGNATURES = Map.of(SGD_UPDATE, "ptr ptr ptr ptr i64 i64 f32 f32 f32");
 
   private final CudaDevice device;
   private final CUfunction sgdUpdate;
@@ -29,8 +32,8 @@ final class UpdateKernels {
     long velocityAddress = velocity == null ? 0L : DeviceBlock.of(velocity, device, "update velocity").address();
     long n = params.length();
     if (n == 0) return;
-    args.pointer(0, dp.address()).pointer(1, dg.address()).pointer(2, velocityAddress).i64(3, n).i64(4, weightCount)
-        .f32(5, rate).f32(6, momentum).f32(7, decay);
+    args.pointer(0, dp.address()).pointer(1, dg.address()).pointer(2, velocityAddress).pointer(3, dp.bf16Address()).i64(4, n)
+        .i64(5, weightCount).f32(6, rate).f32(7, momentum).f32(8, decay);
     int grid = Grid.blocks(n, Grid.BLOCK, Grid.maxBlocks(device.multiprocessors));
     JCudaDriver.cuLaunchKernel(sgdUpdate, grid, 1, 1, Grid.BLOCK, 1, 1, 0, device.stream, args.params(), null);
     device.launched(SGD_UPDATE);

@@ -59,25 +59,29 @@ class CublasBridgeTest {
         Map<String, String> out = r.values();
 
         assertTrue(out.get("ensure").contains(fake.toString()), out.get("ensure"));
-        assertTrue(r.err.contains("jbackprop cuBLAS bridge: 7 of 494 names resolved in " + fake), r.err);
+        assertTrue(r.err.contains("jbackprop cuBLAS bridge: 8 of 494 names resolved in " + fake), r.err);
         assertEquals("0", out.get("create"));
         assertEquals(FAKE_HANDLE, out.get("handle"));
         assertEquals("0", out.get("version.status"));
         assertEquals("130042", out.get("version"));
         assertEquals("0", out.get("sgemm"));
+        assertEquals("0", out.get("gemmEx"));
         assertEquals("0", out.get("dgemm64"));
         assertEquals("0", out.get("sdot"));
         assertEquals("42.25", out.get("sdot.result"), "value written by cuBLAS through a host pointer");
         assertEquals("0", out.get("destroy"));
 
         List<String> calls = Files.readAllLines(log, StandardCharsets.UTF_8);
-        assertEquals(6, calls.size(), "calls the fake saw: " + calls);
+        assertEquals(7, calls.size(), "calls the fake saw: " + calls);
         // the out-parameter is JCublas2's own native variable: only its presence can be checked
         assertTrue(calls.get(0).matches("cublasCreate_v2 out=0x[0-9a-f]+"), calls.get(0));
         assertEquals(List.of(
                 "cublasGetVersion_v2 handle=" + FAKE_HANDLE,
                 "cublasSgemm_v2 handle=" + FAKE_HANDLE + " transa=1 transb=2 m=11 n=22 k=33 alpha=1.5 A=0xa000 lda=44"
                         + " B=0xb000 ldb=55 beta=-0.25 C=0xc000 ldc=66",
+                // Gemm's BF16 GEMM: A, B CUDA_R_16BF (14), C CUDA_R_32F (0), CUBLAS_COMPUTE_32F (68), CUBLAS_GEMM_DEFAULT (-1)
+                "cublasGemmEx handle=" + FAKE_HANDLE + " transa=1 transb=0 m=11 n=22 k=33 alpha=1.5 A=0xa000 Atype=14 lda=44"
+                        + " B=0xb000 Btype=14 ldb=55 beta=-0.25 C=0xc000 Ctype=0 ldc=66 computeType=68 algo=-1",
                 "cublasDgemm_v2_64 handle=" + FAKE_HANDLE + " transa=2 transb=0 m=5000000001 n=6000000002 k=7000000003"
                         + " alpha=3.1415926535897931 A=0xa000 lda=8000000004 B=0xb000 ldb=9000000005"
                         + " beta=-2.7182818284590451 C=0xc000 ldc=10000000006",
@@ -219,6 +223,8 @@ class CublasBridgeTest {
             Pointer c = new Pointer().withByteOffset(0xC000);
             System.out.println("sgemm=" + JCublas2.cublasSgemm(h, 1, 2, 11, 22, 33, Pointer.to(new float[] {1.5f}),
                     a, 44, b, 55, Pointer.to(new float[] {-0.25f}), c, 66));
+            System.out.println("gemmEx=" + Gemm.gemmEx(h, true, false, 11, 22, 33, Pointer.to(new float[] {1.5f}), a, 44, b, 55,
+                    Pointer.to(new float[] {-0.25f}), c, 66));
             System.out.println("dgemm64=" + JCublas2.cublasDgemm_v2_64(h, 2, 0, 5_000_000_001L, 6_000_000_002L,
                     7_000_000_003L, Pointer.to(new double[] {Math.PI}), a, 8_000_000_004L, b, 9_000_000_005L,
                     Pointer.to(new double[] {-Math.E}), c, 10_000_000_006L));

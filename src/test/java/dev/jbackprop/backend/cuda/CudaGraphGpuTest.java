@@ -68,11 +68,21 @@ class CudaGraphGpuTest {
     }
   }
 
+  /** With --bf16 the captured step holds the same launches (and the fused copies), so graph and eager still agree bit for bit. */
+  @Test
+  void graphAndEagerGiveTheSameWeightsWithBf16() {
+    GpuTestSupport.assumeGpu();
+    try (CudaOps ops = new CudaOps(new CudaOptions(0, false, true, false))) {
+      sameRun(ops, NetworkSpec.of(new int[] {12, 16, 5}, Activation.RELU, Activation.SOFTMAX, Cost.CROSS_ENTROPY), 203, 16, 3);
+      sameRun(ops, NetworkSpec.of(new int[] {784, 300, 100, 10}, Activation.SIGMOID, Activation.SOFTMAX, Cost.CROSS_ENTROPY), 1000, 128, 2);
+    }
+  }
+
   @Test
   void debugModeRunsEagerly() {
     GpuTestSupport.assumeGpu();
     NetworkSpec spec = NetworkSpec.of(new int[] {12, 16, 5}, Activation.TANH, Activation.SIGMOID, Cost.BINARY_CROSS_ENTROPY);
-    try (CudaOps ops = new CudaOps(new CudaOptions(0, false, true))) {
+    try (CudaOps ops = new CudaOps(new CudaOptions(0, false, false, true))) {
       int[] seen = new int[1];
       float[][] eager = train(ops, spec, 203, 16, 2, false, seen);
       float[][] graph = train(ops, spec, 203, 16, 2, true, seen);

@@ -177,7 +177,7 @@ class CudaOpsGpuTest {
 
   @Test
   void tf32GemmStaysWithinTf32Accuracy() {
-    try (CudaOps tf32 = new CudaOps(new CudaOptions(0, true, false)); GpuTestSupport.Scratch t = new GpuTestSupport.Scratch(tf32)) {
+    try (CudaOps tf32 = new CudaOps(new CudaOptions(0, true, false, false)); GpuTestSupport.Scratch t = new GpuTestSupport.Scratch(tf32)) {
       assertTrue(tf32.description().contains("TF32"), tf32.description());
       // TF32 keeps 10 mantissa bits: each product is off by up to ~2^-10 relative
       checkGemm(tf32, t, rnd, 256, 192, 320, false, true, 1f, 0f, 2e-4);
@@ -563,7 +563,7 @@ class CudaOpsGpuTest {
     Mat dz = s.mat(50, 20, z), db = s.mat(50, 1, bias), da = s.mat(50, 20);
     ops.biasActivation(Activation.TANH, dz, db, da, 20);
     float[] normal = s.get(da);
-    try (CudaOps debug = new CudaOps(new CudaOptions(0, false, true)); GpuTestSupport.Scratch t = new GpuTestSupport.Scratch(debug)) {
+    try (CudaOps debug = new CudaOps(new CudaOptions(0, false, false, true)); GpuTestSupport.Scratch t = new GpuTestSupport.Scratch(debug)) {
       assertTrue(debug.description().contains("debug"), debug.description());
       Mat ez = t.mat(50, 20, z), eb = t.mat(50, 1, bias), ea = t.mat(50, 20);
       debug.biasActivation(Activation.TANH, ez, eb, ea, 20);

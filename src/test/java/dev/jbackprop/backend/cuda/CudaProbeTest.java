@@ -39,7 +39,7 @@ class CudaProbeTest {
   void unavailableBackendRefusesToOpenWithTheReason() {
     CudaProbe.Availability a = CudaProbe.probe();
     assumeFalse(a.available(), "CUDA is available here, so the refusal path cannot be exercised");
-    GpuException viaFactory = assertThrows(GpuException.class, () -> CudaBackend.open(false, false));
+    GpuException viaFactory = assertThrows(GpuException.class, () -> CudaBackend.open(false, false, false));
     assertTrue(viaFactory.getMessage().contains(a.reason()), viaFactory.getMessage());
     GpuException direct = assertThrows(GpuException.class, () -> new CudaOps(CudaOptions.defaults()));
     assertTrue(direct.getMessage().contains(a.reason()), direct.getMessage());

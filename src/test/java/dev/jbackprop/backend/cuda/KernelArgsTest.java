@@ -53,13 +53,15 @@ class KernelArgsTest {
     all.putAll(UpdateKernels.SIGNATURES);
     all.putAll(GatherKernels.SIGNATURES);
     all.putAll(NormKernels.SIGNATURES);
+    all.putAll(Bf16Kernels.SIGNATURES);
     return all;
   }
 
   @Test
   void everyLauncherKernelHasASignature() {
     List<String> names = new ArrayList<>();
-    for (String[] ks : new String[][] {ActivationKernels.KERNELS, LossKernels.KERNELS, UpdateKernels.KERNELS, GatherKernels.KERNELS, NormKernels.KERNELS}) names.addAll(List.of(ks));
+    for (String[] ks : new String[][] {ActivationKernels.KERNELS, LossKernels.KERNELS, UpdateKernels.KERNELS, GatherKernels.KERNELS, NormKernels.KERNELS,
+        Bf16Kernels.KERNELS}) names.addAll(List.of(ks));
     assertEquals(new java.util.TreeSet<>(names), new java.util.TreeSet<>(launcherSignatures().keySet()));
   }
 

@@ -28,7 +28,7 @@ class StreamedDataGpuTest {
     for (int i = 0; i < count; i++) order[i] = (i * 389) % count; // 389 is prime to 1001: a permutation
     try (CudaOps ops = new CudaOps(CudaOptions.defaults()); GpuTestSupport.Scratch s = new GpuTestSupport.Scratch(ops)) {
       DeviceData.Source resident = new DeviceData.Resident(ops, x, y, features, classes, count);
-      DeviceData.Source streamed = new StreamedData(deviceOf(ops), x, y, features, classes, count);
+      DeviceData.Source streamed = new StreamedData(deviceOf(ops), ops.bf16Kernels(), x, y, features, classes, count);
       Mat rx = s.mat(features, batch), ry = s.mat(classes, batch), sx = s.mat(features, batch), sy = s.mat(classes, batch);
       for (int epoch = 0; epoch < 2; epoch++) {
         resident.beginEpoch(order);

@@ -34,6 +34,7 @@ public class GemmBench {
   public static class Layer {
     @Param({"cpu", "cuda"}) public String backend;
     @Param({"false"}) public boolean tf32;
+    @Param({"false"}) public boolean bf16;
     @Param({"1024", "4096"}) public int width;
     @Param({"0"}) public int nIn;
     @Param({"1024"}) public int batch;
@@ -46,7 +47,7 @@ public class GemmBench {
     @Setup(Level.Trial)
     public void setUp() {
       in = nIn > 0 ? nIn : width;
-      ops = Bench.open(backend, tf32);
+      ops = Bench.open(backend, tf32, bf16);
       w = Bench.matrix(ops, width, in, 0.05f, 1);
       a = Bench.matrix(ops, in, batch, 1f, 2);
       z = Bench.matrix(ops, width, batch, 0f, 0);
@@ -94,6 +95,7 @@ public class GemmBench {
   public static class Square {
     @Param({"cpu", "cuda"}) public String backend;
     @Param({"false"}) public boolean tf32;
+    @Param({"false"}) public boolean bf16;
     @Param({"4096"}) public int n;
 
     Ops ops;
@@ -101,7 +103,7 @@ public class GemmBench {
 
     @Setup(Level.Trial)
     public void setUp() {
-      ops = Bench.open(backend, tf32);
+      ops = Bench.open(backend, tf32, bf16);
       a = Bench.matrix(ops, n, n, 1f, 1);
       b = Bench.matrix(ops, n, n, 1f, 2);
       c = Bench.matrix(ops, n, n, 0f, 0);

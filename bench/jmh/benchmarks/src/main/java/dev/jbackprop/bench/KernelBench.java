@@ -60,7 +60,7 @@ public class KernelBench {
 
     @Setup(Level.Trial)
     public void setUp() {
-      ops = Bench.open(backend, false);
+      ops = Bench.open(backend, false, false);
       act = Activation.parse(activation);
       z = Bench.matrix(ops, rows, batch, 1f, 1);
       a = Bench.matrix(ops, rows, batch, 1f, 2);
@@ -114,7 +114,7 @@ public class KernelBench {
 
     @Setup(Level.Trial)
     public void setUp() {
-      ops = Bench.open(backend, false);
+      ops = Bench.open(backend, false, false);
       weightCount = (long) rows * rows;
       int n = Math.toIntExact(weightCount + rows);
       params = Bench.matrix(ops, 1, n, 0.05f, 7).block();
@@ -151,7 +151,7 @@ public class KernelBench {
 
     @Setup(Level.Trial)
     public void setUp() {
-      ops = Bench.open(backend, false);
+      ops = Bench.open(backend, false, false);
       outZ = Bench.matrix(ops, 10, batch, 1f, 4);
       outA = Bench.matrix(ops, 10, batch, 0.1f, 5);
       float[] y = new float[10 * batch];
@@ -206,7 +206,7 @@ public class KernelBench {
     @Setup(Level.Trial)
     public void setUp() {
       bytes = mebibytes * 1024L * 1024L;
-      ops = Bench.open(backend, false);
+      ops = Bench.open(backend, false, false);
       if (backend.equals("cpu")) {
         hostSrc = ByteBuffer.allocateDirect(Math.toIntExact(bytes)).order(ByteOrder.nativeOrder()).asFloatBuffer();
         hostDst = ByteBuffer.allocateDirect(Math.toIntExact(bytes)).order(ByteOrder.nativeOrder()).asFloatBuffer();

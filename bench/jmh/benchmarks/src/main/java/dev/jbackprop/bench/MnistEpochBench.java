@@ -42,6 +42,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class MnistEpochBench {
   @Param({"cpu", "cuda"}) public String backend;
   @Param({"false"}) public boolean tf32;
+  @Param({"false"}) public boolean bf16;
   @Param({"784-100-10"}) public String layers;
   @Param({"128"}) public int batch;
 
@@ -60,7 +61,7 @@ public class MnistEpochBench {
     NetworkSpec spec = NetworkSpec.of(NetworkSpec.parseSizes(layers.replace('-', ',')), Activation.RELU, null, Cost.CROSS_ENTROPY);
     Dataset train = Mnist.load(null, null, System.err::println).train();
     count = train.count();
-    ops = Bench.open(backend, tf32);
+    ops = Bench.open(backend, tf32, bf16);
     Network net = new Network(ops, spec, batch, true);
     net.setParameters(Init.HE.initialise(spec.layout(), 1));
     DeviceData data = DeviceData.upload(ops, train.x(), train.y(), train.features(), train.classes(), count);

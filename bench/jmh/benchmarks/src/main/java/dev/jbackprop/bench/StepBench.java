@@ -41,6 +41,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class StepBench {
   @Param({"cpu", "cuda"}) public String backend;
   @Param({"false"}) public boolean tf32;
+  @Param({"false"}) public boolean bf16;
   @Param({"256", "1024"}) public int width;
   @Param({"128", "1024"}) public int batch;
   @Param({"1", "2"}) public int depth;
@@ -66,7 +67,7 @@ public class StepBench {
     float[] y = new float[10 * samples];
     for (int i = 0; i < x.length; i++) x[i] = r.nextFloat();
     for (int j = 0; j < samples; j++) y[j * 10 + r.nextInt(10)] = 1f;
-    ops = Bench.open(backend, tf32);
+    ops = Bench.open(backend, tf32, bf16);
     net = new Network(ops, spec, batch, true);
     net.setParameters(Init.HE.initialise(spec.layout(), 1));
     data = DeviceData.upload(ops, x, y, 784, 10, samples);
