@@ -17,6 +17,7 @@ autocast is a different computation. Missing pieces are skipped with a line.
 
     python3 bench/compare/compare.py                               # all configurations, all devices
     python3 bench/compare/compare.py --configs small,medium --devices cpu
+    python3 bench/compare/compare.py --configs cpu-small,cpu-wide --devices cpu --rounds 5   # the CPU figures
     JBACKPROP="bundle/jbackprop" python3 bench/compare/compare.py  # a jbackprop launcher other than ./jbackprop
 
 Needs numpy; PyTorch is optional. Run on an otherwise idle machine.
@@ -44,6 +45,12 @@ CONFIGS = {
     "cpu-small": ([784, 100, 10], 64, 50, 300, 5),
     "cpu-wide": ([784, 1024, 1024, 10], 256, 5, 30, 5),
 }
+
+# Largest FP32 final-loss difference from jbackprop's that still means "the same work". Float rounding
+# alone moves the wide nets' loss after 150 steps by a few 1e-3: numpy on its own gives 0.747358 with
+# OpenBLAS's SkylakeX GEMM kernels and 0.750155 with its Haswell ones (cpu-wide, 2026-11-22).
+LOSS_TOLERANCE = {"small": 1e-3, "cpu-small": 1e-3}
+WIDE_LOSS_TOLERANCE = 1e-2
 
 
 # ---- the shared inputs -----------------------------------------------------------------------
@@ -349,11 +356,16 @@ def main():
     ap.add_argument("--warmup", type=int, help="override each configuration's warm-up steps")
     ap.add_argument("--steps", type=int, help="override each configuration's timed steps per repeat")
     ap.add_argument("--repeats", type=int, help="override each configuration's repeats")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="run every row this many times, the rows taking turns, and keep each row's best: on a machine whose "
+                         "speed drifts (a shared VM), turns spread the drift over all rows instead of favouring whichever ran first")
     ap.add_argument("--eta", type=float, default=0.01)
     ap.add_argument("--momentum", type=float, default=0.9)
     ap.add_argument("--activation", default="relu", choices=["relu", "sigmoid"])
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--tolerance", type=float, default=1e-3, help="largest FP32 final-loss difference from jbackprop accepted (exit 1 beyond)")
+    ap.add_argument("--tolerance", type=float,
+                    help="largest FP32 final-loss difference from jbackprop accepted (exit 1 beyond); default 1e-3 for the small "
+                         "nets, 1e-2 for the wide ones, whose loss float rounding alone moves by a few 1e-3")
     ap.add_argument("--append", metavar="FILE", help="also append the notes and the table to FILE (a results .md)")
     ap.add_argument("--jbackprop", default=os.environ.get("JBACKPROP", os.path.join(ROOT, "jbackprop")), help="launcher command (env JBACKPROP)")
     args = ap.parse_args()
@@ -415,18 +427,28 @@ def main():
             work = Work(name, layers, batch, args.warmup if args.warmup is not None else warmup, args.steps or steps,
                         args.repeats or repeats, args.eta, args.momentum, args.activation, tmp, args.seed)
             out(work.describe())
-            results = {}
-            for label, dev, prec, runner in plan:
-                try:
-                    results[(label, dev, prec)] = runner(work)
-                except Exception as e:  # one failing row does not lose the others
-                    out(f"  {label} {dev} {prec}: failed: {e}")
+            results, failed = {}, set()
+            for _ in range(max(1, args.rounds)):
+                for label, dev, prec, runner in plan:
+                    key = (label, dev, prec)
+                    if key in failed:
+                        continue
+                    try:
+                        sps, loss = runner(work)
+                    except Exception as e:  # one failing row does not lose the others
+                        out(f"  {label} {dev} {prec}: failed: {e}")
+                        failed.add(key)
+                        continue
+                    if key not in results or sps > results[key][0]:
+                        results[key] = (sps, loss)
             for (label, dev, prec), (sps, loss) in results.items():
                 ref = results.get(("jbackprop", dev, prec))
                 ratio = f"{sps / ref[0]:.2f}x" if ref else "-"
                 rows.append((name, label, dev, prec, sps, ratio, loss))
-                if prec == "fp32" and ref and abs(loss - ref[1]) > args.tolerance:
+                tol = args.tolerance if args.tolerance is not None else LOSS_TOLERANCE.get(name, WIDE_LOSS_TOLERANCE)
+                if prec == "fp32" and ref and abs(loss - ref[1]) > tol:
                     mismatch = True
+                    out(f"  {name}: {label} {dev} final loss {loss:.6f} differs from jbackprop's {ref[1]:.6f} by more than {tol}")
     out()
     out("| config | implementation | device | precision | samples/s | vs jbackprop | final loss |")
     out("|---|---|---|---|---|---|---|")
@@ -434,9 +456,9 @@ def main():
         out(f"| {name} | {label} | {dev} | {prec} | {sps:,.0f} | {ratio} | {loss:.6f} |")
     out()
     out("vs jbackprop: samples/s over jbackprop's on the same device and precision. final loss: mean cross-entropy "
-        "over the last timed run.")
+        "over the last timed run." + (f" Each row: the best of {args.rounds} rounds, the rows taking turns." if args.rounds > 1 else ""))
     if mismatch:
-        out(f"FP32 final losses differ from jbackprop's by more than {args.tolerance}: the implementations did not do the same work")
+        out("FP32 final losses differ from jbackprop's by more than the tolerance (above): the implementations did not do the same work")
     if args.append:  # the same lines, as a section of a results file
         table = [l for l in lines if l.startswith("|")]
         text = [l for l in lines if l and not l.startswith("|")]

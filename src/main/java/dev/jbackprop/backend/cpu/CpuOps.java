@@ -14,14 +14,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The CPU backend: float32, GEMMs on OpenBLAS (multi-threaded by OpenBLAS itself), the elementwise
- * work fused into one pass per operation and split over a {@link WorkerPool}. Nothing here allocates
- * after set-up: each operation keeps one task object whose fields it sets before running.
+ * The CPU backend: float32. GEMMs on single-threaded OpenBLAS, each split by rows or columns of its
+ * output over a {@link WorkerPool} (the calling thread and its workers); the elementwise pass after a
+ * GEMM is split the same way, so each thread reads back what it has just written, hot in its own
+ * cache. The elementwise loops are vectorised C where the native library loads ({@link
+ * NativeKernels}), else Java ({@link CpuKernels}), with the same results. Nothing here allocates after set-up: each operation keeps one task object whose
+ * fields it sets before running.
  */
 public final class CpuOps implements Ops {
-  // Elements per worker below which one thread is faster: waking a worker, and its spinning while it
-  // waits, take cores from OpenBLAS (measured on 2 cores: the small MNIST net ran 1.5x faster so).
-  private static final int MIN_PER_THREAD = 1 << 20;
+  // Elements per thread below which an elementwise pass runs on the calling thread alone.
+  private static final int MIN_PER_THREAD = 1 << 14;
+  // A thread's share of a GEMM is at least MIN_GEMM_PART multiply-adds and MIN_GEMM_EXTENT rows or
+  // columns, so that the hand-off to a worker (about a microsecond) stays small against the work and
+  // OpenBLAS keeps its blocked kernels (it sends one column to GEMV, m·n·k up to 100³ to small-matrix
+  // kernels on AVX-512 cores).
+  private static final long MIN_GEMM_PART = 1L << 21;
+  private static final int MIN_GEMM_EXTENT = 16;
 
   private final WorkerPool pool;
   private final List<AutoCloseable> owned = new ArrayList<>();
@@ -33,7 +41,7 @@ public final class CpuOps implements Ops {
 
   public CpuOps(int threads) {
     this.threads = Math.max(1, threads);
-    Blas.init(this.threads);
+    Blas.init();
     this.pool = new WorkerPool(this.threads);
   }
 
@@ -49,7 +57,7 @@ public final class CpuOps implements Ops {
 
   @Override
   public String description() {
-    return "CPU, " + threads + " threads, float32, OpenBLAS GEMM " + Blas.threadsText();
+    return "CPU, " + threads + " threads, float32, OpenBLAS GEMM (" + Blas.kernels() + ", split over the threads), elementwise " + NativeKernels.STATUS;
   }
 
   // ---- memory -------------------------------------------------------------------------------
@@ -104,8 +112,59 @@ public final class CpuOps implements Ops {
   public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Mat a, Mat b, float beta, Mat c) {
     checkGemm(transA, transB, m, n, k, a, b, c);
     if (m == 0 || n == 0) return;
-    Blas.sgemm(transA, transB, m, n, k, alpha, buf(a), a.rows(), buf(b), b.rows(), beta, buf(c), c.rows());
+    GemmTask t = gemmTask;
+    t.transA = transA;
+    t.transB = transB;
+    t.m = m;
+    t.n = n;
+    t.k = k;
+    t.alpha = alpha;
+    t.beta = beta;
+    t.a = addr(a);
+    t.lda = a.rows();
+    t.b = addr(b);
+    t.ldb = b.rows();
+    t.c = addr(c);
+    t.ldc = c.rows();
+    t.byRows = splitRows(m, n);
+    int extent = t.byRows ? m : n;
+    long parts = Math.max(1, (long) m * n * k / MIN_GEMM_PART);
+    int min = (int) Math.max(MIN_GEMM_EXTENT, extent / Math.min(parts, extent));
+    pool.run(t, extent, min);
   }
+
+  /**
+   * Whether work on an m × n output is split over threads by rows (else by columns): the GEMM packs
+   * the operand whose dimension is not split once per thread, so split the longer side; the
+   * elementwise passes that follow use the same rule, so each thread reads back what it wrote.
+   */
+  static boolean splitRows(int m, int n) {
+    return m > n;
+  }
+
+  /**
+   * One thread's share of C = alpha·op(A)·op(B) + beta·C on single-threaded OpenBLAS: rows [from, to)
+   * of C (rows of op(A)) or columns [from, to) (columns of op(B)).
+   */
+  private static final class GemmTask implements WorkerPool.RangeTask {
+    boolean transA, transB, byRows;
+    int m, n, k, lda, ldb, ldc;
+    float alpha, beta;
+    long a, b, c;
+
+    @Override
+    public void run(int from, int to) {
+      if (byRows) {
+        long aRow = transA ? 4L * from * Math.max(1, lda) : 4L * from;
+        Blas.sgemm(transA, transB, to - from, n, k, alpha, a + aRow, lda, b, ldb, beta, c + 4L * from, ldc);
+      } else {
+        long bCol = transB ? 4L * from : 4L * from * Math.max(1, ldb);
+        Blas.sgemm(transA, transB, m, to - from, k, alpha, a, lda, b + bCol, ldb, beta, c + 4L * from * Math.max(1, ldc), ldc);
+      }
+    }
+  }
+
+  private final GemmTask gemmTask = new GemmTask();
 
   static void checkGemm(boolean transA, boolean transB, int m, int n, int k, Mat a, Mat b, Mat c) {
     int aRows = transA ? k : m, aCols = transA ? m : k;
@@ -127,36 +186,33 @@ public final class CpuOps implements Ops {
   private final class BiasActivationTask implements WorkerPool.RangeTask {
     int code;
     float alpha;
-    int rows;
+    int rows, m;
+    boolean byRows; // softmax needs whole columns, so it always splits columns
     long z, bias, a; // addresses
 
     @Override
     public void run(int from, int to) {
-      // range over columns
+      if (code != SOFTMAX) {
+        if (byRows) CpuKernels.biasActivation(code, alpha, z, bias, a, rows, from, to, 0, m);
+        else CpuKernels.biasActivation(code, alpha, z, bias, a, rows, 0, rows, from, to);
+        return;
+      }
       for (int j = from; j < to; j++) {
-        int base = j * rows;
-        if (code == SOFTMAX) {
-          float max = Float.NEGATIVE_INFINITY;
-          for (int i = 0; i < rows; i++) {
-            float v = Mem.get(z, base + i) + Mem.get(bias, i);
-            Mem.put(z, base + i, v);
-            if (v > max) max = v;
-          }
-          double sum = 0;
-          for (int i = 0; i < rows; i++) {
-            float e = (float) Math.exp(Mem.get(z, base + i) - max);
-            Mem.put(a, base + i, e);
-            sum += e;
-          }
-          float inv = (float) (1.0 / sum);
-          for (int i = 0; i < rows; i++) Mem.put(a, base + i, Mem.get(a, base + i) * inv);
-        } else {
-          for (int i = 0; i < rows; i++) {
-            float v = Mem.get(z, base + i) + Mem.get(bias, i);
-            Mem.put(z, base + i, v);
-            Mem.put(a, base + i, CpuMath.activate(code, alpha, v));
-          }
+        long base = (long) j * rows;
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < rows; i++) {
+          float v = Mem.get(z, base + i) + Mem.get(bias, i);
+          Mem.put(z, base + i, v);
+          if (v > max) max = v;
         }
+        double sum = 0;
+        for (int i = 0; i < rows; i++) {
+          float e = (float) Math.exp(Mem.get(z, base + i) - max);
+          Mem.put(a, base + i, e);
+          sum += e;
+        }
+        float inv = (float) (1.0 / sum);
+        for (int i = 0; i < rows; i++) Mem.put(a, base + i, Mem.get(a, base + i) * inv);
       }
     }
   }
@@ -174,7 +230,9 @@ public final class CpuOps implements Ops {
     t.z = addr(z);
     t.bias = addr(bias);
     t.a = addr(a);
-    pool.run(t, m, Math.max(1, MIN_PER_THREAD / Math.max(1, z.rows())));
+    t.m = m;
+    t.byRows = t.code != SOFTMAX && splitRows(t.rows, m);
+    pool.run(t, t.byRows ? t.rows : m, Math.max(1, MIN_PER_THREAD / Math.max(1, t.byRows ? m : t.rows)));
   }
 
   private static void checkSame(String op, Mat x, Mat y, int m) {
@@ -186,13 +244,14 @@ public final class CpuOps implements Ops {
   private final class BackwardTask implements WorkerPool.RangeTask {
     int code;
     float alpha;
+    int rows, m;
+    boolean byRows;
     long z, a, delta; // addresses
 
     @Override
     public void run(int from, int to) {
-      for (int i = from; i < to; i++) {
-        Mem.put(delta, i, Mem.get(delta, i) * CpuMath.derivative(code, alpha, Mem.get(z, i), Mem.get(a, i)));
-      }
+      if (byRows) CpuKernels.activationBackward(code, alpha, z, a, delta, rows, from, to, 0, m);
+      else CpuKernels.activationBackward(code, alpha, z, a, delta, rows, 0, rows, from, to);
     }
   }
 
@@ -211,7 +270,10 @@ public final class CpuOps implements Ops {
     t.z = addr(z);
     t.a = addr(a);
     t.delta = addr(delta);
-    pool.run(t, z.rows() * m, MIN_PER_THREAD);
+    t.rows = z.rows();
+    t.m = m;
+    t.byRows = splitRows(t.rows, m);
+    pool.run(t, t.byRows ? t.rows : m, Math.max(1, MIN_PER_THREAD / Math.max(1, t.byRows ? m : t.rows)));
   }
 
   @Override
@@ -276,13 +338,26 @@ public final class CpuOps implements Ops {
   public void sumColumns(Mat x, int m, Mat sums) {
     int rows = x.rows();
     if (sums.size() < rows || m > x.cols()) throw new IllegalArgumentException("sumColumns: " + rows + "×" + m + " into " + sums.size());
-    long xb = addr(x), sb = addr(sums);
-    for (int i = 0; i < rows; i++) Mem.put(sb, i, 0f);
-    for (int j = 0; j < m; j++) {
-      int base = j * rows;
-      for (int i = 0; i < rows; i++) Mem.put(sb, i, Mem.get(sb, i) + Mem.get(xb, base + i));
+    SumTask t = sumTask;
+    t.x = addr(x);
+    t.s = addr(sums);
+    t.rows = rows;
+    t.m = m;
+    pool.run(t, rows, Math.max(1, MIN_PER_THREAD / Math.max(1, m)));
+  }
+
+  /** Row sums over m columns for rows [from, to). */
+  private static final class SumTask implements WorkerPool.RangeTask {
+    long x, s;
+    int rows, m;
+
+    @Override
+    public void run(int from, int to) {
+      CpuKernels.sumColumns(x, s, rows, m, from, to);
     }
   }
+
+  private final SumTask sumTask = new SumTask();
 
   private final class UpdateTask implements WorkerPool.RangeTask {
     long p, g, v; // addresses; v = 0 without a velocity block
@@ -291,24 +366,7 @@ public final class CpuOps implements Ops {
 
     @Override
     public void run(int from, int to) {
-      int w = Math.min(to, Math.max(from, weightCount)); // [from, w) are weights, [w, to) biases
-      if (v == 0 || momentum == 0f) {
-        for (int i = from; i < w; i++) Mem.put(p, i, decay * Mem.get(p, i) - rate * Mem.get(g, i));
-        for (int i = w; i < to; i++) Mem.put(p, i, Mem.get(p, i) - rate * Mem.get(g, i));
-      } else {
-        float wd = 1f - decay;
-        for (int i = from; i < w; i++) {
-          float pi = Mem.get(p, i);
-          float vi = momentum * Mem.get(v, i) - rate * Mem.get(g, i) - wd * pi;
-          Mem.put(v, i, vi);
-          Mem.put(p, i, pi + vi);
-        }
-        for (int i = w; i < to; i++) {
-          float vi = momentum * Mem.get(v, i) - rate * Mem.get(g, i);
-          Mem.put(v, i, vi);
-          Mem.put(p, i, Mem.get(p, i) + vi);
-        }
-      }
+      CpuKernels.update(p, g, v, from, to, weightCount, rate, momentum, decay);
     }
   }
 

@@ -16,6 +16,9 @@ final class WorkerPool implements AutoCloseable {
     void run(int from, int to);
   }
 
+  // Spins of an idle worker before it parks: the operations of a training step follow each other
+  // within microseconds, and a parked worker takes tens of microseconds to wake.
+  private static final int IDLE_SPINS = 100_000;
   private final Thread[] workers;
   private final int parts;
   private volatile RangeTask task;
@@ -83,7 +86,7 @@ final class WorkerPool implements AutoCloseable {
       if (g == seen) {
         int spins = 0;
         while (generation == seen && !closed) {
-          if (++spins > 200) LockSupport.parkNanos(1_000_000); // idle: park soon, not to take a core from OpenBLAS
+          if (++spins > IDLE_SPINS) LockSupport.parkNanos(1_000_000);
           else Thread.onSpinWait();
         }
         continue;

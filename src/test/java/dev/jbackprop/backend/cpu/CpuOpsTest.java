@@ -256,4 +256,52 @@ class CpuOpsTest {
       assertEquals(p[i] + vi, gotP[i], 0f, "parameter at " + i);
     }
   }
+
+  /**
+   * Shapes large enough that the GEMM is split over the worker threads by rows or by columns of C,
+   * on operands that are views at odd offsets: on one thread and on three, the result matches a
+   * double loop. (The bits may differ between thread counts: OpenBLAS's Haswell kernels, chosen on
+   * Zen 4, sum the edges of a smaller block in another order.)
+   */
+  @ParameterizedTest
+  @CsvSource({"300,129,200", "257,1000,33", "10,512,1024", "1024,3,700", "1000,40,300", "700,17,900"})
+  void gemmSplitOverThreads(int m, int n, int k) {
+    Random r = new Random(m + 31L * n + 977L * k);
+    try (CpuOps one = new CpuOps(1); CpuOps three = new CpuOps(3)) {
+      for (boolean ta : new boolean[] {false, true}) {
+        for (boolean tb : new boolean[] {false, true}) {
+          float[] a = random(r, m * k, 1), b = random(r, k * n, 1), c = random(r, m * n, 1);
+          float[][] got = new float[2][];
+          int run = 0;
+          for (CpuOps o : new CpuOps[] {one, three}) {
+            Mat A = view(o, a, ta ? k : m, ta ? m : k, 5);
+            Mat B = view(o, b, tb ? n : k, tb ? k : n, 11);
+            Mat C = view(o, c, m, n, 3);
+            o.gemm(ta, tb, m, n, k, 0.5f, A, B, 2f, C);
+            got[run] = new float[m * n];
+            o.download(C.block(), 0, got[run++], 0, m * n);
+          }
+          for (int t = 0; t < 2; t++) {
+            for (int i = 0; i < m; i++) {
+              for (int j = 0; j < n; j += Math.max(1, n / 17)) {
+                double sum = 0;
+                for (int p = 0; p < k; p++) sum += (double) (ta ? a[p + i * k] : a[i + p * m]) * (tb ? b[j + p * n] : b[p + j * k]);
+                double want = 0.5 * sum + 2.0 * c[i + j * m];
+                assertEquals(want, got[t][i + j * m], 1e-4 * (1 + Math.abs(want)) * Math.sqrt(k),
+                    (t == 0 ? "1 thread" : "3 threads") + ", gemm " + ta + tb + " at " + i + "," + j);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** rows × cols of values in a view that starts offset floats into its block. */
+  private static Mat view(CpuOps o, float[] values, int rows, int cols, int offset) {
+    Block b = o.allocate((long) rows * cols + offset);
+    Block v = b.view(offset, (long) rows * cols);
+    o.upload(values, 0, v, 0, values.length);
+    return new Mat(v, rows, cols);
+  }
 }
