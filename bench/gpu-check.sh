@@ -58,9 +58,11 @@ for act in sigmoid tanh relu leaky_relu elu identity; do
 done
 for prec in "" "--tf32" "--bf16"; do
   run_verify --layers 1,1,1 --activation tanh --cost quadratic --output-activation identity --batch 1 --steps 3 $prec
-  # in BF16 the wide layer is ELU: among 4099 x 129 ReLU pre-activations some lie within bfloat16 rounding
-  # of the kink at 0 and flip sigma', so the max-norm comparison with FP32 fails however right the GPU is
-  wide=relu; [ "$prec" = --bf16 ] && wide=elu
+  # in BF16 and TF32 the wide layer is ELU: among 4099 x 129 ReLU pre-activations some lie within the
+  # rounding of the GEMM inputs of the kink at 0 and flip sigma', so the max-norm comparison with FP32
+  # fails however right the GPU is (emulated on the CPU: 0.62 in BF16, about 0.48 in TF32, against
+  # tolerances of 5e-2 and 2e-2); FP32 keeps the ReLU run
+  wide=relu; [ -n "$prec" ] && wide=elu
   run_verify --layers 784,4099,10 --activation "$wide" --cost cross-entropy --batch 129 --steps 2 $prec
   run_verify --layers 5000,4097,3 --activation elu --cost binary-cross-entropy --batch 33 --steps 2 $prec
   run_verify --layers 784,1024,1024,10 --activation sigmoid --cost cross-entropy --batch 256 --steps 3 $prec
