@@ -10,7 +10,7 @@ final class Blas {
 
   private static boolean loaded;
   /** Which OpenBLAS kernels run, and why, for descriptions. */
-  private static String kernels = "OpenBLAS's choice";
+  private static String kernels = "its own choice of kernels";
 
   /**
    * Loads OpenBLAS, single-threaded: the CPU backend splits each GEMM over its own threads, so that
@@ -33,14 +33,14 @@ final class Blas {
   private static void chooseKernels() {
     String env = System.getenv("OPENBLAS_CORETYPE");
     if (env != null) {
-      kernels = env + " (OPENBLAS_CORETYPE)";
+      kernels = env + " kernels (OPENBLAS_CORETYPE)";
       return;
     }
     String asked = System.getProperty("jbackprop.openblas.core", "auto");
     if (asked.equals("default") || !NativeKernels.AVAILABLE) return;
     String core = asked.equals("auto") ? NativeKernels.preferredOpenblasCore() : asked;
     if (core != null && NativeKernels.setenvIfUnset("OPENBLAS_CORETYPE", core)) {
-      kernels = core + (asked.equals("auto") ? " kernels (faster than OpenBLAS's choice on Zen 4)" : " kernels (-Djbackprop.openblas.core)");
+      kernels = core + (asked.equals("auto") ? " kernels (chosen on Zen 4, where they beat OpenBLAS's own choice)" : " kernels (-Djbackprop.openblas.core)");
     }
   }
 

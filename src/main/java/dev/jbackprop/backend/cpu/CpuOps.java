@@ -57,7 +57,7 @@ public final class CpuOps implements Ops {
 
   @Override
   public String description() {
-    return "CPU, " + threads + " threads, float32, OpenBLAS GEMM (" + Blas.kernels() + ", split over the threads), elementwise " + NativeKernels.STATUS;
+    return "CPU, " + threads + " threads, float32; GEMMs: OpenBLAS, " + Blas.kernels() + ", split over the threads; elementwise: " + NativeKernels.STATUS;
   }
 
   // ---- memory -------------------------------------------------------------------------------
