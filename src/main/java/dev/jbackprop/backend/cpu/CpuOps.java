@@ -18,8 +18,8 @@ import java.util.List;
  * output over a {@link WorkerPool} (the calling thread and its workers); the elementwise pass after a
  * GEMM is split the same way, so each thread reads back what it has just written, hot in its own
  * cache. The elementwise loops are vectorised C where the native library loads ({@link
- * NativeKernels}), else Java ({@link CpuKernels}), with the same results. Nothing here allocates after set-up: each operation keeps one task object whose
- * fields it sets before running.
+ * NativeKernels}), else Java ({@link CpuKernels}), with the same results. Nothing here allocates
+ * after set-up: each operation keeps one task object whose fields it sets before running.
  */
 public final class CpuOps implements Ops {
   // Elements per thread below which an elementwise pass runs on the calling thread alone.
