@@ -19,6 +19,7 @@ final class DeviceBlock implements Block {
   private final long offset; // floats from the start of the allocation
   private final long length;
   private final CUdeviceptr pointer;
+  private final CUdeviceptr bf16Pointer; // null without a copy; made once, so a GEMM allocates nothing
   private final boolean root;
 
   private DeviceBlock(DeviceMemory memory, DeviceMemory bf16, long offset, long length, boolean root) {
@@ -28,6 +29,7 @@ final class DeviceBlock implements Block {
     this.offset = offset;
     this.length = length;
     this.pointer = memory.at(4 * offset);
+    this.bf16Pointer = bf16 == null ? null : bf16.at(2 * offset);
   }
 
   static DeviceBlock root(DeviceMemory memory) {
@@ -96,8 +98,8 @@ final class DeviceBlock implements Block {
 
   /** The bfloat16 copy for cuBLAS; only when {@link #hasBf16()}. */
   CUdeviceptr bf16Pointer() {
-    if (bf16 == null) throw new IllegalStateException(this + " has no bfloat16 copy");
-    return bf16.at(2 * offset);
+    if (bf16Pointer == null) throw new IllegalStateException(this + " has no bfloat16 copy");
+    return bf16Pointer;
   }
 
   @Override

@@ -111,12 +111,8 @@ final class Gemm implements AutoCloseable {
     DeviceBlock db = DeviceBlock.of(b.block(), device, "gemm B");
     DeviceBlock dc = DeviceBlock.of(c.block(), device, "gemm C");
     if (bf16) {
-      for (DeviceBlock x : new DeviceBlock[] {da, db}) {
-        if (!x.hasBf16()) {
-          throw new IllegalArgumentException("gemm with BF16 inputs: " + (x == da ? "A" : "B") + " (" + x + ") has no bfloat16 copy;"
-              + " allocate GEMM operands with Ops.allocateGemmOperands");
-        }
-      }
+      requireBf16(da, "A");
+      requireBf16(db, "B");
     }
     if (m == 0 || n == 0) return;
     this.alpha[0] = alpha;
@@ -128,6 +124,13 @@ final class Gemm implements AutoCloseable {
     } else {
       JCublas2.cublasSgemm(handle, op(transA), op(transB), m, n, k, alphaPointer, da.pointer(), lda, db.pointer(), ldb, betaPointer, dc.pointer(), ldc);
       device.called("cublasSgemm");
+    }
+  }
+
+  private static void requireBf16(DeviceBlock x, String name) {
+    if (!x.hasBf16()) {
+      throw new IllegalArgumentException("gemm with BF16 inputs: " + name + " (" + x + ") has no bfloat16 copy;"
+          + " allocate GEMM operands with Ops.allocateGemmOperands");
     }
   }
 
