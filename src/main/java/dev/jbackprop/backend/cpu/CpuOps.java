@@ -281,47 +281,47 @@ public final class CpuOps implements Ops {
     checkSame("outputDelta", z, a, m);
     checkSame("outputDelta", a, y, m);
     if (delta != null) checkSame("outputDelta", a, delta, m);
-    FloatBuffer zb = buf(z), ab = buf(a), yb = buf(y), db = delta == null ? null : buf(delta);
+    long zb = addr(z), ab = addr(a), yb = addr(y), db = delta == null ? 0 : addr(delta); // shapes checked above
     int rows = z.rows();
     int code = out.kind().code;
     float alpha = (float) out.alpha();
     double loss = 0;
     int correct = 0;
     for (int j = 0; j < m; j++) {
-      int base = j * rows;
+      long base = (long) j * rows;
       int argA = 0, argY = 0;
       float bestA = Float.NEGATIVE_INFINITY, bestY = Float.NEGATIVE_INFINITY;
       float zmax = Float.NEGATIVE_INFINITY;
       double sumExp = 0;
       if (cost == Cost.CROSS_ENTROPY) {
-        for (int i = 0; i < rows; i++) zmax = Math.max(zmax, zb.get(base + i));
-        for (int i = 0; i < rows; i++) sumExp += Math.exp(zb.get(base + i) - zmax);
+        for (int i = 0; i < rows; i++) zmax = Math.max(zmax, Mem.get(zb, base + i));
+        for (int i = 0; i < rows; i++) sumExp += Math.exp(Mem.get(zb, base + i) - zmax);
       }
       double logSum = Math.log(sumExp);
       for (int i = 0; i < rows; i++) {
-        int p = base + i;
-        float av = ab.get(p), yv = yb.get(p), zv = zb.get(p);
+        long p = base + i;
+        float av = Mem.get(ab, p), yv = Mem.get(yb, p), zv = Mem.get(zb, p);
         if (av > bestA) { bestA = av; argA = i; }
         if (yv > bestY) { bestY = yv; argY = i; }
         switch (cost) {
           case QUADRATIC -> {
             loss += CpuMath.quadraticCost(av, yv);
-            if (db != null) db.put(p, (av - yv) * CpuMath.derivative(code, alpha, zv, av));
+            if (db != 0) Mem.put(db, p, (av - yv) * CpuMath.derivative(code, alpha, zv, av));
           }
           case CROSS_ENTROPY -> {
             // −y·ln softmax(z)_i = −y·(z_i − max − ln Σ e^(z−max)), finite even where a_i rounds to 0
             if (yv != 0f) loss -= yv * (zv - zmax - logSum);
-            if (db != null) db.put(p, av - yv);
+            if (db != 0) Mem.put(db, p, av - yv);
           }
           case BINARY_CROSS_ENTROPY -> {
             loss += CpuMath.binaryCrossEntropyCost(zv, yv);
-            if (db != null) db.put(p, av - yv);
+            if (db != 0) Mem.put(db, p, av - yv);
           }
         }
       }
       if (rows == 1) {
         // one output: an argmax is always right, so compare which side of ½ a and y are on
-        if ((ab.get(base) >= 0.5f) == (yb.get(base) >= 0.5f)) correct++;
+        if ((Mem.get(ab, base) >= 0.5f) == (Mem.get(yb, base) >= 0.5f)) correct++;
       } else if (bestA > Float.NEGATIVE_INFINITY || hasNumber(ab, base, rows)) {
         if (argA == argY) correct++; // first index wins ties; NaN never wins; an all-NaN column is wrong
       }
@@ -329,8 +329,8 @@ public final class CpuOps implements Ops {
     ((CpuMetrics) metrics).add(loss, correct, m);
   }
 
-  private static boolean hasNumber(FloatBuffer b, int base, int rows) {
-    for (int i = 0; i < rows; i++) if (!Float.isNaN(b.get(base + i))) return true;
+  private static boolean hasNumber(long b, long base, int rows) {
+    for (int i = 0; i < rows; i++) if (!Float.isNaN(Mem.get(b, base + i))) return true;
     return false;
   }
 
