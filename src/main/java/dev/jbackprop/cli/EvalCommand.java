@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.jbackprop.data.Dataset;
 import dev.jbackprop.data.Mnist;
 import dev.jbackprop.engine.DeviceData;
+import dev.jbackprop.engine.Metrics;
 import dev.jbackprop.engine.Network;
 import dev.jbackprop.engine.Ops;
-import dev.jbackprop.engine.Step;
 import dev.jbackprop.engine.Trainer;
 import dev.jbackprop.io.SafeTensors;
 import dev.jbackprop.model.Activation;
@@ -63,9 +63,9 @@ public final class EvalCommand implements Callable<Integer> {
     try (Ops ops = Backends.open(backend, 0, false, false, main.debug, msg -> e.println("jbackprop: " + msg));
         Network network = new Network(ops, spec, Math.min(batch, test.count()), false);
         DeviceData d = TrainCommand.upload(ops, test);
-        Trainer t = new Trainer(network, d, null, new Trainer.Config(Math.min(batch, test.count()), 1, 0, 0, new Step.Hyper(1, 0, 0, 1)))) {
+        Metrics metrics = ops.allocateMetrics()) {
       network.setParameters(params);
-      Trainer.Evaluation ev = t.evaluate(d);
+      Trainer.Evaluation ev = Trainer.evaluate(network, d, metrics);
       o.printf(Locale.ROOT, "%s: %s%n  test accuracy %.2f%% (%d images), mean cost %.5f%n", model, spec, 100 * ev.accuracy(), ev.count(), ev.loss());
     }
     return 0;

@@ -6,6 +6,7 @@ import dev.jbackprop.model.Activation;
 import dev.jbackprop.model.Cost;
 import dev.jbackprop.model.Init;
 import dev.jbackprop.model.NetworkSpec;
+import dev.jbackprop.model.ParamLayout;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,7 +48,7 @@ public final class GradcheckCommand implements Callable<Integer> {
         return r.pass() ? 0 : Main.FAILURE;
       }
       int[] sizes = NetworkSpec.parseSizes(net.layers != null ? net.layers : "7,5,3,4");
-      o.printf("gradient check grid on [%s], batch %d, init %s, seed %d%n", join(sizes), batch, initKind, seed);
+      o.printf("gradient check grid on [%s], batch %d, init %s, seed %d%n", ParamLayout.sizesText(sizes), batch, initKind, seed);
       o.printf("%-12s %-8s %-22s %12s %12s  %s%n", "hidden", "output", "cost", "fd max rel", "cpu norm err", "result");
       boolean all = true;
       for (Activation hidden : Activation.hiddenChoices()) {
@@ -73,11 +74,6 @@ public final class GradcheckCommand implements Callable<Integer> {
     return l;
   }
 
-  static String join(int[] s) {
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < s.length; i++) b.append(i == 0 ? "" : ",").append(s[i]);
-    return b.toString();
-  }
 
   static void printTable(PrintWriter o, GradCheck.Result r) {
     o.printf("gradient check: %s, batch %d; cost reference %.10g, cpu %.10g%n", r.spec(), r.batch(), r.costRef(), r.costBackend());

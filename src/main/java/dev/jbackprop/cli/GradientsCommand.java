@@ -9,7 +9,6 @@ import dev.jbackprop.diag.ScalarChain;
 import dev.jbackprop.diag.Spread;
 import dev.jbackprop.engine.DeviceData;
 import dev.jbackprop.engine.DivergedException;
-import dev.jbackprop.engine.Metrics;
 import dev.jbackprop.engine.Network;
 import dev.jbackprop.engine.Ops;
 import dev.jbackprop.engine.Step;
@@ -127,6 +126,7 @@ public final class GradientsCommand implements Callable<Integer> {
     }
     int epochs = trainEpochs != null ? trainEpochs : compare != null ? 1 : 0;
     if (trackEvery != null && epochs == 0) throw new IllegalArgumentException("--track-every needs --train-epochs");
+    Backends.check(backend); // before MNIST is fetched or --out is written
 
     Mnist mnist = Mnist.load(data, cache, msg -> e.println("jbackprop: " + msg));
     Dataset trainFull = mnist.train();
@@ -219,31 +219,13 @@ public final class GradientsCommand implements Callable<Integer> {
             if (track && t.steps() % every == 0) points.add(new Point(t.steps(), (double) t.steps() / stepsPerEpoch, avg.measure()));
           }
         });
-        acc = accuracy(nw, testData);
+        acc = t.evaluate(testData).accuracy();
         Norms after = avg.measure();
         if (points.get(points.size() - 1).step() != t.steps()) points.add(new Point(t.steps(), (double) t.steps() / stepsPerEpoch, after));
         return new RunResult(s, atInit, after, acc, points);
       } catch (DivergedException d) {
         throw new Main.Failure("training " + spec + " from seed " + s + " diverged: " + d.getMessage());
       }
-    }
-  }
-
-  /** Fraction of data classified right (forward passes in chunks of the network's capacity). */
-  static double accuracy(Network nw, DeviceData data) {
-    Ops ops = nw.ops;
-    int[] seq = new int[data.count];
-    for (int i = 0; i < seq.length; i++) seq[i] = i;
-    try (Metrics metrics = ops.allocateMetrics()) {
-      data.beginEpoch(seq);
-      for (int off = 0; off < data.count; off += nw.capacity) {
-        int m = Math.min(nw.capacity, data.count - off);
-        data.load(off, m, nw.x, nw.y);
-        Step.forward(nw, m);
-        Step.loss(nw, m, metrics, false);
-      }
-      double[] mt = metrics.read();
-      return mt[1] / mt[2];
     }
   }
 

@@ -8,6 +8,7 @@ import dev.jbackprop.model.Cost;
 import dev.jbackprop.model.Init;
 import dev.jbackprop.model.NetworkSpec;
 import dev.jbackprop.model.ParamLayout;
+import dev.jbackprop.reference.ColumnMajor;
 import dev.jbackprop.reference.FiniteDifference;
 import dev.jbackprop.reference.ReferenceNetwork;
 import java.util.ArrayList;
@@ -68,19 +69,13 @@ public final class GradCheck {
     return new float[][] {x, y};
   }
 
-  public static double[][] columns(float[] colMajor, int rows, int m) {
-    double[][] out = new double[m][rows];
-    for (int j = 0; j < m; j++) for (int i = 0; i < rows; i++) out[j][i] = colMajor[j * rows + i];
-    return out;
-  }
-
   /** Runs both checks on one network with parameters drawn by {@code init} from {@code seed}. */
   public static Result run(Ops ops, NetworkSpec spec, int m, Init init, long seed) {
     ParamLayout layout = spec.layout();
     float[] params = init.initialise(layout, seed);
     float[][] data = batch(spec, m, seed);
-    double[][] xs = columns(data[0], spec.inputSize(), m);
-    double[][] ys = columns(data[1], spec.outputSize(), m);
+    double[][] xs = ColumnMajor.columns(data[0], spec.inputSize(), m);
+    double[][] ys = ColumnMajor.columns(data[1], spec.outputSize(), m);
 
     ReferenceNetwork ref = new ReferenceNetwork(spec, params);
     var refBatch = ref.batch(xs, ys);

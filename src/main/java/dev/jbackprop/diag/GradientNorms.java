@@ -113,10 +113,6 @@ public final class GradientNorms {
       return ofSum(net.layout, sum(), data.count);
     }
 
-    public int count() {
-      return data.count;
-    }
-
     @Override
     public void close() {
       metrics.close();

@@ -211,10 +211,6 @@ public final class Trainer implements AutoCloseable {
     return -1;
   }
 
-  public Shuffler shuffler() {
-    return shuffler;
-  }
-
   /**
    * Runs the configured epochs (or until maxSteps), continuing from where a {@link #restore}d
    * snapshot stood; returns one result per epoch run (the last may be cut short by maxSteps).
@@ -316,8 +312,19 @@ public final class Trainer implements AutoCloseable {
       sequential = new int[data.count];
       for (int i = 0; i < data.count; i++) sequential[i] = i;
     }
+    return evaluate(net, data, evalMetrics, data.count == sequential.length ? sequential : java.util.Arrays.copyOf(sequential, data.count));
+  }
+
+  /** {@link #evaluate(DeviceData)} without a Trainer: net's current parameters over data, counted into metrics (reset first). */
+  public static Evaluation evaluate(Network net, DeviceData data, Metrics metrics) {
+    int[] order = new int[data.count];
+    for (int i = 0; i < order.length; i++) order[i] = i;
+    return evaluate(net, data, metrics, order);
+  }
+
+  private static Evaluation evaluate(Network net, DeviceData data, Metrics evalMetrics, int[] order) {
     evalMetrics.reset();
-    data.beginEpoch(data.count == sequential.length ? sequential : java.util.Arrays.copyOf(sequential, data.count));
+    data.beginEpoch(order);
     for (int off = 0; off < data.count; off += net.capacity) {
       int m = Math.min(net.capacity, data.count - off);
       data.load(off, m, net.x, net.y);

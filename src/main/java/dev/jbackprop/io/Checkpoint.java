@@ -126,7 +126,7 @@ public final class Checkpoint {
     Map<String, String> meta = new LinkedHashMap<>();
     meta.put("format", "pt");
     meta.put(VERSION_KEY, VERSION);
-    meta.put("layers", sizesText(layout.sizes()));
+    meta.put("layers", ParamLayout.sizesText(layout.sizes()));
     Trainer.State st = snap.state();
     meta.put("epochs_done", Integer.toString(st.epochsDone()));
     meta.put("step_in_epoch", Integer.toString(st.stepInEpoch()));
@@ -277,7 +277,7 @@ public final class Checkpoint {
     boolean momentum = tensors.containsKey(MOMENTUM_PREFIX + SafeTensors.weightName(0));
     List<String> names = tensorNames(layout, momentum);
     if (!tensors.keySet().equals(new java.util.HashSet<>(names))) {
-      throw new BadFileException(file, "holds tensors " + tensors.keySet() + "; a checkpoint of a " + sizesText(layout.sizes())
+      throw new BadFileException(file, "holds tensors " + tensors.keySet() + "; a checkpoint of a " + ParamLayout.sizesText(layout.sizes())
           + " network holds " + names);
     }
     List<float[]> data = new ArrayList<>();
@@ -374,11 +374,6 @@ public final class Checkpoint {
     return s;
   }
 
-  private static String sizesText(int[] sizes) {
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < sizes.length; i++) sb.append(i == 0 ? "" : ",").append(sizes[i]);
-    return sb.toString();
-  }
 
   private static String required(Path file, Map<String, String> meta, String key) throws BadFileException {
     String v = meta.get(key);

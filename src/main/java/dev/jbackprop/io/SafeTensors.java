@@ -287,7 +287,7 @@ public final class SafeTensors {
       Header h = parseHeader(file, ch);
       Map<String, Entry> byName = new LinkedHashMap<>();
       for (Entry e : h.tensors) byName.put(e.name, e);
-      String want = sizesText(expected.sizes());
+      String want = ParamLayout.sizesText(expected.sizes());
       Set<String> expectedNames = new HashSet<>();
       for (int l = 0; l < expected.layers(); l++) {
         expectedNames.add(weightName(l));
@@ -602,7 +602,7 @@ public final class SafeTensors {
 
   private static String seems(Header h) {
     int[] s = inferSizes(h);
-    return s != null ? "the file seems to hold a " + sizesText(s) + " network" : "the file holds " + listTensors(h);
+    return s != null ? "the file seems to hold a " + ParamLayout.sizesText(s) + " network" : "the file holds " + listTensors(h);
   }
 
   private static String listTensors(Header h) {
@@ -620,9 +620,4 @@ public final class SafeTensors {
     return sb.toString();
   }
 
-  private static String sizesText(int[] sizes) {
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < sizes.length; i++) sb.append(i == 0 ? "" : ",").append(sizes[i]);
-    return sb.toString();
-  }
 }

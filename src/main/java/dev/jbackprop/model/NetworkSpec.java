@@ -83,9 +83,7 @@ public record NetworkSpec(int[] sizes, List<Activation> activations, Cost cost) 
   }
 
   public String sizesText() {
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < sizes.length; i++) sb.append(i == 0 ? "" : ",").append(sizes[i]);
-    return sb.toString();
+    return ParamLayout.sizesText(sizes);
   }
 
   @Override public boolean equals(Object o) {

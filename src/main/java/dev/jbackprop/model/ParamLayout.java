@@ -40,6 +40,13 @@ public final class ParamLayout {
   public int nIn(int l) { return sizes[l]; }
   public int nOut(int l) { return sizes[l + 1]; }
   public int[] sizes() { return sizes.clone(); }
+
+  /** Layer sizes as written on the command line and in files: "784,30,10". */
+  public static String sizesText(int[] sizes) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < sizes.length; i++) sb.append(i == 0 ? "" : ",").append(sizes[i]);
+    return sb.toString();
+  }
   public long weightOffset(int l) { return weightOffsets[l]; }
   public long biasOffset(int l) { return biasOffsets[l]; }
   public long weightLength(int l) { return (long) sizes[l] * sizes[l + 1]; }

@@ -232,7 +232,15 @@ public final class CpuOps implements Ops {
     t.a = addr(a);
     t.m = m;
     t.byRows = t.code != SOFTMAX && splitRows(t.rows, m);
-    pool.run(t, t.byRows ? t.rows : m, Math.max(1, MIN_PER_THREAD / Math.max(1, t.byRows ? m : t.rows)));
+    runElementwise(t, t.byRows, t.rows, m);
+  }
+
+  /**
+   * Runs an elementwise task over a rows × m matrix, split over the threads by rows or by columns
+   * (the task reads the range as rows or columns accordingly), once each thread has MIN_PER_THREAD elements.
+   */
+  private void runElementwise(WorkerPool.RangeTask t, boolean byRows, int rows, int m) {
+    pool.run(t, byRows ? rows : m, Math.max(1, MIN_PER_THREAD / Math.max(1, byRows ? m : rows)));
   }
 
   private static void checkSame(String op, Mat x, Mat y, int m) {
@@ -273,7 +281,7 @@ public final class CpuOps implements Ops {
     t.rows = z.rows();
     t.m = m;
     t.byRows = splitRows(t.rows, m);
-    pool.run(t, t.byRows ? t.rows : m, Math.max(1, MIN_PER_THREAD / Math.max(1, t.byRows ? m : t.rows)));
+    runElementwise(t, t.byRows, t.rows, m);
   }
 
   @Override
@@ -343,7 +351,7 @@ public final class CpuOps implements Ops {
     t.s = addr(sums);
     t.rows = rows;
     t.m = m;
-    pool.run(t, rows, Math.max(1, MIN_PER_THREAD / Math.max(1, m)));
+    runElementwise(t, true, rows, m);
   }
 
   /** Row sums over m columns for rows [from, to). */

@@ -45,10 +45,6 @@ final class WorkerPool implements AutoCloseable {
     }
   }
 
-  int threads() {
-    return parts;
-  }
-
   /** Runs task over [0, n) split into contiguous chunks, one per thread; returns when all are done. */
   synchronized void run(RangeTask task, int n, int minPerThread) {
     if (n <= 0) return;

@@ -6,11 +6,6 @@ import dev.jbackprop.engine.Ops;
 public final class CudaBackend {
   private CudaBackend() {}
 
-  /** Whether {@link #open} can work here, with the reason when not (cached; never throws). */
-  public static CudaProbe.Availability availability() {
-    return CudaProbe.probe();
-  }
-
   /** {@link CudaOps} on device 0 (see {@link CudaOptions}). Throws {@link GpuException} with the probe's reason when CUDA is not usable. */
   public static Ops open(boolean tf32, boolean bf16, boolean debug) {
     return open(new CudaOptions(0, tf32, bf16, debug));
