@@ -1,5 +1,7 @@
 package dev.jbackprop.cli;
 
+import dev.jbackprop.backend.cuda.CublasCompat.CublasUnavailableException;
+import dev.jbackprop.backend.cuda.GpuException;
 import dev.jbackprop.engine.DivergedException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -76,8 +78,8 @@ public final class Main implements Runnable {
       } else if (ex instanceof DivergedException d) {
         code = FAILURE;
         msg = "training diverged: " + d.getMessage();
-      } else if (ex instanceof java.io.IOException) {
-        code = FAILURE;
+      } else if (ex instanceof java.io.IOException || ex instanceof GpuException || ex instanceof CublasUnavailableException) {
+        code = FAILURE; // a GPU error names its operation and device, out of memory says what to try
         msg = ex.getMessage();
       } else {
         code = FAILURE;

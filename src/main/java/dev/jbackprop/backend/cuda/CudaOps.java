@@ -354,7 +354,7 @@ public final class CudaOps implements Ops {
     }
     if (m == 0) return;
     try {
-      JCudaDriver.cuMemcpyDtoDAsync(d.memory.pointer, s.memory.at(4L * offset), 4L * m, device.stream);
+      JCudaDriver.cuMemcpyDtoDAsync(d.memory.pointer, s.pointerAt(offset), 4L * m, device.stream);
       device.launched("copyIndices");
     } catch (CudaException e) {
       throw device.failure("copyIndices", () -> m + " indices from offset " + offset, e);

@@ -80,9 +80,14 @@ final class GraphReplay implements StepReplay {
       device.capturing = false;
       if (!ended) abortCapture();
     }
-    graph = g;
     CUgraphExec x = new CUgraphExec();
-    JCudaDriver.cuGraphInstantiate(x, graph, 0);
+    try {
+      JCudaDriver.cuGraphInstantiate(x, g, 0);
+    } catch (RuntimeException e) {
+      JCudaDriver.cuGraphDestroy(g); // not kept: a later capture would otherwise leak it
+      throw e;
+    }
+    graph = g;
     exec = x;
     LOG.log(System.Logger.Level.DEBUG, "training step captured as a CUDA graph on " + device.describe());
     JCudaDriver.cuGraphLaunch(exec, device.stream); // the capture recorded the step without running it

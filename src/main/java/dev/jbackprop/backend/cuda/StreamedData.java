@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import jcuda.CudaException;
 import jcuda.Pointer;
+import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUevent;
 import jcuda.driver.CUevent_flags;
 import jcuda.driver.CUstream;
@@ -37,6 +38,8 @@ final class StreamedData implements DeviceData.Source {
   private final DeviceMemory[] staging = new DeviceMemory[2];
   private final long[] slotOffset = {-1, -1};
   private final int[] slotCount = {-1, -1};
+  private final CUdeviceptr[] yAt = new CUdeviceptr[2]; // where y starts in each staging slot, for yAtCount[s] columns
+  private final int[] yAtCount = {-1, -1};
   private int capacity;
   private int next; // the slot the next issued batch goes to
   private int[] order;
@@ -95,7 +98,11 @@ final class StreamedData implements DeviceData.Source {
       DeviceBlock dy = DeviceBlock.of(y.block(), device, "streamed y");
       JCudaDriver.cuStreamWaitEvent(device.stream, copied[s], 0);
       JCudaDriver.cuMemcpyDtoDAsync(dx.pointer(), staging[s].at(0), 4L * features * m, device.stream);
-      JCudaDriver.cuMemcpyDtoDAsync(dy.pointer(), staging[s].at(4L * features * m), 4L * classes * m, device.stream);
+      if (yAtCount[s] != m) { // y follows m columns of x in the slot; the pointer is kept while m stays
+        yAt[s] = staging[s].at(4L * features * m);
+        yAtCount[s] = m;
+      }
+      JCudaDriver.cuMemcpyDtoDAsync(dy.pointer(), yAt[s], 4L * classes * m, device.stream);
       JCudaDriver.cuEventRecord(consumed[s], device.stream);
       device.launched("streamed batch");
       bf16.refresh(dx, 0, (long) features * m); // x's bfloat16 copy, when it has one (--bf16); y is never a GEMM input
@@ -135,7 +142,10 @@ final class StreamedData implements DeviceData.Source {
   }
 
   private void freeSlots() {
+    JCudaDriver.cuStreamSynchronize(copyStream); // no copy may still read the pinned memory or write the staging buffers
     for (int s = 0; s < 2; s++) {
+      yAt[s] = null;
+      yAtCount[s] = -1;
       if (pinnedFloats[s] != null) {
         JCudaDriver.cuMemFreeHost(pinned[s]);
         pinnedFloats[s] = null;
