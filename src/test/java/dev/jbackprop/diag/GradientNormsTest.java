@@ -114,6 +114,7 @@ class GradientNormsTest {
       got = avg.measure();
       GradientNorms.Norms again = avg.measure();
       assertArrayEquals(got.bias(), again.bias(), "a second measurement must give the same norms");
+      assertArrayEquals(got.weight(), again.weight(), "a second measurement must give the same weight norms");
     }
     assertNormsClose(reference(spec, params, data, 0, 37), got);
   }

@@ -24,21 +24,16 @@ import org.junit.jupiter.api.Test;
  * Two networks trained at once on two threads, each on its own backend instance, end with exactly
  * the weights each gets alone.
  *
- * <p>What was found about OpenBLAS (0.3.31 as packaged by JavaCPP 1.5.13, on this AMD EPYC with
- * AVX-512): its thread count is process-wide (CpuOps' constructor sets it for everyone), and SGEMM
- * results depend on it only as "one thread" versus "two or more": the single-threaded driver
- * (driver/level3/level3.c) and the threaded one (level3_thread.c) cut the reduction dimension K
- * differently when a remainder r with Q &lt; r &lt; 2Q must be halved (Q = 320 here):
- * round_up(floor(r/2), UNROLL_M = 16) versus ceil(r/2). Different K blocks add their partial
- * sums into C in a different grouping, so the last bits differ, for K &gt; 320 unless
- * K mod 32 is 0 or 31 (e.g. the 784-input layer of MNIST), and only for products large enough to
- * be threaded (m·n·k &gt; 262,144). Any two thread counts ≥ 2 give identical bits, since the M/N
- * split never changes an element's K order. So: concurrent CPU trainings are bitwise reproducible
- * when they use the same thread count (all 1, or all ≥ 2); mixing 1 and ≥ 2 in one process is not.
+ * <p>The CPU backend runs OpenBLAS single-threaded in every thread and splits each large GEMM over
+ * its own workers by rows or columns of the output, so concurrent backends do not share a thread
+ * setting. The bits depend on the thread count: the split changes each part's shape, and OpenBLAS's
+ * kernels (its Haswell ones, chosen on Zen 4) sum a part's edge blocks in another order. So a CPU
+ * training is bitwise reproducible for a given thread count, and other thread counts agree to float
+ * rounding.
  */
 class ConcurrencyTest {
-  // K = 400 > 320 inputs and a first-layer product (128 × 64 × 400) that OpenBLAS threads: sensitive to the finding above
-  static final NetworkSpec WIDE = NetworkSpec.of(new int[] {400, 128, 10}, Activation.TANH, Activation.SOFTMAX, Cost.CROSS_ENTROPY);
+  // a first-layer product (256 × 64 × 400 = 6.6M multiply-adds) large enough that CpuOps splits it over 2 and 3 threads
+  static final NetworkSpec WIDE = NetworkSpec.of(new int[] {400, 256, 10}, Activation.TANH, Activation.SOFTMAX, Cost.CROSS_ENTROPY);
   static final float[][] WIDE_DATA = ResumeTest.synthetic(400, 10, 512, 21);
   static final float[][] SMALL_DATA = ResumeTest.synthetic(12, 5, 300, 22);
 
@@ -98,9 +93,9 @@ class ConcurrencyTest {
     }
   }
 
-  /** Any OpenBLAS thread count of two or more gives the same bits; one thread is reported. */
+  /** Other thread counts split the GEMMs differently: the weights agree to float rounding; how many bits differ is reported. */
   @Test
-  void cpuResultsAreTheSameForEveryThreadCountAboveOne() {
+  void cpuResultsAgreeAcrossThreadCounts() {
     float[] two;
     float[] three;
     float[] one;
@@ -113,11 +108,15 @@ class ConcurrencyTest {
     try (CpuOps ops = new CpuOps(1)) {
       one = trainWide(ops);
     }
-    assertArrayEquals(two, three, "2 vs 3 threads");
     assertFalse(Arrays.equals(two, dev.jbackprop.model.Init.HE.initialise(WIDE.layout(), 7)), "training moved the weights");
-    int differ = 0;
-    for (int i = 0; i < one.length; i++) if (Float.floatToRawIntBits(one[i]) != Float.floatToRawIntBits(two[i])) differ++;
-    System.out.println("1 vs 2 OpenBLAS threads: " + differ + " of " + one.length + " weights differ in their bits (K = 400)");
+    for (float[][] pair : new float[][][] {{two, three}, {two, one}}) {
+      int differ = 0;
+      for (int i = 0; i < two.length; i++) {
+        assertTrue(Math.abs(pair[0][i] - pair[1][i]) <= 1e-5f * (1 + Math.abs(pair[0][i])), "weight " + i + ": " + pair[0][i] + " vs " + pair[1][i]);
+        if (Float.floatToRawIntBits(pair[0][i]) != Float.floatToRawIntBits(pair[1][i])) differ++;
+      }
+      System.out.println((pair[1] == three ? "2 vs 3" : "2 vs 1") + " threads: " + differ + " of " + two.length + " weights differ in their bits");
+    }
   }
 
   /** On the GPU, each backend instance has its own stream: the same within float rounding (bitwise where cuBLAS is). */

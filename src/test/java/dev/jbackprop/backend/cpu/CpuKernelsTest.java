@@ -43,6 +43,17 @@ class CpuKernelsTest {
   @ParameterizedTest
   @CsvSource({"relu", "leaky_relu", "leaky_relu:0.2", "elu", "elu:0.5", "sigmoid", "tanh", "identity"})
   void sameBitsAsCpuMath(String name) {
+    check(name, false); // as the backend runs them: the C loops where the native library loads
+  }
+
+  /** The Java loops themselves (the fallback), which the test above does not reach where the C loops load. */
+  @ParameterizedTest
+  @CsvSource({"relu", "leaky_relu", "leaky_relu:0.2", "elu", "elu:0.5", "sigmoid", "tanh", "identity"})
+  void javaLoopsSameBitsAsCpuMath(String name) {
+    check(name, true);
+  }
+
+  private static void check(String name, boolean javaLoops) {
     Activation act = Activation.parse(name);
     int code = act.kind().code;
     float alpha = (float) act.alpha();
@@ -58,21 +69,26 @@ class CpuKernelsTest {
       }
       zb.buf.put(0, zs);
       db.buf.put(0, deltas);
-      // in two column ranges, as two threads would run them
+      float b0 = -0f; // z + (−0) is z itself, −0 included, so the grid reaches the loops unchanged
+      for (int i = 0; i < rows; i++) bias.buf.put(i, b0);
       // in pieces, as threads would run them: rows 0..2 of every column, then the rest in two column ranges
-      CpuKernels.biasActivation(code, alpha, zb.address, bias.address, ab.address, rows, 0, 3, 0, cols);
-      CpuKernels.biasActivation(code, alpha, zb.address, bias.address, ab.address, rows, 3, rows, 0, 5);
-      CpuKernels.biasActivation(code, alpha, zb.address, bias.address, ab.address, rows, 3, rows, 5, cols);
+      int[][] forward = {{0, 3, 0, cols}, {3, rows, 0, 5}, {3, rows, 5, cols}};
+      for (int[] p : forward) {
+        if (javaLoops) CpuKernels.biasActivationJava(code, alpha, zb.address, bias.address, ab.address, rows, p[0], p[1], p[2], p[3]);
+        else CpuKernels.biasActivation(code, alpha, zb.address, bias.address, ab.address, rows, p[0], p[1], p[2], p[3]);
+      }
       float[] a = new float[n];
       ab.buf.get(0, a);
       for (int i = 0; i < n; i++) {
-        float want = CpuMath.activate(code, alpha, zs[i] + 0f);
+        float want = CpuMath.activate(code, alpha, zs[i] + b0);
         assertSame(want, a[i], name + "(" + zs[i] + ")");
-        assertSame(zs[i] + 0f, zb.buf.get(i), "z + 0 at " + i);
+        assertSame(zs[i] + b0, zb.buf.get(i), "z + b at " + i);
       }
-      CpuKernels.activationBackward(code, alpha, zb.address, ab.address, db.address, rows, 0, 4, 0, cols);
-      CpuKernels.activationBackward(code, alpha, zb.address, ab.address, db.address, rows, 4, rows, 0, 2);
-      CpuKernels.activationBackward(code, alpha, zb.address, ab.address, db.address, rows, 4, rows, 2, cols);
+      int[][] backward = {{0, 4, 0, cols}, {4, rows, 0, 2}, {4, rows, 2, cols}};
+      for (int[] p : backward) {
+        if (javaLoops) CpuKernels.activationBackwardJava(code, alpha, zb.address, ab.address, db.address, rows, p[0], p[1], p[2], p[3]);
+        else CpuKernels.activationBackward(code, alpha, zb.address, ab.address, db.address, rows, p[0], p[1], p[2], p[3]);
+      }
       for (int i = 0; i < n; i++) {
         float zi = zb.buf.get(i);
         float want = deltas[i] * CpuMath.derivative(code, alpha, zi, a[i]);

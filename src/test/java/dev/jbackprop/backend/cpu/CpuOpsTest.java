@@ -85,7 +85,9 @@ class CpuOpsTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"sigmoid,1,1", "tanh,5,3", "relu,7,9", "leaky_relu:0.2,33,17", "elu:0.7,4,4097", "identity,3,2", "softmax,10,37", "softmax,1,3"})
+  @CsvSource({"sigmoid,1,1", "tanh,5,3", "relu,7,9", "leaky_relu:0.2,33,17", "elu:0.7,4,4097", "identity,3,2", "softmax,10,37", "softmax,1,3",
+      // large enough that the pass is split over the two threads: by columns, by rows, by rows, softmax by columns
+      "elu:0.7,8,4097", "tanh,300,200", "relu,1024,33", "softmax,10,4001"})
   void biasActivationAndBackward(String actName, int rows, int cols) {
     Activation act = Activation.parse(actName);
     Random r = new Random(rows * 31 + cols);
@@ -142,7 +144,8 @@ class CpuOpsTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"quadratic,sigmoid,3,5", "quadratic,identity,1,1", "quadratic,tanh,4,9", "cross-entropy,softmax,10,13", "binary-cross-entropy,sigmoid,7,3"})
+  @CsvSource({"quadratic,sigmoid,3,5", "quadratic,identity,1,1", "quadratic,tanh,4,9", "cross-entropy,softmax,10,13", "binary-cross-entropy,sigmoid,7,3",
+      "binary-cross-entropy,sigmoid,1,9"})
   void outputDeltaAndMetrics(String costName, String outName, int rows, int cols) {
     Cost cost = Cost.parse(costName);
     Activation out = Activation.parse(outName);
@@ -152,7 +155,8 @@ class CpuOpsTest {
     int[] label = new int[cols];
     for (int j = 0; j < cols; j++) {
       label[j] = r.nextInt(rows);
-      y[label[j] + j * rows] = 1f;
+      // one output: y is 0 or 1, and a sample is right when a is on y's side of ½ (an argmax always would be)
+      y[label[j] + j * rows] = rows == 1 ? r.nextInt(2) : 1f;
     }
     Mat Z = mat(z, rows, cols), A = mat(new float[rows * cols], rows, cols), Y = mat(y, rows, cols), D = mat(new float[rows * cols], rows, cols);
     ops.biasActivation(out, Z, mat(new float[rows], rows, 1), A, cols);
@@ -179,7 +183,7 @@ class CpuOpsTest {
           case BINARY_CROSS_ENTROPY -> -(yv * Math.log(av) + (1 - yv) * Math.log(1 - av));
         };
       }
-      if (arg == label[j]) correct++;
+      if (rows == 1 ? (a[j] >= 0.5f) == (y[j] >= 0.5f) : arg == label[j]) correct++;
     }
     double[] mt = metrics.read();
     assertEquals(loss, mt[0], 1e-5 * (1 + loss));
@@ -226,6 +230,22 @@ class CpuOpsTest {
     }
   }
 
+  /** Tall enough that the column sums are split over the threads by rows. */
+  @Test
+  void sumColumnsSplitOverThreads() {
+    Random r = new Random(6);
+    int rows = 300, cols = 200, m = 199;
+    float[] x = random(r, rows * cols, 1);
+    Mat S = mat(new float[rows], rows, 1);
+    ops.sumColumns(mat(x, rows, cols), m, S);
+    float[] s = read(S);
+    for (int i = 0; i < rows; i++) {
+      double want = 0;
+      for (int j = 0; j < m; j++) want += x[i + j * rows];
+      assertEquals(want, s[i], 1e-4, "row " + i);
+    }
+  }
+
   @Test
   void sumSquaresPerSegment() {
     Mat x = mat(new float[] {1, 2, 3, 4, Float.NaN, 6}, 6, 1);
@@ -264,7 +284,7 @@ class CpuOpsTest {
    * Zen 4, sum the edges of a smaller block in another order.)
    */
   @ParameterizedTest
-  @CsvSource({"300,129,200", "257,1000,33", "10,512,1024", "1024,3,700", "1000,40,300", "700,17,900"})
+  @CsvSource({"300,129,200", "257,1000,33", "10,512,1024", "1024,3,700", "1024,3,1400", "1000,40,300", "700,17,900"})
   void gemmSplitOverThreads(int m, int n, int k) {
     Random r = new Random(m + 31L * n + 977L * k);
     try (CpuOps one = new CpuOps(1); CpuOps three = new CpuOps(3)) {
@@ -281,12 +301,12 @@ class CpuOpsTest {
             got[run] = new float[m * n];
             o.download(C.block(), 0, got[run++], 0, m * n);
           }
-          for (int t = 0; t < 2; t++) {
-            for (int i = 0; i < m; i++) {
-              for (int j = 0; j < n; j += Math.max(1, n / 17)) {
-                double sum = 0;
-                for (int p = 0; p < k; p++) sum += (double) (ta ? a[p + i * k] : a[i + p * m]) * (tb ? b[j + p * n] : b[p + j * k]);
-                double want = 0.5 * sum + 2.0 * c[i + j * m];
+          for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) { // every element, so each part's first and last row and column are checked
+              double sum = 0;
+              for (int p = 0; p < k; p++) sum += (double) (ta ? a[p + i * k] : a[i + p * m]) * (tb ? b[j + p * n] : b[p + j * k]);
+              double want = 0.5 * sum + 2.0 * c[i + j * m];
+              for (int t = 0; t < 2; t++) {
                 assertEquals(want, got[t][i + j * m], 1e-4 * (1 + Math.abs(want)) * Math.sqrt(k),
                     (t == 0 ? "1 thread" : "3 threads") + ", gemm " + ta + tb + " at " + i + "," + j);
               }
