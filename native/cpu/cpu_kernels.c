@@ -154,7 +154,7 @@ JNIEXPORT jstring JNICALL Java_dev_jbackprop_backend_cpu_NativeKernels_instructi
  * The OpenBLAS kernels to ask for (through OPENBLAS_CORETYPE, read when OpenBLAS loads), or NULL to
  * keep OpenBLAS's own choice. AMD family 19h with AVX-512 is Zen 4, whose AVX-512 runs on 256-bit
  * units: OpenBLAS picks its SkylakeX/Cooperlake kernels there, and its Haswell (AVX2) kernels ran
- * the training step's GEMMs about 8% faster on a Zen 4 EPYC (bench/results/2026-11-22-cpu-vs-numpy.md).
+ * the training step's GEMMs about 9% faster on a Zen 4 EPYC (bench/results/2026-11-22-cpu-vs-numpy.md).
  */
 JNIEXPORT jstring JNICALL Java_dev_jbackprop_backend_cpu_NativeKernels_preferredOpenblasCore(JNIEnv *env, jclass cls) {
   (void)cls;
