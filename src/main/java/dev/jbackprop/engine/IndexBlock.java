@@ -2,8 +2,8 @@ package dev.jbackprop.engine;
 
 /** A backend-owned array of int32 sample indices (the shuffled order of an epoch). */
 public interface IndexBlock extends AutoCloseable {
-  int length();
+    int length();
 
-  @Override
-  void close();
+    @Override
+    void close();
 }

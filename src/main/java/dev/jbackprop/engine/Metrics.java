@@ -6,18 +6,18 @@ package dev.jbackprop.engine;
  * synchronises with the host.
  */
 public interface Metrics extends AutoCloseable {
-  void reset();
+    void reset();
 
-  /** Synchronises and writes {sum of per-sample costs, number correct, number of samples} into out[0..2]. */
-  void read(double[] out);
+    /** Synchronises and writes {sum of per-sample costs, number correct, number of samples} into out[0..2]. */
+    void read(double[] out);
 
-  /** {@link #read(double[])} into a new array. */
-  default double[] read() {
-    double[] out = new double[3];
-    read(out);
-    return out;
-  }
+    /** {@link #read(double[])} into a new array. */
+    default double[] read() {
+        double[] out = new double[3];
+        read(out);
+        return out;
+    }
 
-  @Override
-  void close();
+    @Override
+    void close();
 }

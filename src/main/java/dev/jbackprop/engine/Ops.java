@@ -14,124 +14,124 @@ import dev.jbackprop.model.Cost;
  */
 public interface Ops extends AutoCloseable {
 
-  /** Backend name: "cpu" or "cuda". */
-  String name();
+    /** Backend name: "cpu" or "cuda". */
+    String name();
 
-  /** One line describing the hardware (for logs and reports). */
-  String description();
+    /** One line describing the hardware (for logs and reports). */
+    String description();
 
-  /**
-   * True when blocks live in host memory, so that reading metrics costs nothing and the trainer
-   * may check for divergence after every step; false for device memory, where metrics are read
-   * only at the end of an epoch or when asked.
-   */
-  default boolean hostMemory() {
-    return false;
-  }
+    /**
+     * True when blocks live in host memory, so that reading metrics costs nothing and the trainer
+     * may check for divergence after every step; false for device memory, where metrics are read
+     * only at the end of an epoch or when asked.
+     */
+    default boolean hostMemory() {
+        return false;
+    }
 
-  // ---- memory -------------------------------------------------------------------------------
+    // ---- memory -------------------------------------------------------------------------------
 
-  /** A new zero-filled block of {@code length} floats. */
-  Block allocate(long length);
+    /** A new zero-filled block of {@code length} floats. */
+    Block allocate(long length);
 
-  /**
-   * A new zero-filled block whose matrices are read as GEMM inputs (A or B): the network's
-   * parameters and activations. A backend whose GEMMs read a lower-precision copy of their inputs
-   * (CUDA with --bf16) allocates that copy alongside and keeps it equal to the rounded floats of what
-   * {@link #upload}, {@link #fill}, {@link #gather}, {@link #update}, {@link #outputDelta} (δ),
-   * {@link #activationBackward} (δ) and {@link #biasActivation} (a, not z) write; a GEMM's output C
-   * gets no copy, so a matrix a GEMM reads must last have been written by one of those (in the
-   * training step, δ of a hidden layer is a GEMM's output and then activationBackward's). By default,
-   * and on the CPU, it is {@link #allocate}.
-   */
-  default Block allocateGemmOperands(long length) {
-    return allocate(length);
-  }
+    /**
+     * A new zero-filled block whose matrices are read as GEMM inputs (A or B): the network's
+     * parameters and activations. A backend whose GEMMs read a lower-precision copy of their inputs
+     * (CUDA with --bf16) allocates that copy alongside and keeps it equal to the rounded floats of what
+     * {@link #upload}, {@link #fill}, {@link #gather}, {@link #update}, {@link #outputDelta} (δ),
+     * {@link #activationBackward} (δ) and {@link #biasActivation} (a, not z) write; a GEMM's output C
+     * gets no copy, so a matrix a GEMM reads must last have been written by one of those (in the
+     * training step, δ of a hidden layer is a GEMM's output and then activationBackward's). By default,
+     * and on the CPU, it is {@link #allocate}.
+     */
+    default Block allocateGemmOperands(long length) {
+        return allocate(length);
+    }
 
-  /** A new index block of {@code length} ints. */
-  IndexBlock allocateIndices(int length);
+    /** A new index block of {@code length} ints. */
+    IndexBlock allocateIndices(int length);
 
-  /** A new, zeroed metrics accumulator. */
-  Metrics allocateMetrics();
+    /** A new, zeroed metrics accumulator. */
+    Metrics allocateMetrics();
 
-  void upload(float[] src, int srcOffset, Block dst, long dstOffset, int length);
+    void upload(float[] src, int srcOffset, Block dst, long dstOffset, int length);
 
-  /**
-   * Makes a dataset ready for batches (x: features × count, y: classes × count, column-major).
-   * By default it is uploaded once and batches are gathered on the backend; a backend may stream
-   * instead when the data does not fit in its memory.
-   */
-  default DeviceData.Source loadData(float[] x, float[] y, int features, int classes, int count) {
-    return new DeviceData.Resident(this, x, y, features, classes, count);
-  }
+    /**
+     * Makes a dataset ready for batches (x: features × count, y: classes × count, column-major).
+     * By default it is uploaded once and batches are gathered on the backend; a backend may stream
+     * instead when the data does not fit in its memory.
+     */
+    default DeviceData.Source loadData(float[] x, float[] y, int features, int classes, int count) {
+        return new DeviceData.Resident(this, x, y, features, classes, count);
+    }
 
-  void upload(int[] src, IndexBlock dst);
+    void upload(int[] src, IndexBlock dst);
 
-  void download(Block src, long srcOffset, float[] dst, int dstOffset, int length);
+    void download(Block src, long srcOffset, float[] dst, int dstOffset, int length);
 
-  void fill(Block dst, float value);
+    void fill(Block dst, float value);
 
-  /** Waits for all queued work (a no-op on the CPU). */
-  void synchronize();
+    /** Waits for all queued work (a no-op on the CPU). */
+    void synchronize();
 
-  // ---- compute ------------------------------------------------------------------------------
+    // ---- compute ------------------------------------------------------------------------------
 
-  /**
-   * C = alpha·op(A)·op(B) + beta·C, where op(X) is X or Xᵀ, C is m × n, op(A) m × k, op(B) k × n;
-   * the leading dimension of each operand is its {@link Mat#rows()}.
-   */
-  void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Mat a, Mat b, float beta, Mat c);
+    /**
+     * C = alpha·op(A)·op(B) + beta·C, where op(X) is X or Xᵀ, C is m × n, op(A) m × k, op(B) k × n;
+     * the leading dimension of each operand is its {@link Mat#rows()}.
+     */
+    void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Mat a, Mat b, float beta, Mat c);
 
-  /** z[:, j] += bias and a[:, j] = σ(z[:, j]) for the first m columns (softmax acts per column). */
-  void biasActivation(Activation act, Mat z, Mat bias, Mat a, int m);
+    /** z[:, j] += bias and a[:, j] = σ(z[:, j]) for the first m columns (softmax acts per column). */
+    void biasActivation(Activation act, Mat z, Mat bias, Mat a, int m);
 
-  /** delta ⊙= σ′(z) for the first m columns (a = σ(z) is given too, for functions whose derivative is cheaper from it). */
-  void activationBackward(Activation act, Mat z, Mat a, Mat delta, int m);
+    /** delta ⊙= σ′(z) for the first m columns (a = σ(z) is given too, for functions whose derivative is cheaper from it). */
+    void activationBackward(Activation act, Mat z, Mat a, Mat delta, int m);
 
-  /**
-   * delta = ∇ₐC ⊙ σ′(z) for the output layer (a − y for softmax + cross-entropy and sigmoid +
-   * binary cross-entropy), and adds the batch's cost and number of correct argmax predictions to
-   * {@code metrics}. With {@code delta == null} only the metrics are accumulated (evaluation).
-   */
-  void outputDelta(Cost cost, Activation out, Mat z, Mat a, Mat y, Mat delta, int m, Metrics metrics);
+    /**
+     * delta = ∇ₐC ⊙ σ′(z) for the output layer (a − y for softmax + cross-entropy and sigmoid +
+     * binary cross-entropy), and adds the batch's cost and number of correct argmax predictions to
+     * {@code metrics}. With {@code delta == null} only the metrics are accumulated (evaluation).
+     */
+    void outputDelta(Cost cost, Activation out, Mat z, Mat a, Mat y, Mat delta, int m, Metrics metrics);
 
-  /** sums[i] = Σ_j x[i, j] over the first m columns (the bias gradient from δ). */
-  void sumColumns(Mat x, int m, Mat sums);
+    /** sums[i] = Σ_j x[i, j] over the first m columns (the bias gradient from δ). */
+    void sumColumns(Mat x, int m, Mat sums);
 
-  /**
-   * One update over the whole parameter block (weights in [0, weightCount), biases after):
-   * with momentum μ = 0: p ← decay·p − rate·g for weights and p ← p − rate·g for biases;
-   * otherwise v ← μ·v − rate·g − (1 − decay)·p (weights only) and p ← p + v.
-   * Here rate = η/m and decay = 1 − ηλ/n (the textbook's L2 form).
-   */
-  void update(Block params, Block grads, Block velocity, long weightCount, float rate, float momentum, float decay);
+    /**
+     * One update over the whole parameter block (weights in [0, weightCount), biases after):
+     * with momentum μ = 0: p ← decay·p − rate·g for weights and p ← p − rate·g for biases;
+     * otherwise v ← μ·v − rate·g − (1 − decay)·p (weights only) and p ← p + v.
+     * Here rate = η/m and decay = 1 − ηλ/n (the textbook's L2 form).
+     */
+    void update(Block params, Block grads, Block velocity, long weightCount, float rate, float momentum, float decay);
 
-  /** dst[:, j] = src[:, idx[offset + j]] for j < m: gathers a batch of columns. */
-  void gather(Mat src, IndexBlock idx, int offset, int m, Mat dst);
+    /** dst[:, j] = src[:, idx[offset + j]] for j < m: gathers a batch of columns. */
+    void gather(Mat src, IndexBlock idx, int offset, int m, Mat dst);
 
-  /** dst[0 … m) = src[offset … offset+m), queued like a kernel (no host synchronisation). */
-  void copyIndices(IndexBlock src, int offset, int m, IndexBlock dst);
+    /** dst[0 … m) = src[offset … offset+m), queued like a kernel (no host synchronisation). */
+    void copyIndices(IndexBlock src, int offset, int m, IndexBlock dst);
 
-  // ---- replay -------------------------------------------------------------------------------
+    // ---- replay -------------------------------------------------------------------------------
 
-  /**
-   * Makes {@code body} replayable. The body must touch the same buffers with the same sizes on
-   * every run and must not synchronise with the host (no download, metrics read or sumSquares).
-   * By default each run runs the body; the GPU backend runs it eagerly once, then captures it as
-   * a CUDA graph and launches the graph from then on.
-   */
-  default StepReplay capture(Runnable body) {
-    return body::run;
-  }
+    /**
+     * Makes {@code body} replayable. The body must touch the same buffers with the same sizes on
+     * every run and must not synchronise with the host (no download, metrics read or sumSquares).
+     * By default each run runs the body; the GPU backend runs it eagerly once, then captures it as
+     * a CUDA graph and launches the graph from then on.
+     */
+    default StepReplay capture(Runnable body) {
+        return body::run;
+    }
 
-  /**
-   * out[i] = Σ x² over the segment [offsets[i], offsets[i] + lengths[i]) of {@code block}, summed in
-   * double. Synchronises with the host, so it is called only where metrics are read (gradient
-   * norms, the divergence guard). A NaN or infinity in a segment makes its sum non-finite.
-   */
-  void sumSquares(Block block, long[] offsets, long[] lengths, double[] out);
+    /**
+     * out[i] = Σ x² over the segment [offsets[i], offsets[i] + lengths[i]) of {@code block}, summed in
+     * double. Synchronises with the host, so it is called only where metrics are read (gradient
+     * norms, the divergence guard). A NaN or infinity in a segment makes its sum non-finite.
+     */
+    void sumSquares(Block block, long[] offsets, long[] lengths, double[] out);
 
-  /** Frees everything this backend allocated. Never throws. */
-  @Override
-  void close();
+    /** Frees everything this backend allocated. Never throws. */
+    @Override
+    void close();
 }

@@ -7,9 +7,9 @@ package dev.jbackprop.engine;
  */
 @FunctionalInterface
 public interface StepReplay extends AutoCloseable {
-  void run();
+    void run();
 
-  /** Frees what the replay holds (a CUDA graph); never throws. */
-  @Override
-  default void close() {}
+    /** Frees what the replay holds (a CUDA graph); never throws. */
+    @Override
+    default void close() {}
 }

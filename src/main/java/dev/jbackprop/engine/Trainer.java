@@ -20,325 +20,372 @@ import java.util.Locale;
  */
 public final class Trainer implements AutoCloseable {
 
-  /**
-   * batch: mini-batch size; epochs; maxSteps: stop after this many steps in all (0: no limit);
-   * graphs: replay full-size steps through {@link Ops#capture} (CUDA graphs on the GPU).
-   */
-  public record Config(int batch, int epochs, long maxSteps, long seed, Step.Hyper hyper, boolean graphs) {
-    public Config {
-      if (batch <= 0) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
-      if (epochs <= 0) throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
-      if (maxSteps < 0) throw new IllegalArgumentException("--steps must be zero (no limit) or positive, got " + maxSteps);
+    /**
+     * batch: mini-batch size; epochs; maxSteps: stop after this many steps in all (0: no limit);
+     * graphs: replay full-size steps through {@link Ops#capture} (CUDA graphs on the GPU).
+     */
+    public record Config(int batch, int epochs, long maxSteps, long seed, Step.Hyper hyper, boolean graphs) {
+        public Config {
+            if (batch <= 0) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
+            if (epochs <= 0) throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
+            if (maxSteps < 0)
+                throw new IllegalArgumentException("--steps must be zero (no limit) or positive, got " + maxSteps);
+        }
+
+        /** With graphs on. */
+        public Config(int batch, int epochs, long maxSteps, long seed, Step.Hyper hyper) {
+            this(batch, epochs, maxSteps, seed, hyper, true);
+        }
     }
 
-    /** With graphs on. */
-    public Config(int batch, int epochs, long maxSteps, long seed, Step.Hyper hyper) {
-      this(batch, epochs, maxSteps, seed, hyper, true);
+    /**
+     * One epoch's figures. loss: mean cost per sample over the epoch's steps; trainAccuracy: the
+     * fraction of the epoch's training samples classified right as they were trained on; test
+     * figures over the whole test set after the epoch (NaN without one).
+     */
+    public record EpochResult(
+            int epoch,
+            long steps,
+            double loss,
+            double trainAccuracy,
+            double testLoss,
+            double testAccuracy,
+            double samplesPerSecond,
+            double seconds) {}
+
+    public interface Listener {
+        default void epochStart(int epoch, int steps) {}
+
+        default void step(int epoch, int stepInEpoch) {}
+
+        /** Return false to stop training after this epoch. */
+        default boolean epochEnd(EpochResult r) {
+            return true;
+        }
     }
-  }
 
-  /**
-   * One epoch's figures. loss: mean cost per sample over the epoch's steps; trainAccuracy: the
-   * fraction of the epoch's training samples classified right as they were trained on; test
-   * figures over the whole test set after the epoch (NaN without one).
-   */
-  public record EpochResult(int epoch, long steps, double loss, double trainAccuracy, double testLoss, double testAccuracy,
-      double samplesPerSecond, double seconds) {}
+    public record Evaluation(double loss, double accuracy, long count) {}
 
-  public interface Listener {
-    default void epochStart(int epoch, int steps) {}
+    /**
+     * Where training stands between two steps. epochsDone: complete epochs; stepInEpoch: steps done
+     * in epoch epochsDone + 1; steps: steps in all; shuffler: the shuffler's state at the start of
+     * epoch epochsDone + 1 (its permutation is redrawn from it); lossSum, correct, samples: that
+     * epoch's metric sums so far.
+     */
+    public record State(
+            int epochsDone, int stepInEpoch, long steps, long shuffler, double lossSum, long correct, long samples) {}
 
-    default void step(int epoch, int stepInEpoch) {}
+    /** A state with the network's parameters and momentum buffer (null without momentum). */
+    public record Snapshot(State state, float[] params, float[] velocity) {}
 
-    /** Return false to stop training after this epoch. */
-    default boolean epochEnd(EpochResult r) {
-      return true;
+    private final Ops ops;
+    private final Network net;
+    private final DeviceData train;
+    private final DeviceData test;
+    private final Config cfg;
+    private final Shuffler shuffler;
+    private final int[] perm;
+    private int[] sequential; // 0 … n−1: the order of evaluation passes
+    private final Metrics metrics;
+    private final Metrics evalMetrics;
+    private final long[] segOffsets;
+    private final long[] segLengths;
+    private final double[] segSums;
+    private final int stepsPerEpoch;
+    private long steps;
+    private int epochsDone;
+    private int stepInEpoch;
+    private long epochStart; // shuffler state at the start of epoch epochsDone + 1, once it has begun
+    // The epoch's metric sums: all of them on host backends (folded in after every step); on device
+    // backends only those carried in by restore(), the rest being in `metrics`.
+    private final double[] sums = new double[3];
+    private final StepReplay replay; // the full-size step, or null: every step eager
+
+    public Trainer(Network net, DeviceData train, DeviceData test, Config cfg) {
+        this.net = net;
+        this.ops = net.ops;
+        this.train = train;
+        this.test = test;
+        this.cfg = cfg;
+        if (train.features != net.spec.inputSize()) {
+            throw new IllegalArgumentException(
+                    "the network's input size is " + net.spec.inputSize() + " but the data has " + train.features
+                            + " features per sample; use --layers " + train.features + ",…");
+        }
+        if (train.classes != net.spec.outputSize()) {
+            throw new IllegalArgumentException("the network's output size is " + net.spec.outputSize()
+                    + " but the data has " + train.classes + " classes; use --layers …," + train.classes);
+        }
+        if (cfg.batch() > net.capacity)
+            throw new IllegalArgumentException(
+                    "batch " + cfg.batch() + " exceeds the network's capacity " + net.capacity);
+        this.shuffler = new Shuffler(cfg.seed());
+        this.perm = new int[train.count];
+        int seqLen = Math.max(train.count, test == null ? 0 : test.count);
+        this.sequential = new int[seqLen];
+        for (int i = 0; i < seqLen; i++) sequential[i] = i;
+        this.metrics = ops.allocateMetrics();
+        this.evalMetrics = ops.allocateMetrics();
+        this.stepsPerEpoch = (train.count + cfg.batch() - 1) / cfg.batch();
+        int layers = net.layout.layers();
+        segOffsets = new long[2 * layers];
+        segLengths = new long[2 * layers];
+        segSums = new double[2 * layers];
+        for (int l = 0; l < layers; l++) {
+            segOffsets[2 * l] = net.layout.weightOffset(l);
+            segLengths[2 * l] = net.layout.weightLength(l);
+            segOffsets[2 * l + 1] = net.layout.biasOffset(l);
+            segLengths[2 * l + 1] = net.layout.nOut(l);
+        }
+        this.epochStart = shuffler.state();
+        int batch = cfg.batch();
+        this.replay = cfg.graphs() && train.capturable()
+                ? ops.capture(() -> {
+                    train.loadPrepared(batch, net.x, net.y);
+                    Step.train(net, batch, metrics, cfg.hyper());
+                })
+                : null;
     }
-  }
 
-  public record Evaluation(double loss, double accuracy, long count) {}
-
-  /**
-   * Where training stands between two steps. epochsDone: complete epochs; stepInEpoch: steps done
-   * in epoch epochsDone + 1; steps: steps in all; shuffler: the shuffler's state at the start of
-   * epoch epochsDone + 1 (its permutation is redrawn from it); lossSum, correct, samples: that
-   * epoch's metric sums so far.
-   */
-  public record State(int epochsDone, int stepInEpoch, long steps, long shuffler, double lossSum, long correct, long samples) {}
-
-  /** A state with the network's parameters and momentum buffer (null without momentum). */
-  public record Snapshot(State state, float[] params, float[] velocity) {}
-
-  private final Ops ops;
-  private final Network net;
-  private final DeviceData train;
-  private final DeviceData test;
-  private final Config cfg;
-  private final Shuffler shuffler;
-  private final int[] perm;
-  private int[] sequential; // 0 … n−1: the order of evaluation passes
-  private final Metrics metrics;
-  private final Metrics evalMetrics;
-  private final long[] segOffsets;
-  private final long[] segLengths;
-  private final double[] segSums;
-  private final int stepsPerEpoch;
-  private long steps;
-  private int epochsDone;
-  private int stepInEpoch;
-  private long epochStart; // shuffler state at the start of epoch epochsDone + 1, once it has begun
-  // The epoch's metric sums: all of them on host backends (folded in after every step); on device
-  // backends only those carried in by restore(), the rest being in `metrics`.
-  private final double[] sums = new double[3];
-  private final StepReplay replay; // the full-size step, or null: every step eager
-
-  public Trainer(Network net, DeviceData train, DeviceData test, Config cfg) {
-    this.net = net;
-    this.ops = net.ops;
-    this.train = train;
-    this.test = test;
-    this.cfg = cfg;
-    if (train.features != net.spec.inputSize()) {
-      throw new IllegalArgumentException("the network's input size is " + net.spec.inputSize() + " but the data has " + train.features
-          + " features per sample; use --layers " + train.features + ",…");
+    /** True when full-size steps are replayed through {@link Ops#capture}. */
+    public boolean replaying() {
+        return replay != null;
     }
-    if (train.classes != net.spec.outputSize()) {
-      throw new IllegalArgumentException("the network's output size is " + net.spec.outputSize() + " but the data has " + train.classes
-          + " classes; use --layers …," + train.classes);
+
+    public long steps() {
+        return steps;
     }
-    if (cfg.batch() > net.capacity) throw new IllegalArgumentException("batch " + cfg.batch() + " exceeds the network's capacity " + net.capacity);
-    this.shuffler = new Shuffler(cfg.seed());
-    this.perm = new int[train.count];
-    int seqLen = Math.max(train.count, test == null ? 0 : test.count);
-    this.sequential = new int[seqLen];
-    for (int i = 0; i < seqLen; i++) sequential[i] = i;
-    this.metrics = ops.allocateMetrics();
-    this.evalMetrics = ops.allocateMetrics();
-    this.stepsPerEpoch = (train.count + cfg.batch() - 1) / cfg.batch();
-    int layers = net.layout.layers();
-    segOffsets = new long[2 * layers];
-    segLengths = new long[2 * layers];
-    segSums = new double[2 * layers];
-    for (int l = 0; l < layers; l++) {
-      segOffsets[2 * l] = net.layout.weightOffset(l);
-      segLengths[2 * l] = net.layout.weightLength(l);
-      segOffsets[2 * l + 1] = net.layout.biasOffset(l);
-      segLengths[2 * l + 1] = net.layout.nOut(l);
+
+    /** Complete epochs. */
+    public int epoch() {
+        return epochsDone;
     }
-    this.epochStart = shuffler.state();
-    int batch = cfg.batch();
-    this.replay = cfg.graphs() && train.capturable() ? ops.capture(() -> {
-      train.loadPrepared(batch, net.x, net.y);
-      Step.train(net, batch, metrics, cfg.hyper());
-    }) : null;
-  }
 
-  /** True when full-size steps are replayed through {@link Ops#capture}. */
-  public boolean replaying() {
-    return replay != null;
-  }
-
-  public long steps() {
-    return steps;
-  }
-
-  /** Complete epochs. */
-  public int epoch() {
-    return epochsDone;
-  }
-
-  public int stepsPerEpoch() {
-    return stepsPerEpoch;
-  }
-
-  /** The current state (call between steps, e.g. from {@link Listener#step}); reads the metrics. */
-  public State state() {
-    double[] s = epochSums();
-    return new State(epochsDone, stepInEpoch, steps, stepInEpoch == 0 ? shuffler.state() : epochStart, s[0], (long) s[1], (long) s[2]);
-  }
-
-  /** The state with the parameters and momentum, after checking the parameters are finite. */
-  public Snapshot snapshot() {
-    State st = state();
-    if (!Double.isFinite(st.lossSum())) throw lossDiverged(epochsDone + 1);
-    checkParameters();
-    return new Snapshot(st, net.parameters(), net.velocity == null ? null : net.velocity());
-  }
-
-  /** Continues from a snapshot taken with the same data, batch size and network. */
-  public void restore(Snapshot snap) {
-    State st = snap.state();
-    if (st.epochsDone() < 0 || st.stepInEpoch() < 0 || st.stepInEpoch() > stepsPerEpoch
-        || st.steps() != (long) st.epochsDone() * stepsPerEpoch + st.stepInEpoch()) {
-      throw new IllegalArgumentException("the saved state (epoch " + st.epochsDone() + ", step " + st.steps() + ", step " + st.stepInEpoch()
-          + " of the epoch) does not fit " + stepsPerEpoch + " steps per epoch; the data or batch size differ from the saved run's");
+    public int stepsPerEpoch() {
+        return stepsPerEpoch;
     }
-    net.setParameters(snap.params());
-    if (net.velocity != null) {
-      if (snap.velocity() != null) net.setVelocity(snap.velocity());
-    } else if (snap.velocity() != null) {
-      throw new IllegalArgumentException("the saved state has a momentum buffer but this network has none");
+
+    /** The current state (call between steps, e.g. from {@link Listener#step}); reads the metrics. */
+    public State state() {
+        double[] s = epochSums();
+        return new State(
+                epochsDone,
+                stepInEpoch,
+                steps,
+                stepInEpoch == 0 ? shuffler.state() : epochStart,
+                s[0],
+                (long) s[1],
+                (long) s[2]);
     }
-    epochsDone = st.epochsDone();
-    stepInEpoch = st.stepInEpoch();
-    steps = st.steps();
-    shuffler.setState(st.shuffler());
-    epochStart = st.shuffler();
-    sums[0] = st.lossSum();
-    sums[1] = st.correct();
-    sums[2] = st.samples();
-    metrics.reset();
-  }
 
-  private double[] epochSums() {
-    if (ops.hostMemory()) return sums.clone();
-    double[] mt = metrics.read();
-    return new double[] {sums[0] + mt[0], sums[1] + mt[1], sums[2] + mt[2]};
-  }
+    /** The state with the parameters and momentum, after checking the parameters are finite. */
+    public Snapshot snapshot() {
+        State st = state();
+        if (!Double.isFinite(st.lossSum())) throw lossDiverged(epochsDone + 1);
+        checkParameters();
+        return new Snapshot(st, net.parameters(), net.velocity == null ? null : net.velocity());
+    }
 
-  /**
-   * The divergence guard for parameters: Σx² of each layer's weights and biases on the backend (one
-   * synchronisation); throws {@link DivergedException} naming the first non-finite one.
-   */
-  public void checkParameters() {
-    ops.sumSquares(net.params, segOffsets, segLengths, segSums);
-    int bad = firstNonFinite();
-    if (bad >= 0) throw diverged(false, bad);
-  }
+    /** Continues from a snapshot taken with the same data, batch size and network. */
+    public void restore(Snapshot snap) {
+        State st = snap.state();
+        if (st.epochsDone() < 0
+                || st.stepInEpoch() < 0
+                || st.stepInEpoch() > stepsPerEpoch
+                || st.steps() != (long) st.epochsDone() * stepsPerEpoch + st.stepInEpoch()) {
+            throw new IllegalArgumentException("the saved state (epoch " + st.epochsDone() + ", step " + st.steps()
+                    + ", step " + st.stepInEpoch() + " of the epoch) does not fit " + stepsPerEpoch
+                    + " steps per epoch; the data or batch size differ from the saved run's");
+        }
+        net.setParameters(snap.params());
+        if (net.velocity != null) {
+            if (snap.velocity() != null) net.setVelocity(snap.velocity());
+        } else if (snap.velocity() != null) {
+            throw new IllegalArgumentException("the saved state has a momentum buffer but this network has none");
+        }
+        epochsDone = st.epochsDone();
+        stepInEpoch = st.stepInEpoch();
+        steps = st.steps();
+        shuffler.setState(st.shuffler());
+        epochStart = st.shuffler();
+        sums[0] = st.lossSum();
+        sums[1] = st.correct();
+        sums[2] = st.samples();
+        metrics.reset();
+    }
 
-  private int firstNonFinite() {
-    for (int i = 0; i < segSums.length; i++) if (!Double.isFinite(segSums[i])) return i;
-    return -1;
-  }
+    private double[] epochSums() {
+        if (ops.hostMemory()) return sums.clone();
+        double[] mt = metrics.read();
+        return new double[] {sums[0] + mt[0], sums[1] + mt[1], sums[2] + mt[2]};
+    }
 
-  /**
-   * Runs the configured epochs (or until maxSteps), continuing from where a {@link #restore}d
-   * snapshot stood; returns one result per epoch run (the last may be cut short by maxSteps).
-   */
-  public List<EpochResult> run(Listener listener) {
-    List<EpochResult> results = new ArrayList<>();
-    int n = train.count;
-    int batch = cfg.batch();
-    boolean host = ops.hostMemory();
-    while (epochsDone < cfg.epochs() && !stepLimitReached()) {
-      int epoch = epochsDone + 1;
-      if (stepInEpoch == 0) {
-        epochStart = shuffler.state();
-        Arrays.fill(sums, 0);
-      } else {
-        shuffler.setState(epochStart); // redraw the permutation of the epoch in progress
-      }
-      shuffler.shuffle(perm);
-      train.beginEpoch(perm);
-      metrics.reset();
-      listener.epochStart(epoch, stepsPerEpoch);
-      long t0 = System.nanoTime();
-      long samples = 0;
-      for (int s = stepInEpoch; s < stepsPerEpoch && !stepLimitReached(); s++) {
-        int off = s * batch;
-        int m = Math.min(batch, n - off);
-        if (replay != null && m == batch) {
-          train.prepare(off, m);
-          replay.run();
+    /**
+     * The divergence guard for parameters: Σx² of each layer's weights and biases on the backend (one
+     * synchronisation); throws {@link DivergedException} naming the first non-finite one.
+     */
+    public void checkParameters() {
+        ops.sumSquares(net.params, segOffsets, segLengths, segSums);
+        int bad = firstNonFinite();
+        if (bad >= 0) throw diverged(false, bad);
+    }
+
+    private int firstNonFinite() {
+        for (int i = 0; i < segSums.length; i++) if (!Double.isFinite(segSums[i])) return i;
+        return -1;
+    }
+
+    /**
+     * Runs the configured epochs (or until maxSteps), continuing from where a {@link #restore}d
+     * snapshot stood; returns one result per epoch run (the last may be cut short by maxSteps).
+     */
+    public List<EpochResult> run(Listener listener) {
+        List<EpochResult> results = new ArrayList<>();
+        int n = train.count;
+        int batch = cfg.batch();
+        boolean host = ops.hostMemory();
+        while (epochsDone < cfg.epochs() && !stepLimitReached()) {
+            int epoch = epochsDone + 1;
+            if (stepInEpoch == 0) {
+                epochStart = shuffler.state();
+                Arrays.fill(sums, 0);
+            } else {
+                shuffler.setState(epochStart); // redraw the permutation of the epoch in progress
+            }
+            shuffler.shuffle(perm);
+            train.beginEpoch(perm);
+            metrics.reset();
+            listener.epochStart(epoch, stepsPerEpoch);
+            long t0 = System.nanoTime();
+            long samples = 0;
+            for (int s = stepInEpoch; s < stepsPerEpoch && !stepLimitReached(); s++) {
+                int off = s * batch;
+                int m = Math.min(batch, n - off);
+                if (replay != null && m == batch) {
+                    train.prepare(off, m);
+                    replay.run();
+                } else {
+                    train.load(off, m, net.x, net.y);
+                    Step.train(net, m, metrics, cfg.hyper());
+                }
+                steps++;
+                stepInEpoch = s + 1;
+                samples += m;
+                if (host) {
+                    double[] mt = stepMetrics;
+                    metrics.read(mt); // free on the host: fold in and check every step (allocation-free)
+                    metrics.reset();
+                    for (int i = 0; i < 3; i++) sums[i] += mt[i];
+                    if (!Double.isFinite(mt[0])) throw lossDiverged(epoch);
+                }
+                listener.step(epoch, s + 1);
+            }
+            double[] mt = epochSums();
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            if (!Double.isFinite(mt[0])) throw lossDiverged(epoch);
+            checkParameters();
+            boolean complete = stepInEpoch == stepsPerEpoch;
+            if (complete) {
+                epochsDone = epoch;
+                stepInEpoch = 0;
+            }
+            Evaluation ev = test == null ? null : evaluate(test);
+            EpochResult r = new EpochResult(
+                    epoch,
+                    steps,
+                    mt[0] / Math.max(1, mt[2]),
+                    mt[1] / Math.max(1, mt[2]),
+                    ev == null ? Double.NaN : ev.loss(),
+                    ev == null ? Double.NaN : ev.accuracy(),
+                    samples / seconds,
+                    seconds);
+            results.add(r);
+            if (!listener.epochEnd(r) || !complete) break;
+        }
+        return results;
+    }
+
+    private final double[] stepMetrics = new double[3];
+
+    private boolean stepLimitReached() {
+        return cfg.maxSteps() != 0 && steps >= cfg.maxSteps();
+    }
+
+    /** The cost went non-finite: also looks at the parameters, to name the layer if they did too. */
+    private DivergedException lossDiverged(int epoch) {
+        ops.sumSquares(net.params, segOffsets, segLengths, segSums);
+        return diverged(true, firstNonFinite());
+    }
+
+    private DivergedException diverged(boolean cost, int segment) {
+        int epoch = epochsDone + 1;
+        String where = stepInEpoch == 0 && !cost
+                ? "after epoch " + epochsDone + " (step " + steps + ")"
+                : "in epoch " + epoch + " at step " + steps + " (step " + stepInEpoch + " of the epoch)";
+        String what;
+        if (segment >= 0) {
+            int layer = segment / 2;
+            what = String.format(
+                    Locale.ROOT,
+                    "the %s of layer %d of %d (tensor layers.%d.%s) hold NaN or infinity",
+                    segment % 2 == 0 ? "weights" : "biases",
+                    layer + 1,
+                    net.layers(),
+                    layer,
+                    segment % 2 == 0 ? "weight" : "bias");
+            if (cost) what = "the cost became NaN or infinite and " + what;
         } else {
-          train.load(off, m, net.x, net.y);
-          Step.train(net, m, metrics, cfg.hyper());
+            what = "the cost became NaN or infinite (the parameters are still finite)";
         }
-        steps++;
-        stepInEpoch = s + 1;
-        samples += m;
-        if (host) {
-          double[] mt = stepMetrics;
-          metrics.read(mt); // free on the host: fold in and check every step (allocation-free)
-          metrics.reset();
-          for (int i = 0; i < 3; i++) sums[i] += mt[i];
-          if (!Double.isFinite(mt[0])) throw lossDiverged(epoch);
+        Step.Hyper h = cfg.hyper();
+        String advice = String.format(
+                Locale.ROOT,
+                "; the learning rate is probably too high: try a smaller --eta (now %s)%s%s",
+                h.eta(),
+                h.momentum() > 0 ? " or less --momentum (now " + h.momentum() + ")" : "",
+                h.eta() * h.lambda() / h.trainingSetSize() >= 1
+                        ? ", and a smaller --lambda (η·λ/n ≥ 1 makes the decay overshoot)"
+                        : "");
+        return new DivergedException(epoch, steps, segment >= 0 ? segment / 2 + 1 : 0, where + ": " + what + advice);
+    }
+
+    /** Mean cost and accuracy over a whole dataset (forward passes only, in batches of the network's capacity). */
+    public Evaluation evaluate(DeviceData data) {
+        if (data.count > sequential.length) { // e.g. a validation set larger than the training set
+            sequential = new int[data.count];
+            for (int i = 0; i < data.count; i++) sequential[i] = i;
         }
-        listener.step(epoch, s + 1);
-      }
-      double[] mt = epochSums();
-      double seconds = (System.nanoTime() - t0) / 1e9;
-      if (!Double.isFinite(mt[0])) throw lossDiverged(epoch);
-      checkParameters();
-      boolean complete = stepInEpoch == stepsPerEpoch;
-      if (complete) {
-        epochsDone = epoch;
-        stepInEpoch = 0;
-      }
-      Evaluation ev = test == null ? null : evaluate(test);
-      EpochResult r = new EpochResult(epoch, steps, mt[0] / Math.max(1, mt[2]), mt[1] / Math.max(1, mt[2]),
-          ev == null ? Double.NaN : ev.loss(), ev == null ? Double.NaN : ev.accuracy(), samples / seconds, seconds);
-      results.add(r);
-      if (!listener.epochEnd(r) || !complete) break;
+        return evaluate(
+                net,
+                data,
+                evalMetrics,
+                data.count == sequential.length ? sequential : java.util.Arrays.copyOf(sequential, data.count));
     }
-    return results;
-  }
 
-  private final double[] stepMetrics = new double[3];
-
-  private boolean stepLimitReached() {
-    return cfg.maxSteps() != 0 && steps >= cfg.maxSteps();
-  }
-
-  /** The cost went non-finite: also looks at the parameters, to name the layer if they did too. */
-  private DivergedException lossDiverged(int epoch) {
-    ops.sumSquares(net.params, segOffsets, segLengths, segSums);
-    return diverged(true, firstNonFinite());
-  }
-
-  private DivergedException diverged(boolean cost, int segment) {
-    int epoch = epochsDone + 1;
-    String where = stepInEpoch == 0 && !cost ? "after epoch " + epochsDone + " (step " + steps + ")"
-        : "in epoch " + epoch + " at step " + steps + " (step " + stepInEpoch + " of the epoch)";
-    String what;
-    if (segment >= 0) {
-      int layer = segment / 2;
-      what = String.format(Locale.ROOT, "the %s of layer %d of %d (tensor layers.%d.%s) hold NaN or infinity", segment % 2 == 0 ? "weights" : "biases",
-          layer + 1, net.layers(), layer, segment % 2 == 0 ? "weight" : "bias");
-      if (cost) what = "the cost became NaN or infinite and " + what;
-    } else {
-      what = "the cost became NaN or infinite (the parameters are still finite)";
+    /** {@link #evaluate(DeviceData)} without a Trainer: net's current parameters over data, counted into metrics (reset first). */
+    public static Evaluation evaluate(Network net, DeviceData data, Metrics metrics) {
+        int[] order = new int[data.count];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        return evaluate(net, data, metrics, order);
     }
-    Step.Hyper h = cfg.hyper();
-    String advice = String.format(Locale.ROOT, "; the learning rate is probably too high: try a smaller --eta (now %s)%s%s", h.eta(),
-        h.momentum() > 0 ? " or less --momentum (now " + h.momentum() + ")" : "",
-        h.eta() * h.lambda() / h.trainingSetSize() >= 1 ? ", and a smaller --lambda (η·λ/n ≥ 1 makes the decay overshoot)" : "");
-    return new DivergedException(epoch, steps, segment >= 0 ? segment / 2 + 1 : 0, where + ": " + what + advice);
-  }
 
-  /** Mean cost and accuracy over a whole dataset (forward passes only, in batches of the network's capacity). */
-  public Evaluation evaluate(DeviceData data) {
-    if (data.count > sequential.length) { // e.g. a validation set larger than the training set
-      sequential = new int[data.count];
-      for (int i = 0; i < data.count; i++) sequential[i] = i;
+    private static Evaluation evaluate(Network net, DeviceData data, Metrics evalMetrics, int[] order) {
+        evalMetrics.reset();
+        data.beginEpoch(order);
+        for (int off = 0; off < data.count; off += net.capacity) {
+            int m = Math.min(net.capacity, data.count - off);
+            data.load(off, m, net.x, net.y);
+            Step.forward(net, m);
+            Step.loss(net, m, evalMetrics, false);
+        }
+        double[] mt = evalMetrics.read();
+        return new Evaluation(mt[0] / Math.max(1, mt[2]), mt[1] / Math.max(1, mt[2]), (long) mt[2]);
     }
-    return evaluate(net, data, evalMetrics, data.count == sequential.length ? sequential : java.util.Arrays.copyOf(sequential, data.count));
-  }
 
-  /** {@link #evaluate(DeviceData)} without a Trainer: net's current parameters over data, counted into metrics (reset first). */
-  public static Evaluation evaluate(Network net, DeviceData data, Metrics metrics) {
-    int[] order = new int[data.count];
-    for (int i = 0; i < order.length; i++) order[i] = i;
-    return evaluate(net, data, metrics, order);
-  }
-
-  private static Evaluation evaluate(Network net, DeviceData data, Metrics evalMetrics, int[] order) {
-    evalMetrics.reset();
-    data.beginEpoch(order);
-    for (int off = 0; off < data.count; off += net.capacity) {
-      int m = Math.min(net.capacity, data.count - off);
-      data.load(off, m, net.x, net.y);
-      Step.forward(net, m);
-      Step.loss(net, m, evalMetrics, false);
+    @Override
+    public void close() {
+        if (replay != null) replay.close();
+        metrics.close();
+        evalMetrics.close();
     }
-    double[] mt = evalMetrics.read();
-    return new Evaluation(mt[0] / Math.max(1, mt[2]), mt[1] / Math.max(1, mt[2]), (long) mt[2]);
-  }
-
-  @Override
-  public void close() {
-    if (replay != null) replay.close();
-    metrics.close();
-    evalMetrics.close();
-  }
 }

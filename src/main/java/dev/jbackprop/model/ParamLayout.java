@@ -11,52 +11,81 @@ package dev.jbackprop.model;
  * bias b has n_out entries.
  */
 public final class ParamLayout {
-  private final int[] sizes;
-  private final long[] weightOffsets;
-  private final long[] biasOffsets;
-  private final long weightCount;
-  private final long total;
+    private final int[] sizes;
+    private final long[] weightOffsets;
+    private final long[] biasOffsets;
+    private final long weightCount;
+    private final long total;
 
-  public ParamLayout(int[] sizes) {
-    if (sizes.length < 2) throw new IllegalArgumentException("a network needs at least two layer sizes (input and output)");
-    this.sizes = sizes.clone();
-    int layers = sizes.length - 1;
-    weightOffsets = new long[layers];
-    biasOffsets = new long[layers];
-    long off = 0;
-    for (int l = 0; l < layers; l++) {
-      weightOffsets[l] = off;
-      off += (long) sizes[l] * sizes[l + 1];
+    public ParamLayout(int[] sizes) {
+        if (sizes.length < 2)
+            throw new IllegalArgumentException("a network needs at least two layer sizes (input and output)");
+        this.sizes = sizes.clone();
+        int layers = sizes.length - 1;
+        weightOffsets = new long[layers];
+        biasOffsets = new long[layers];
+        long off = 0;
+        for (int l = 0; l < layers; l++) {
+            weightOffsets[l] = off;
+            off += (long) sizes[l] * sizes[l + 1];
+        }
+        weightCount = off;
+        for (int l = 0; l < layers; l++) {
+            biasOffsets[l] = off;
+            off += sizes[l + 1];
+        }
+        total = off;
     }
-    weightCount = off;
-    for (int l = 0; l < layers; l++) {
-      biasOffsets[l] = off;
-      off += sizes[l + 1];
+
+    public int layers() {
+        return sizes.length - 1;
     }
-    total = off;
-  }
 
-  public int layers() { return sizes.length - 1; }
-  public int nIn(int l) { return sizes[l]; }
-  public int nOut(int l) { return sizes[l + 1]; }
-  public int[] sizes() { return sizes.clone(); }
+    public int nIn(int l) {
+        return sizes[l];
+    }
 
-  /** Layer sizes as written on the command line and in files: "784,30,10". */
-  public static String sizesText(int[] sizes) {
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < sizes.length; i++) sb.append(i == 0 ? "" : ",").append(sizes[i]);
-    return sb.toString();
-  }
-  public long weightOffset(int l) { return weightOffsets[l]; }
-  public long biasOffset(int l) { return biasOffsets[l]; }
-  public long weightLength(int l) { return (long) sizes[l] * sizes[l + 1]; }
-  /** Number of weights (all layers); biases start here. */
-  public long weightCount() { return weightCount; }
-  /** Number of parameters (weights and biases). */
-  public long total() { return total; }
+    public int nOut(int l) {
+        return sizes[l + 1];
+    }
 
-  /** Index of W(j, k) of layer l in the block. */
-  public long w(int l, int j, int k) { return weightOffsets[l] + (long) k * sizes[l + 1] + j; }
-  /** Index of b(j) of layer l in the block. */
-  public long b(int l, int j) { return biasOffsets[l] + j; }
+    public int[] sizes() {
+        return sizes.clone();
+    }
+
+    /** Layer sizes as written on the command line and in files: "784,30,10". */
+    public static String sizesText(int[] sizes) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < sizes.length; i++) sb.append(i == 0 ? "" : ",").append(sizes[i]);
+        return sb.toString();
+    }
+
+    public long weightOffset(int l) {
+        return weightOffsets[l];
+    }
+
+    public long biasOffset(int l) {
+        return biasOffsets[l];
+    }
+
+    public long weightLength(int l) {
+        return (long) sizes[l] * sizes[l + 1];
+    }
+    /** Number of weights (all layers); biases start here. */
+    public long weightCount() {
+        return weightCount;
+    }
+    /** Number of parameters (weights and biases). */
+    public long total() {
+        return total;
+    }
+
+    /** Index of W(j, k) of layer l in the block. */
+    public long w(int l, int j, int k) {
+        return weightOffsets[l] + (long) k * sizes[l + 1] + j;
+    }
+    /** Index of b(j) of layer l in the block. */
+    public long b(int l, int j) {
+        return biasOffsets[l] + j;
+    }
 }

@@ -9,37 +9,37 @@ package dev.jbackprop.reference;
  */
 public record BatchResult(Gradients[] samples, double[] gradSum, double costSum) {
 
-  /** Number of samples m. */
-  public int size() {
-    return samples.length;
-  }
+    /** Number of samples m. */
+    public int size() {
+        return samples.length;
+    }
 
-  public Trace trace(int sample) {
-    return samples[sample].trace();
-  }
+    public Trace trace(int sample) {
+        return samples[sample].trace();
+    }
 
-  public double[][] deltas(int sample) {
-    return samples[sample].delta();
-  }
+    public double[][] deltas(int sample) {
+        return samples[sample].delta();
+    }
 
-  /** z of weight layer l for the whole batch as an n_out × m column-major matrix (one sample per column). */
-  public double[] zMatrix(int l) {
-    double[][] cols = new double[samples.length][];
-    for (int i = 0; i < samples.length; i++) cols[i] = samples[i].trace().z()[l];
-    return ColumnMajor.fromColumns(cols);
-  }
+    /** z of weight layer l for the whole batch as an n_out × m column-major matrix (one sample per column). */
+    public double[] zMatrix(int l) {
+        double[][] cols = new double[samples.length][];
+        for (int i = 0; i < samples.length; i++) cols[i] = samples[i].trace().z()[l];
+        return ColumnMajor.fromColumns(cols);
+    }
 
-  /** a of weight layer l for the whole batch as an n_out × m column-major matrix. */
-  public double[] aMatrix(int l) {
-    double[][] cols = new double[samples.length][];
-    for (int i = 0; i < samples.length; i++) cols[i] = samples[i].trace().a()[l];
-    return ColumnMajor.fromColumns(cols);
-  }
+    /** a of weight layer l for the whole batch as an n_out × m column-major matrix. */
+    public double[] aMatrix(int l) {
+        double[][] cols = new double[samples.length][];
+        for (int i = 0; i < samples.length; i++) cols[i] = samples[i].trace().a()[l];
+        return ColumnMajor.fromColumns(cols);
+    }
 
-  /** δ of weight layer l for the whole batch as an n_out × m column-major matrix. */
-  public double[] deltaMatrix(int l) {
-    double[][] cols = new double[samples.length][];
-    for (int i = 0; i < samples.length; i++) cols[i] = samples[i].delta()[l];
-    return ColumnMajor.fromColumns(cols);
-  }
+    /** δ of weight layer l for the whole batch as an n_out × m column-major matrix. */
+    public double[] deltaMatrix(int l) {
+        double[][] cols = new double[samples.length][];
+        for (int i = 0; i < samples.length; i++) cols[i] = samples[i].delta()[l];
+        return ColumnMajor.fromColumns(cols);
+    }
 }

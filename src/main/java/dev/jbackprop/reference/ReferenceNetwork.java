@@ -29,216 +29,223 @@ import dev.jbackprop.model.ParamLayout;
  * the general rule and the a − y form agree.
  */
 public final class ReferenceNetwork {
-  private final NetworkSpec spec;
-  private final ParamLayout layout;
-  private final double[] p;
-  private final double[] velocity;
+    private final NetworkSpec spec;
+    private final ParamLayout layout;
+    private final double[] p;
+    private final double[] velocity;
 
-  /** A network with the given parameters (ParamLayout order), copied and widened to double. */
-  public ReferenceNetwork(NetworkSpec spec, float[] params) {
-    this(spec, widen(params));
-  }
-
-  /** A network with the given double parameters (ParamLayout order), copied. */
-  public ReferenceNetwork(NetworkSpec spec, double[] params) {
-    this.spec = spec;
-    this.layout = spec.layout();
-    if (params.length != layout.total()) {
-      throw new IllegalArgumentException("network " + spec + " has " + layout.total() + " parameters, got " + params.length);
+    /** A network with the given parameters (ParamLayout order), copied and widened to double. */
+    public ReferenceNetwork(NetworkSpec spec, float[] params) {
+        this(spec, widen(params));
     }
-    this.p = params.clone();
-    this.velocity = new double[params.length];
-  }
 
-  private static double[] widen(float[] f) {
-    double[] d = new double[f.length];
-    for (int i = 0; i < f.length; i++) d[i] = f[i];
-    return d;
-  }
-
-  public NetworkSpec spec() {
-    return spec;
-  }
-
-  public ParamLayout layout() {
-    return layout;
-  }
-
-  /** A copy of the parameters, ParamLayout order. */
-  public double[] parameters() {
-    return p.clone();
-  }
-
-  /** The parameters rounded to float, ParamLayout order. */
-  public float[] parametersAsFloat() {
-    float[] f = new float[p.length];
-    for (int i = 0; i < p.length; i++) f[i] = (float) p[i];
-    return f;
-  }
-
-  /** A copy of the momentum velocity v (ParamLayout order; zero until a momentum step is taken). */
-  public double[] velocity() {
-    return velocity.clone();
-  }
-
-  /** W(j, k) of layer l. */
-  public double weight(int l, int j, int k) {
-    return p[(int) layout.w(l, j, k)];
-  }
-
-  /** b(j) of layer l. */
-  public double bias(int l, int j) {
-    return p[(int) layout.b(l, j)];
-  }
-
-  // ---- forward ------------------------------------------------------------------------------
-
-  /** z[l] = W[l]·a[l−1] + b[l], a[l] = σ(z[l]) for every layer, one sample. */
-  public Trace forward(double[] x) {
-    if (x.length != spec.inputSize()) {
-      throw new IllegalArgumentException("input has " + x.length + " entries, the network takes " + spec.inputSize());
+    /** A network with the given double parameters (ParamLayout order), copied. */
+    public ReferenceNetwork(NetworkSpec spec, double[] params) {
+        this.spec = spec;
+        this.layout = spec.layout();
+        if (params.length != layout.total()) {
+            throw new IllegalArgumentException(
+                    "network " + spec + " has " + layout.total() + " parameters, got " + params.length);
+        }
+        this.p = params.clone();
+        this.velocity = new double[params.length];
     }
-    int layers = spec.layers();
-    double[][] z = new double[layers][];
-    double[][] a = new double[layers][];
-    double[] prev = x.clone();
-    double[] input = prev;
-    for (int l = 0; l < layers; l++) {
-      int nIn = layout.nIn(l);
-      int nOut = layout.nOut(l);
-      double[] zl = new double[nOut];
-      for (int j = 0; j < nOut; j++) {
-        double s = 0.0;
-        for (int k = 0; k < nIn; k++) s += weight(l, j, k) * prev[k];
-        zl[j] = s + bias(l, j);
-      }
-      z[l] = zl;
-      a[l] = RefMath.activate(spec.activation(l), zl);
-      prev = a[l];
+
+    private static double[] widen(float[] f) {
+        double[] d = new double[f.length];
+        for (int i = 0; i < f.length; i++) d[i] = f[i];
+        return d;
     }
-    return new Trace(input, z, a);
-  }
 
-  /** C(aᴸ(x), y) of one sample. */
-  public double cost(double[] x, double[] y) {
-    Trace t = forward(x);
-    return RefMath.cost(spec.cost(), t.z()[t.layers() - 1], t.output(), checkTarget(y));
-  }
-
-  private double[] checkTarget(double[] y) {
-    if (y.length != spec.outputSize()) {
-      throw new IllegalArgumentException("target has " + y.length + " entries, the network outputs " + spec.outputSize());
+    public NetworkSpec spec() {
+        return spec;
     }
-    return y;
-  }
 
-  // ---- backward -----------------------------------------------------------------------------
-
-  /** The output error δᴸ of one sample (see the class comment for the two a − y cases). */
-  double[] outputError(Trace t, double[] y) {
-    int last = t.layers() - 1;
-    Activation out = spec.output();
-    Cost cost = spec.cost();
-    double[] a = t.output();
-    double[] zL = t.z()[last];
-    double[] delta = new double[a.length];
-    boolean simplified = (cost == Cost.CROSS_ENTROPY && out.kind() == Activation.Kind.SOFTMAX)
-        || (cost == Cost.BINARY_CROSS_ENTROPY && out.kind() == Activation.Kind.SIGMOID);
-    if (simplified) {
-      for (int j = 0; j < a.length; j++) delta[j] = a[j] - y[j];
-    } else {
-      double[] gradA = RefMath.costGradient(cost, a, y);
-      for (int j = 0; j < a.length; j++) delta[j] = gradA[j] * RefMath.sigmaPrime(out, zL[j]);
+    public ParamLayout layout() {
+        return layout;
     }
-    return delta;
-  }
 
-  /** Forward, then δ of every layer and ∂C/∂W, ∂C/∂b of one sample (ParamLayout order). */
-  public Gradients backprop(double[] x, double[] y) {
-    checkTarget(y);
-    Trace t = forward(x);
-    int layers = spec.layers();
-    double[][] delta = new double[layers][];
-    delta[layers - 1] = outputError(t, y);
-    for (int l = layers - 2; l >= 0; l--) {
-      int n = layout.nOut(l);
-      int nNext = layout.nOut(l + 1);
-      double[] d = new double[n];
-      for (int k = 0; k < n; k++) {
-        double s = 0.0;
-        for (int j = 0; j < nNext; j++) s += weight(l + 1, j, k) * delta[l + 1][j]; // (Wᵀδ)_k
-        d[k] = s * RefMath.sigmaPrime(spec.activation(l), t.z()[l][k]);
-      }
-      delta[l] = d;
+    /** A copy of the parameters, ParamLayout order. */
+    public double[] parameters() {
+        return p.clone();
     }
-    double[] grad = new double[p.length];
-    for (int l = 0; l < layers; l++) {
-      double[] aPrev = t.activationInto(l);
-      for (int j = 0; j < layout.nOut(l); j++) {
-        for (int k = 0; k < layout.nIn(l); k++) grad[(int) layout.w(l, j, k)] = delta[l][j] * aPrev[k];
-        grad[(int) layout.b(l, j)] = delta[l][j];
-      }
+
+    /** The parameters rounded to float, ParamLayout order. */
+    public float[] parametersAsFloat() {
+        float[] f = new float[p.length];
+        for (int i = 0; i < p.length; i++) f[i] = (float) p[i];
+        return f;
     }
-    double c = RefMath.cost(spec.cost(), t.z()[layers - 1], t.output(), y);
-    return new Gradients(t, delta, grad, c);
-  }
 
-  /** Backprop of every sample in turn; sums the gradients and the costs. */
-  public BatchResult batch(double[][] xs, double[][] ys) {
-    if (xs.length != ys.length) throw new IllegalArgumentException(xs.length + " inputs but " + ys.length + " targets");
-    Gradients[] samples = new Gradients[xs.length];
-    double[] gradSum = new double[p.length];
-    double costSum = 0.0;
-    for (int i = 0; i < xs.length; i++) {
-      samples[i] = backprop(xs[i], ys[i]);
-      for (int q = 0; q < gradSum.length; q++) gradSum[q] += samples[i].grad()[q];
-      costSum += samples[i].cost();
+    /** A copy of the momentum velocity v (ParamLayout order; zero until a momentum step is taken). */
+    public double[] velocity() {
+        return velocity.clone();
     }
-    return new BatchResult(samples, gradSum, costSum);
-  }
 
-  /** Σ over the samples of C, forward passes only. */
-  public double batchCost(double[][] xs, double[][] ys) {
-    if (xs.length != ys.length) throw new IllegalArgumentException(xs.length + " inputs but " + ys.length + " targets");
-    double c = 0.0;
-    for (int i = 0; i < xs.length; i++) c += cost(xs[i], ys[i]);
-    return c;
-  }
-
-  // ---- update -------------------------------------------------------------------------------
-
-  /**
-   * One SGD step from a summed gradient, textbook form (n = training-set size, m = batch size):
-   * <pre>
-   *   momentum = 0:  w ← (1 − ηλ/n) w − (η/m) Σ∂C/∂w,   b ← b − (η/m) Σ∂C/∂b
-   *   momentum μ:    v ← μ v − (η/m) Σ∂C/∂w − (ηλ/n) w,  w ← w + v
-   *                  v ← μ v − (η/m) Σ∂C/∂b,             b ← b + v   (no decay on biases)
-   * </pre>
-   * The velocity is kept between calls; a step with momentum = 0 leaves it untouched.
-   */
-  public void update(double[] gradSum, int m, double eta, double lambda, int n, double momentum) {
-    if (gradSum.length != p.length) throw new IllegalArgumentException("gradient has " + gradSum.length + " entries, expected " + p.length);
-    if (m <= 0) throw new IllegalArgumentException("batch size m must be positive, got " + m);
-    if (lambda != 0.0 && n <= 0) throw new IllegalArgumentException("training-set size n must be positive when λ ≠ 0, got " + n);
-    double decay = lambda == 0.0 ? 0.0 : eta * lambda / n;
-    int weights = (int) layout.weightCount();
-    for (int q = 0; q < p.length; q++) {
-      boolean isWeight = q < weights;
-      if (momentum == 0.0) {
-        if (isWeight) p[q] = (1.0 - decay) * p[q] - (eta / m) * gradSum[q];
-        else p[q] = p[q] - (eta / m) * gradSum[q];
-      } else {
-        if (isWeight) velocity[q] = momentum * velocity[q] - (eta / m) * gradSum[q] - decay * p[q];
-        else velocity[q] = momentum * velocity[q] - (eta / m) * gradSum[q];
-        p[q] = p[q] + velocity[q];
-      }
+    /** W(j, k) of layer l. */
+    public double weight(int l, int j, int k) {
+        return p[(int) layout.w(l, j, k)];
     }
-  }
 
-  /** {@link #batch} on the mini-batch, then {@link #update} with m = xs.length; returns the batch (before the update). */
-  public BatchResult trainStep(double[][] xs, double[][] ys, double eta, double lambda, int n, double momentum) {
-    BatchResult r = batch(xs, ys);
-    update(r.gradSum(), xs.length, eta, lambda, n, momentum);
-    return r;
-  }
+    /** b(j) of layer l. */
+    public double bias(int l, int j) {
+        return p[(int) layout.b(l, j)];
+    }
+
+    // ---- forward ------------------------------------------------------------------------------
+
+    /** z[l] = W[l]·a[l−1] + b[l], a[l] = σ(z[l]) for every layer, one sample. */
+    public Trace forward(double[] x) {
+        if (x.length != spec.inputSize()) {
+            throw new IllegalArgumentException(
+                    "input has " + x.length + " entries, the network takes " + spec.inputSize());
+        }
+        int layers = spec.layers();
+        double[][] z = new double[layers][];
+        double[][] a = new double[layers][];
+        double[] prev = x.clone();
+        double[] input = prev;
+        for (int l = 0; l < layers; l++) {
+            int nIn = layout.nIn(l);
+            int nOut = layout.nOut(l);
+            double[] zl = new double[nOut];
+            for (int j = 0; j < nOut; j++) {
+                double s = 0.0;
+                for (int k = 0; k < nIn; k++) s += weight(l, j, k) * prev[k];
+                zl[j] = s + bias(l, j);
+            }
+            z[l] = zl;
+            a[l] = RefMath.activate(spec.activation(l), zl);
+            prev = a[l];
+        }
+        return new Trace(input, z, a);
+    }
+
+    /** C(aᴸ(x), y) of one sample. */
+    public double cost(double[] x, double[] y) {
+        Trace t = forward(x);
+        return RefMath.cost(spec.cost(), t.z()[t.layers() - 1], t.output(), checkTarget(y));
+    }
+
+    private double[] checkTarget(double[] y) {
+        if (y.length != spec.outputSize()) {
+            throw new IllegalArgumentException(
+                    "target has " + y.length + " entries, the network outputs " + spec.outputSize());
+        }
+        return y;
+    }
+
+    // ---- backward -----------------------------------------------------------------------------
+
+    /** The output error δᴸ of one sample (see the class comment for the two a − y cases). */
+    double[] outputError(Trace t, double[] y) {
+        int last = t.layers() - 1;
+        Activation out = spec.output();
+        Cost cost = spec.cost();
+        double[] a = t.output();
+        double[] zL = t.z()[last];
+        double[] delta = new double[a.length];
+        boolean simplified = (cost == Cost.CROSS_ENTROPY && out.kind() == Activation.Kind.SOFTMAX)
+                || (cost == Cost.BINARY_CROSS_ENTROPY && out.kind() == Activation.Kind.SIGMOID);
+        if (simplified) {
+            for (int j = 0; j < a.length; j++) delta[j] = a[j] - y[j];
+        } else {
+            double[] gradA = RefMath.costGradient(cost, a, y);
+            for (int j = 0; j < a.length; j++) delta[j] = gradA[j] * RefMath.sigmaPrime(out, zL[j]);
+        }
+        return delta;
+    }
+
+    /** Forward, then δ of every layer and ∂C/∂W, ∂C/∂b of one sample (ParamLayout order). */
+    public Gradients backprop(double[] x, double[] y) {
+        checkTarget(y);
+        Trace t = forward(x);
+        int layers = spec.layers();
+        double[][] delta = new double[layers][];
+        delta[layers - 1] = outputError(t, y);
+        for (int l = layers - 2; l >= 0; l--) {
+            int n = layout.nOut(l);
+            int nNext = layout.nOut(l + 1);
+            double[] d = new double[n];
+            for (int k = 0; k < n; k++) {
+                double s = 0.0;
+                for (int j = 0; j < nNext; j++) s += weight(l + 1, j, k) * delta[l + 1][j]; // (Wᵀδ)_k
+                d[k] = s * RefMath.sigmaPrime(spec.activation(l), t.z()[l][k]);
+            }
+            delta[l] = d;
+        }
+        double[] grad = new double[p.length];
+        for (int l = 0; l < layers; l++) {
+            double[] aPrev = t.activationInto(l);
+            for (int j = 0; j < layout.nOut(l); j++) {
+                for (int k = 0; k < layout.nIn(l); k++) grad[(int) layout.w(l, j, k)] = delta[l][j] * aPrev[k];
+                grad[(int) layout.b(l, j)] = delta[l][j];
+            }
+        }
+        double c = RefMath.cost(spec.cost(), t.z()[layers - 1], t.output(), y);
+        return new Gradients(t, delta, grad, c);
+    }
+
+    /** Backprop of every sample in turn; sums the gradients and the costs. */
+    public BatchResult batch(double[][] xs, double[][] ys) {
+        if (xs.length != ys.length)
+            throw new IllegalArgumentException(xs.length + " inputs but " + ys.length + " targets");
+        Gradients[] samples = new Gradients[xs.length];
+        double[] gradSum = new double[p.length];
+        double costSum = 0.0;
+        for (int i = 0; i < xs.length; i++) {
+            samples[i] = backprop(xs[i], ys[i]);
+            for (int q = 0; q < gradSum.length; q++) gradSum[q] += samples[i].grad()[q];
+            costSum += samples[i].cost();
+        }
+        return new BatchResult(samples, gradSum, costSum);
+    }
+
+    /** Σ over the samples of C, forward passes only. */
+    public double batchCost(double[][] xs, double[][] ys) {
+        if (xs.length != ys.length)
+            throw new IllegalArgumentException(xs.length + " inputs but " + ys.length + " targets");
+        double c = 0.0;
+        for (int i = 0; i < xs.length; i++) c += cost(xs[i], ys[i]);
+        return c;
+    }
+
+    // ---- update -------------------------------------------------------------------------------
+
+    /**
+     * One SGD step from a summed gradient, textbook form (n = training-set size, m = batch size):
+     * <pre>
+     *   momentum = 0:  w ← (1 − ηλ/n) w − (η/m) Σ∂C/∂w,   b ← b − (η/m) Σ∂C/∂b
+     *   momentum μ:    v ← μ v − (η/m) Σ∂C/∂w − (ηλ/n) w,  w ← w + v
+     *                  v ← μ v − (η/m) Σ∂C/∂b,             b ← b + v   (no decay on biases)
+     * </pre>
+     * The velocity is kept between calls; a step with momentum = 0 leaves it untouched.
+     */
+    public void update(double[] gradSum, int m, double eta, double lambda, int n, double momentum) {
+        if (gradSum.length != p.length)
+            throw new IllegalArgumentException("gradient has " + gradSum.length + " entries, expected " + p.length);
+        if (m <= 0) throw new IllegalArgumentException("batch size m must be positive, got " + m);
+        if (lambda != 0.0 && n <= 0)
+            throw new IllegalArgumentException("training-set size n must be positive when λ ≠ 0, got " + n);
+        double decay = lambda == 0.0 ? 0.0 : eta * lambda / n;
+        int weights = (int) layout.weightCount();
+        for (int q = 0; q < p.length; q++) {
+            boolean isWeight = q < weights;
+            if (momentum == 0.0) {
+                if (isWeight) p[q] = (1.0 - decay) * p[q] - (eta / m) * gradSum[q];
+                else p[q] = p[q] - (eta / m) * gradSum[q];
+            } else {
+                if (isWeight) velocity[q] = momentum * velocity[q] - (eta / m) * gradSum[q] - decay * p[q];
+                else velocity[q] = momentum * velocity[q] - (eta / m) * gradSum[q];
+                p[q] = p[q] + velocity[q];
+            }
+        }
+    }
+
+    /** {@link #batch} on the mini-batch, then {@link #update} with m = xs.length; returns the batch (before the update). */
+    public BatchResult trainStep(double[][] xs, double[][] ys, double eta, double lambda, int n, double momentum) {
+        BatchResult r = batch(xs, ys);
+        update(r.gradSum(), xs.length, eta, lambda, n, momentum);
+        return r;
+    }
 }

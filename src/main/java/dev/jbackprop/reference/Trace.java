@@ -12,18 +12,18 @@ package dev.jbackprop.reference;
  */
 public record Trace(double[] input, double[][] z, double[][] a) {
 
-  /** Number of weight layers L. */
-  public int layers() {
-    return z.length;
-  }
+    /** Number of weight layers L. */
+    public int layers() {
+        return z.length;
+    }
 
-  /** The network's output aᴸ (the last layer's activation). */
-  public double[] output() {
-    return a[a.length - 1];
-  }
+    /** The network's output aᴸ (the last layer's activation). */
+    public double[] output() {
+        return a[a.length - 1];
+    }
 
-  /** The activation that feeds weight layer l: x for l = 0, else a[l−1]. */
-  public double[] activationInto(int l) {
-    return l == 0 ? input : a[l - 1];
-  }
+    /** The activation that feeds weight layer l: x for l = 0, else a[l−1]. */
+    public double[] activationInto(int l) {
+        return l == 0 ? input : a[l - 1];
+    }
 }

@@ -21,40 +21,40 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Tag("gpu")
 class GradientNormsGpuTest {
 
-  static GradientNorms.Norms[] measure(Ops ops, NetworkSpec spec, float[] params, float[][] data, int count) {
-    try (Network net = new Network(ops, spec, 300, false);
-        DeviceData d = DeviceData.upload(ops, data[0], data[1], spec.inputSize(), spec.outputSize(), count);
-        GradientNorms.Averager avg = new GradientNorms.Averager(net, d);
-        Metrics metrics = ops.allocateMetrics()) {
-      net.setParameters(params);
-      GradientNorms.Norms averaged = avg.measure();
-      int m = 100;
-      ops.upload(data[0], 0, net.x.block(), 0, m * spec.inputSize());
-      ops.upload(data[1], 0, net.y.block(), 0, m * spec.outputSize());
-      Step.forward(net, m);
-      Step.loss(net, m, metrics, true);
-      Step.backward(net, m);
-      return new GradientNorms.Norms[] {averaged, GradientNorms.ofBatch(net, m)};
+    static GradientNorms.Norms[] measure(Ops ops, NetworkSpec spec, float[] params, float[][] data, int count) {
+        try (Network net = new Network(ops, spec, 300, false);
+                DeviceData d = DeviceData.upload(ops, data[0], data[1], spec.inputSize(), spec.outputSize(), count);
+                GradientNorms.Averager avg = new GradientNorms.Averager(net, d);
+                Metrics metrics = ops.allocateMetrics()) {
+            net.setParameters(params);
+            GradientNorms.Norms averaged = avg.measure();
+            int m = 100;
+            ops.upload(data[0], 0, net.x.block(), 0, m * spec.inputSize());
+            ops.upload(data[1], 0, net.y.block(), 0, m * spec.outputSize());
+            Step.forward(net, m);
+            Step.loss(net, m, metrics, true);
+            Step.backward(net, m);
+            return new GradientNorms.Norms[] {averaged, GradientNorms.ofBatch(net, m)};
+        }
     }
-  }
 
-  @ParameterizedTest
-  @ValueSource(strings = {"sigmoid", "relu", "elu"})
-  void cudaMatchesCpu(String act) {
-    String why = Backends.cudaUnavailableReason();
-    assumeTrue(why == null, () -> "CUDA backend unavailable: " + why);
-    Activation a = Activation.parse(act);
-    NetworkSpec spec = NetworkSpec.of(new int[] {784, 30, 30, 30, 10}, a, null, Cost.CROSS_ENTROPY);
-    float[] params = Init.recommendedFor(a).initialise(spec.layout(), 4);
-    float[][] data = GradientNormsTest.samples(784, 10, 1000, 6);
-    GradientNorms.Norms[] cpu, gpu;
-    try (CpuOps c = new CpuOps(2)) {
-      cpu = measure(c, spec, params, data, 1000);
+    @ParameterizedTest
+    @ValueSource(strings = {"sigmoid", "relu", "elu"})
+    void cudaMatchesCpu(String act) {
+        String why = Backends.cudaUnavailableReason();
+        assumeTrue(why == null, () -> "CUDA backend unavailable: " + why);
+        Activation a = Activation.parse(act);
+        NetworkSpec spec = NetworkSpec.of(new int[] {784, 30, 30, 30, 10}, a, null, Cost.CROSS_ENTROPY);
+        float[] params = Init.recommendedFor(a).initialise(spec.layout(), 4);
+        float[][] data = GradientNormsTest.samples(784, 10, 1000, 6);
+        GradientNorms.Norms[] cpu, gpu;
+        try (CpuOps c = new CpuOps(2)) {
+            cpu = measure(c, spec, params, data, 1000);
+        }
+        try (Ops g = Backends.open("cuda", 0, false, false, false, msg -> {})) {
+            gpu = measure(g, spec, params, data, 1000);
+        }
+        GradientNormsTest.assertNormsClose(cpu[0], gpu[0]);
+        GradientNormsTest.assertNormsClose(cpu[1], gpu[1]);
     }
-    try (Ops g = Backends.open("cuda", 0, false, false, false, msg -> {})) {
-      gpu = measure(g, spec, params, data, 1000);
-    }
-    GradientNormsTest.assertNormsClose(cpu[0], gpu[0]);
-    GradientNormsTest.assertNormsClose(cpu[1], gpu[1]);
-  }
 }

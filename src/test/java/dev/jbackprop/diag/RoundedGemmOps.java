@@ -18,55 +18,142 @@ import dev.jbackprop.model.Cost;
  * cuBLAS's BF16 GEMM (FP32 compute) only in the order of the float32 sums.
  */
 public final class RoundedGemmOps implements Ops {
-  private final Ops inner;
+    private final Ops inner;
 
-  public RoundedGemmOps(Ops inner) {
-    this.inner = inner;
-  }
-
-  @Override
-  public void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Mat a, Mat b, float beta, Mat c) {
-    try (Block ra = rounded(a); Block rb = rounded(b)) {
-      inner.gemm(transA, transB, m, n, k, alpha, new Mat(ra, a.rows(), a.cols()), new Mat(rb, b.rows(), b.cols()), beta, c);
+    public RoundedGemmOps(Ops inner) {
+        this.inner = inner;
     }
-  }
 
-  private Block rounded(Mat x) {
-    float[] v = new float[Math.toIntExact(x.size())];
-    inner.download(x.block(), 0, v, 0, v.length);
-    for (int i = 0; i < v.length; i++) v[i] = Bf16.round(v[i]);
-    Block r = inner.allocate(v.length);
-    inner.upload(v, 0, r, 0, v.length);
-    return r;
-  }
+    @Override
+    public void gemm(
+            boolean transA, boolean transB, int m, int n, int k, float alpha, Mat a, Mat b, float beta, Mat c) {
+        try (Block ra = rounded(a);
+                Block rb = rounded(b)) {
+            inner.gemm(
+                    transA,
+                    transB,
+                    m,
+                    n,
+                    k,
+                    alpha,
+                    new Mat(ra, a.rows(), a.cols()),
+                    new Mat(rb, b.rows(), b.cols()),
+                    beta,
+                    c);
+        }
+    }
 
-  @Override public String name() { return inner.name() + " with bfloat16 GEMM inputs"; }
-  @Override public String description() { return inner.description() + ", GEMM inputs rounded to bfloat16 (emulated)"; }
-  @Override public boolean hostMemory() { return inner.hostMemory(); }
-  @Override public Block allocate(long length) { return inner.allocate(length); }
-  @Override public IndexBlock allocateIndices(int length) { return inner.allocateIndices(length); }
-  @Override public Metrics allocateMetrics() { return inner.allocateMetrics(); }
-  @Override public void upload(float[] src, int srcOffset, Block dst, long dstOffset, int length) { inner.upload(src, srcOffset, dst, dstOffset, length); }
-  @Override public DeviceData.Source loadData(float[] x, float[] y, int features, int classes, int count) {
-    return new DeviceData.Resident(this, x, y, features, classes, count);
-  }
-  @Override public void upload(int[] src, IndexBlock dst) { inner.upload(src, dst); }
-  @Override public void download(Block src, long srcOffset, float[] dst, int dstOffset, int length) { inner.download(src, srcOffset, dst, dstOffset, length); }
-  @Override public void fill(Block dst, float value) { inner.fill(dst, value); }
-  @Override public void synchronize() { inner.synchronize(); }
-  @Override public void biasActivation(Activation act, Mat z, Mat bias, Mat a, int m) { inner.biasActivation(act, z, bias, a, m); }
-  @Override public void activationBackward(Activation act, Mat z, Mat a, Mat delta, int m) { inner.activationBackward(act, z, a, delta, m); }
-  @Override public void outputDelta(Cost cost, Activation out, Mat z, Mat a, Mat y, Mat delta, int m, Metrics metrics) {
-    inner.outputDelta(cost, out, z, a, y, delta, m, metrics);
-  }
-  @Override public void sumColumns(Mat x, int m, Mat sums) { inner.sumColumns(x, m, sums); }
-  @Override public void update(Block params, Block grads, Block velocity, long weightCount, float rate, float momentum, float decay) {
-    inner.update(params, grads, velocity, weightCount, rate, momentum, decay);
-  }
-  @Override public void gather(Mat src, IndexBlock idx, int offset, int m, Mat dst) { inner.gather(src, idx, offset, m, dst); }
-  @Override public void copyIndices(IndexBlock src, int offset, int m, IndexBlock dst) { inner.copyIndices(src, offset, m, dst); }
-  @Override public void sumSquares(Block block, long[] offsets, long[] lengths, double[] out) { inner.sumSquares(block, offsets, lengths, out); }
+    private Block rounded(Mat x) {
+        float[] v = new float[Math.toIntExact(x.size())];
+        inner.download(x.block(), 0, v, 0, v.length);
+        for (int i = 0; i < v.length; i++) v[i] = Bf16.round(v[i]);
+        Block r = inner.allocate(v.length);
+        inner.upload(v, 0, r, 0, v.length);
+        return r;
+    }
 
-  /** Closes nothing: the wrapped backend belongs to the caller. */
-  @Override public void close() {}
+    @Override
+    public String name() {
+        return inner.name() + " with bfloat16 GEMM inputs";
+    }
+
+    @Override
+    public String description() {
+        return inner.description() + ", GEMM inputs rounded to bfloat16 (emulated)";
+    }
+
+    @Override
+    public boolean hostMemory() {
+        return inner.hostMemory();
+    }
+
+    @Override
+    public Block allocate(long length) {
+        return inner.allocate(length);
+    }
+
+    @Override
+    public IndexBlock allocateIndices(int length) {
+        return inner.allocateIndices(length);
+    }
+
+    @Override
+    public Metrics allocateMetrics() {
+        return inner.allocateMetrics();
+    }
+
+    @Override
+    public void upload(float[] src, int srcOffset, Block dst, long dstOffset, int length) {
+        inner.upload(src, srcOffset, dst, dstOffset, length);
+    }
+
+    @Override
+    public DeviceData.Source loadData(float[] x, float[] y, int features, int classes, int count) {
+        return new DeviceData.Resident(this, x, y, features, classes, count);
+    }
+
+    @Override
+    public void upload(int[] src, IndexBlock dst) {
+        inner.upload(src, dst);
+    }
+
+    @Override
+    public void download(Block src, long srcOffset, float[] dst, int dstOffset, int length) {
+        inner.download(src, srcOffset, dst, dstOffset, length);
+    }
+
+    @Override
+    public void fill(Block dst, float value) {
+        inner.fill(dst, value);
+    }
+
+    @Override
+    public void synchronize() {
+        inner.synchronize();
+    }
+
+    @Override
+    public void biasActivation(Activation act, Mat z, Mat bias, Mat a, int m) {
+        inner.biasActivation(act, z, bias, a, m);
+    }
+
+    @Override
+    public void activationBackward(Activation act, Mat z, Mat a, Mat delta, int m) {
+        inner.activationBackward(act, z, a, delta, m);
+    }
+
+    @Override
+    public void outputDelta(Cost cost, Activation out, Mat z, Mat a, Mat y, Mat delta, int m, Metrics metrics) {
+        inner.outputDelta(cost, out, z, a, y, delta, m, metrics);
+    }
+
+    @Override
+    public void sumColumns(Mat x, int m, Mat sums) {
+        inner.sumColumns(x, m, sums);
+    }
+
+    @Override
+    public void update(
+            Block params, Block grads, Block velocity, long weightCount, float rate, float momentum, float decay) {
+        inner.update(params, grads, velocity, weightCount, rate, momentum, decay);
+    }
+
+    @Override
+    public void gather(Mat src, IndexBlock idx, int offset, int m, Mat dst) {
+        inner.gather(src, idx, offset, m, dst);
+    }
+
+    @Override
+    public void copyIndices(IndexBlock src, int offset, int m, IndexBlock dst) {
+        inner.copyIndices(src, offset, m, dst);
+    }
+
+    @Override
+    public void sumSquares(Block block, long[] offsets, long[] lengths, double[] out) {
+        inner.sumSquares(block, offsets, lengths, out);
+    }
+
+    /** Closes nothing: the wrapped backend belongs to the caller. */
+    @Override
+    public void close() {}
 }

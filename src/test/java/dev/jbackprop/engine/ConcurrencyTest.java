@@ -32,119 +32,127 @@ import org.junit.jupiter.api.Test;
  * rounding.
  */
 class ConcurrencyTest {
-  // a first-layer product (256 × 64 × 400 = 6.6M multiply-adds) large enough that CpuOps splits it over 2 and 3 threads
-  static final NetworkSpec WIDE = NetworkSpec.of(new int[] {400, 256, 10}, Activation.TANH, Activation.SOFTMAX, Cost.CROSS_ENTROPY);
-  static final float[][] WIDE_DATA = ResumeTest.synthetic(400, 10, 512, 21);
-  static final float[][] SMALL_DATA = ResumeTest.synthetic(12, 5, 300, 22);
+    // a first-layer product (256 × 64 × 400 = 6.6M multiply-adds) large enough that CpuOps splits it over 2 and 3
+    // threads
+    static final NetworkSpec WIDE =
+            NetworkSpec.of(new int[] {400, 256, 10}, Activation.TANH, Activation.SOFTMAX, Cost.CROSS_ENTROPY);
+    static final float[][] WIDE_DATA = ResumeTest.synthetic(400, 10, 512, 21);
+    static final float[][] SMALL_DATA = ResumeTest.synthetic(12, 5, 300, 22);
 
-  static Trainer.Config config(int n, long seed) {
-    return new Trainer.Config(64, 2, 0, seed, new Step.Hyper(0.05, 0.1, 0.9, n));
-  }
-
-  static float[] trainWide(Ops ops) {
-    try (ResumeTest.Run r = new ResumeTest.Run(ops, WIDE, config(512, 5), WIDE_DATA, null)) {
-      r.trainer.run(ResumeTest.QUIET);
-      return r.net.parameters();
+    static Trainer.Config config(int n, long seed) {
+        return new Trainer.Config(64, 2, 0, seed, new Step.Hyper(0.05, 0.1, 0.9, n));
     }
-  }
 
-  static float[] trainSmall(Ops ops) {
-    try (ResumeTest.Run r = new ResumeTest.Run(ops, ResumeTest.SPEC, config(300, 6), SMALL_DATA, null)) {
-      r.trainer.run(ResumeTest.QUIET);
-      return r.net.parameters();
-    }
-  }
-
-  /** Trains both at once, each on its own thread and its own backend; returns {wide, small}. */
-  static float[][] together(IntFunction<Ops> open) throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(2);
-    try {
-      CyclicBarrier start = new CyclicBarrier(2);
-      Future<float[]> a = pool.submit(() -> {
-        try (Ops ops = open.apply(0)) {
-          start.await(60, TimeUnit.SECONDS);
-          return trainWide(ops);
+    static float[] trainWide(Ops ops) {
+        try (ResumeTest.Run r = new ResumeTest.Run(ops, WIDE, config(512, 5), WIDE_DATA, null)) {
+            r.trainer.run(ResumeTest.QUIET);
+            return r.net.parameters();
         }
-      });
-      Future<float[]> b = pool.submit(() -> {
-        try (Ops ops = open.apply(1)) {
-          start.await(60, TimeUnit.SECONDS);
-          return trainSmall(ops);
+    }
+
+    static float[] trainSmall(Ops ops) {
+        try (ResumeTest.Run r = new ResumeTest.Run(ops, ResumeTest.SPEC, config(300, 6), SMALL_DATA, null)) {
+            r.trainer.run(ResumeTest.QUIET);
+            return r.net.parameters();
         }
-      });
-      return new float[][] {a.get(120, TimeUnit.SECONDS), b.get(120, TimeUnit.SECONDS)};
-    } finally {
-      pool.shutdownNow();
     }
-  }
 
-  @Test
-  void cpuTrainingOnTwoThreadsIsBitwiseTheSameAsAlone() throws Exception {
-    float[] wide;
-    float[] small;
-    try (CpuOps ops = new CpuOps(2)) {
-      wide = trainWide(ops);
-      small = trainSmall(ops);
+    /** Trains both at once, each on its own thread and its own backend; returns {wide, small}. */
+    static float[][] together(IntFunction<Ops> open) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            CyclicBarrier start = new CyclicBarrier(2);
+            Future<float[]> a = pool.submit(() -> {
+                try (Ops ops = open.apply(0)) {
+                    start.await(60, TimeUnit.SECONDS);
+                    return trainWide(ops);
+                }
+            });
+            Future<float[]> b = pool.submit(() -> {
+                try (Ops ops = open.apply(1)) {
+                    start.await(60, TimeUnit.SECONDS);
+                    return trainSmall(ops);
+                }
+            });
+            return new float[][] {a.get(120, TimeUnit.SECONDS), b.get(120, TimeUnit.SECONDS)};
+        } finally {
+            pool.shutdownNow();
+        }
     }
-    for (int round = 0; round < 3; round++) {
-      float[][] got = together(i -> new CpuOps(2));
-      assertArrayEquals(wide, got[0], "the wide network, trained beside the other (round " + round + ")");
-      assertArrayEquals(small, got[1], "the small network, trained beside the other (round " + round + ")");
-    }
-  }
 
-  /** Other thread counts split the GEMMs differently: the weights agree to float rounding; how many bits differ is reported. */
-  @Test
-  void cpuResultsAgreeAcrossThreadCounts() {
-    float[] two;
-    float[] three;
-    float[] one;
-    try (CpuOps ops = new CpuOps(2)) {
-      two = trainWide(ops);
+    @Test
+    void cpuTrainingOnTwoThreadsIsBitwiseTheSameAsAlone() throws Exception {
+        float[] wide;
+        float[] small;
+        try (CpuOps ops = new CpuOps(2)) {
+            wide = trainWide(ops);
+            small = trainSmall(ops);
+        }
+        for (int round = 0; round < 3; round++) {
+            float[][] got = together(i -> new CpuOps(2));
+            assertArrayEquals(wide, got[0], "the wide network, trained beside the other (round " + round + ")");
+            assertArrayEquals(small, got[1], "the small network, trained beside the other (round " + round + ")");
+        }
     }
-    try (CpuOps ops = new CpuOps(3)) {
-      three = trainWide(ops);
-    }
-    try (CpuOps ops = new CpuOps(1)) {
-      one = trainWide(ops);
-    }
-    assertFalse(Arrays.equals(two, dev.jbackprop.model.Init.HE.initialise(WIDE.layout(), 7)), "training moved the weights");
-    for (float[][] pair : new float[][][] {{two, three}, {two, one}}) {
-      int differ = 0;
-      for (int i = 0; i < two.length; i++) {
-        assertTrue(Math.abs(pair[0][i] - pair[1][i]) <= 1e-5f * (1 + Math.abs(pair[0][i])), "weight " + i + ": " + pair[0][i] + " vs " + pair[1][i]);
-        if (Float.floatToRawIntBits(pair[0][i]) != Float.floatToRawIntBits(pair[1][i])) differ++;
-      }
-      System.out.println((pair[1] == three ? "2 vs 3" : "2 vs 1") + " threads: " + differ + " of " + two.length + " weights differ in their bits");
-    }
-  }
 
-  /** On the GPU, each backend instance has its own stream: the same within float rounding (bitwise where cuBLAS is). */
-  @Test
-  @Tag("gpu")
-  void gpuTrainingOnTwoStreamsMatchesAlone() throws Exception {
-    String why = Backends.cudaUnavailableReason();
-    Assumptions.assumeTrue(why == null, () -> "no GPU: " + why);
-    IntFunction<Ops> gpu = i -> Backends.open("cuda", 0, false, false, false, msg -> {});
-    float[] wide;
-    float[] small;
-    try (Ops ops = gpu.apply(0)) {
-      wide = trainWide(ops);
+    /** Other thread counts split the GEMMs differently: the weights agree to float rounding; how many bits differ is reported. */
+    @Test
+    void cpuResultsAgreeAcrossThreadCounts() {
+        float[] two;
+        float[] three;
+        float[] one;
+        try (CpuOps ops = new CpuOps(2)) {
+            two = trainWide(ops);
+        }
+        try (CpuOps ops = new CpuOps(3)) {
+            three = trainWide(ops);
+        }
+        try (CpuOps ops = new CpuOps(1)) {
+            one = trainWide(ops);
+        }
+        assertFalse(
+                Arrays.equals(two, dev.jbackprop.model.Init.HE.initialise(WIDE.layout(), 7)),
+                "training moved the weights");
+        for (float[][] pair : new float[][][] {{two, three}, {two, one}}) {
+            int differ = 0;
+            for (int i = 0; i < two.length; i++) {
+                assertTrue(
+                        Math.abs(pair[0][i] - pair[1][i]) <= 1e-5f * (1 + Math.abs(pair[0][i])),
+                        "weight " + i + ": " + pair[0][i] + " vs " + pair[1][i]);
+                if (Float.floatToRawIntBits(pair[0][i]) != Float.floatToRawIntBits(pair[1][i])) differ++;
+            }
+            System.out.println((pair[1] == three ? "2 vs 3" : "2 vs 1") + " threads: " + differ + " of " + two.length
+                    + " weights differ in their bits");
+        }
     }
-    try (Ops ops = gpu.apply(0)) {
-      small = trainSmall(ops);
-    }
-    for (int round = 0; round < 3; round++) {
-      float[][] got = together(gpu);
-      assertClose(wide, got[0], "wide, round " + round);
-      assertClose(small, got[1], "small, round " + round);
-    }
-  }
 
-  static void assertClose(float[] want, float[] got, String what) {
-    double worst = 0;
-    for (int i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(want[i] - got[i]) / (1e-3 + Math.abs(want[i])));
-    double w = worst;
-    assertTrue(w <= 1e-5, () -> what + ": worst relative difference " + w);
-  }
+    /** On the GPU, each backend instance has its own stream: the same within float rounding (bitwise where cuBLAS is). */
+    @Test
+    @Tag("gpu")
+    void gpuTrainingOnTwoStreamsMatchesAlone() throws Exception {
+        String why = Backends.cudaUnavailableReason();
+        Assumptions.assumeTrue(why == null, () -> "no GPU: " + why);
+        IntFunction<Ops> gpu = i -> Backends.open("cuda", 0, false, false, false, msg -> {});
+        float[] wide;
+        float[] small;
+        try (Ops ops = gpu.apply(0)) {
+            wide = trainWide(ops);
+        }
+        try (Ops ops = gpu.apply(0)) {
+            small = trainSmall(ops);
+        }
+        for (int round = 0; round < 3; round++) {
+            float[][] got = together(gpu);
+            assertClose(wide, got[0], "wide, round " + round);
+            assertClose(small, got[1], "small, round " + round);
+        }
+    }
+
+    static void assertClose(float[] want, float[] got, String what) {
+        double worst = 0;
+        for (int i = 0; i < want.length; i++)
+            worst = Math.max(worst, Math.abs(want[i] - got[i]) / (1e-3 + Math.abs(want[i])));
+        double w = worst;
+        assertTrue(w <= 1e-5, () -> what + ": worst relative difference " + w);
+    }
 }

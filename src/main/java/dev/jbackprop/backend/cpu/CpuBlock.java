@@ -10,51 +10,56 @@ import org.bytedeco.javacpp.FloatPointer;
  * block's first float (views are slices), so the BLAS sees the view's own address.
  */
 final class CpuBlock implements Block {
-  private final FloatPointer owner; // non-null for a root block
-  final FloatBuffer buf;
-  /** Address of this block's first float (for {@link Mem}). */
-  final long address;
-  private final long length;
-  private boolean closed;
+    private final FloatPointer owner; // non-null for a root block
+    final FloatBuffer buf;
+    /** Address of this block's first float (for {@link Mem}). */
+    final long address;
 
-  private CpuBlock(FloatPointer owner, FloatBuffer buf, long address, long length) {
-    this.owner = owner;
-    this.buf = buf;
-    this.address = address;
-    this.length = length;
-  }
+    private final long length;
+    private boolean closed;
 
-  static CpuBlock allocate(long length) {
-    if (length < 0 || length > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("a CPU block holds at most " + (Integer.MAX_VALUE - 8) + " floats; asked for " + length
-          + " (use a smaller --batch or network)");
+    private CpuBlock(FloatPointer owner, FloatBuffer buf, long address, long length) {
+        this.owner = owner;
+        this.buf = buf;
+        this.address = address;
+        this.length = length;
     }
-    FloatPointer p = new FloatPointer(Math.max(1, length));
-    if (p.isNull()) throw new OutOfMemoryError("could not allocate " + length * 4 + " bytes of host memory");
-    p.zero();
-    FloatBuffer b = p.capacity(Math.max(1, length)).asBuffer();
-    return new CpuBlock(p, b.limit((int) length).slice(), p.address(), length);
-  }
 
-  @Override
-  public long length() {
-    return length;
-  }
-
-  @Override
-  public CpuBlock view(long offset, long len) {
-    if (offset < 0 || len < 0 || offset + len > length) {
-      throw new IndexOutOfBoundsException("view [" + offset + ", " + (offset + len) + ") outside block of " + length);
+    static CpuBlock allocate(long length) {
+        if (length < 0 || length > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("a CPU block holds at most " + (Integer.MAX_VALUE - 8)
+                    + " floats; asked for " + length + " (use a smaller --batch or network)");
+        }
+        FloatPointer p = new FloatPointer(Math.max(1, length));
+        if (p.isNull()) throw new OutOfMemoryError("could not allocate " + length * 4 + " bytes of host memory");
+        p.zero();
+        FloatBuffer b = p.capacity(Math.max(1, length)).asBuffer();
+        return new CpuBlock(p, b.limit((int) length).slice(), p.address(), length);
     }
-    FloatBuffer v = buf.duplicate().position((int) offset).limit((int) (offset + len)).slice();
-    return new CpuBlock(null, v, address + 4 * offset, len);
-  }
 
-  @Override
-  public synchronized void close() {
-    if (owner != null && !closed) {
-      closed = true;
-      owner.close();
+    @Override
+    public long length() {
+        return length;
     }
-  }
+
+    @Override
+    public CpuBlock view(long offset, long len) {
+        if (offset < 0 || len < 0 || offset + len > length) {
+            throw new IndexOutOfBoundsException(
+                    "view [" + offset + ", " + (offset + len) + ") outside block of " + length);
+        }
+        FloatBuffer v = buf.duplicate()
+                .position((int) offset)
+                .limit((int) (offset + len))
+                .slice();
+        return new CpuBlock(null, v, address + 4 * offset, len);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (owner != null && !closed) {
+            closed = true;
+            owner.close();
+        }
+    }
 }

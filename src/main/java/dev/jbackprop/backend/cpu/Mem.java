@@ -8,25 +8,25 @@ import java.lang.reflect.Field;
  * caller checks its shapes against the blocks' lengths first.
  */
 final class Mem {
-  private Mem() {}
+    private Mem() {}
 
-  private static final sun.misc.Unsafe U;
+    private static final sun.misc.Unsafe U;
 
-  static {
-    try {
-      Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
-      f.setAccessible(true);
-      U = (sun.misc.Unsafe) f.get(null);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
+    static {
+        try {
+            Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+            f.setAccessible(true);
+            U = (sun.misc.Unsafe) f.get(null);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
-  }
 
-  static float get(long address, long i) {
-    return U.getFloat(address + (i << 2));
-  }
+    static float get(long address, long i) {
+        return U.getFloat(address + (i << 2));
+    }
 
-  static void put(long address, long i, float v) {
-    U.putFloat(address + (i << 2), v);
-  }
+    static void put(long address, long i, float v) {
+        U.putFloat(address + (i << 2), v);
+    }
 }

@@ -14,65 +14,70 @@ import java.nio.file.StandardCopyOption;
  * the Java loops. {@code -Djbackprop.cpu.native=false} turns it off.
  */
 final class NativeKernels {
-  private NativeKernels() {}
+    private NativeKernels() {}
 
-  static final String RESOURCE = "/dev/jbackprop/native/linux-x86_64/libjbackprop_cpu.so";
-  static final boolean AVAILABLE;
-  /** "AVX-512 C loops" or why the Java loops are used. */
-  static final String STATUS;
+    static final String RESOURCE = "/dev/jbackprop/native/linux-x86_64/libjbackprop_cpu.so";
+    static final boolean AVAILABLE;
+    /** "AVX-512 C loops" or why the Java loops are used. */
+    static final String STATUS;
 
-  static {
-    boolean ok = false;
-    String status;
-    if (!Boolean.parseBoolean(System.getProperty("jbackprop.cpu.native", "true"))) {
-      status = "Java loops (-Djbackprop.cpu.native=false)";
-    } else {
-      try {
-        System.load(extract().toString());
-        status = instructionSet() + " C loops";
-        ok = true;
-      } catch (IOException | UnsatisfiedLinkError | SecurityException e) {
-        status = "Java loops (" + e.getMessage() + ")";
-      }
+    static {
+        boolean ok = false;
+        String status;
+        if (!Boolean.parseBoolean(System.getProperty("jbackprop.cpu.native", "true"))) {
+            status = "Java loops (-Djbackprop.cpu.native=false)";
+        } else {
+            try {
+                System.load(extract().toString());
+                status = instructionSet() + " C loops";
+                ok = true;
+            } catch (IOException | UnsatisfiedLinkError | SecurityException e) {
+                status = "Java loops (" + e.getMessage() + ")";
+            }
+        }
+        AVAILABLE = ok;
+        STATUS = status;
     }
-    AVAILABLE = ok;
-    STATUS = status;
-  }
 
-  private static Path extract() throws IOException {
-    String os = System.getProperty("os.name", ""), arch = System.getProperty("os.arch", "");
-    if (!os.startsWith("Linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
-      throw new IOException("the C loops are built for x86-64 Linux only, this is " + os + " " + arch);
+    private static Path extract() throws IOException {
+        String os = System.getProperty("os.name", ""), arch = System.getProperty("os.arch", "");
+        if (!os.startsWith("Linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
+            throw new IOException("the C loops are built for x86-64 Linux only, this is " + os + " " + arch);
+        }
+        try (InputStream in = NativeKernels.class.getResourceAsStream(RESOURCE)) {
+            if (in == null)
+                throw new IOException(
+                        "this build has no " + RESOURCE + " (native/cpu/build.sh needs gcc and a JDK at build time)");
+            Path dir = Files.createTempDirectory("jbackprop-cpu-");
+            Path file = dir.resolve("libjbackprop_cpu.so");
+            dir.toFile().deleteOnExit(); // deleteOnExit runs in reverse order: the file goes before its folder
+            file.toFile().deleteOnExit();
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            return file;
+        }
     }
-    try (InputStream in = NativeKernels.class.getResourceAsStream(RESOURCE)) {
-      if (in == null) throw new IOException("this build has no " + RESOURCE + " (native/cpu/build.sh needs gcc and a JDK at build time)");
-      Path dir = Files.createTempDirectory("jbackprop-cpu-");
-      Path file = dir.resolve("libjbackprop_cpu.so");
-      dir.toFile().deleteOnExit(); // deleteOnExit runs in reverse order: the file goes before its folder
-      file.toFile().deleteOnExit();
-      Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
-      return file;
-    }
-  }
 
-  /** z[r0:r1, c0:c1] += bias; a = σ(z); false (nothing done) for an activation other than relu, leaky_relu, identity. */
-  static native boolean biasActivation(int code, float alpha, long z, long bias, long a, int rows, int r0, int r1, int c0, int c1);
+    /** z[r0:r1, c0:c1] += bias; a = σ(z); false (nothing done) for an activation other than relu, leaky_relu, identity. */
+    static native boolean biasActivation(
+            int code, float alpha, long z, long bias, long a, int rows, int r0, int r1, int c0, int c1);
 
-  /** delta[r0:r1, c0:c1] ⊙= σ′(z); false (nothing done) for an activation other than relu, leaky_relu, identity. */
-  static native boolean activationBackward(int code, float alpha, long z, long delta, int rows, int r0, int r1, int c0, int c1);
+    /** delta[r0:r1, c0:c1] ⊙= σ′(z); false (nothing done) for an activation other than relu, leaky_relu, identity. */
+    static native boolean activationBackward(
+            int code, float alpha, long z, long delta, int rows, int r0, int r1, int c0, int c1);
 
-  /** Elements [from, to) of the update of CpuOps.update (weights below weightCount decayed). */
-  static native void update(long p, long g, long v, int from, int to, int weightCount, float rate, float momentum, float decay);
+    /** Elements [from, to) of the update of CpuOps.update (weights below weightCount decayed). */
+    static native void update(
+            long p, long g, long v, int from, int to, int weightCount, float rate, float momentum, float decay);
 
-  /** s[r0:r1] = Σ_j x[r0:r1, j], j = 0 … m−1, summed in column order. */
-  static native void sumColumns(long x, long s, int rows, int m, int r0, int r1);
+    /** s[r0:r1] = Σ_j x[r0:r1, j], j = 0 … m−1, summed in column order. */
+    static native void sumColumns(long x, long s, int rows, int m, int r0, int r1);
 
-  /** "Haswell" where OpenBLAS's own choice of kernels is the slower one on this CPU (Zen 4), else null. */
-  static native String preferredOpenblasCore();
+    /** "Haswell" where OpenBLAS's own choice of kernels is the slower one on this CPU (Zen 4), else null. */
+    static native String preferredOpenblasCore();
 
-  /** Sets a variable of this process's environment (seen by native code) unless it is set; true if it set it. */
-  static native boolean setenvIfUnset(String name, String value);
+    /** Sets a variable of this process's environment (seen by native code) unless it is set; true if it set it. */
+    static native boolean setenvIfUnset(String name, String value);
 
-  /** "AVX-512", "AVX2" or "SSE2": the clone the loader picked. */
-  static native String instructionSet();
+    /** "AVX-512", "AVX2" or "SSE2": the clone the loader picked. */
+    static native String instructionSet();
 }

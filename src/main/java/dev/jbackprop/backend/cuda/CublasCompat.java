@@ -61,14 +61,17 @@ public final class CublasCompat {
      * @param linkerPath sonames the dynamic linker finds by itself (ldconfig cache, LD_LIBRARY_PATH)
      * @param extraDirs further folders to look in (CUDA installs); a hit there must be preloaded
      */
-    record Inputs(Map<String, String> env, String mode, String bridgePath, Map<String, Path> linkerPath,
-                  List<Path> extraDirs, boolean linuxX64) {
-    }
+    record Inputs(
+            Map<String, String> env,
+            String mode,
+            String bridgePath,
+            Map<String, Path> linkerPath,
+            List<Path> extraDirs,
+            boolean linuxX64) {}
 
     private static String outcome;
 
-    private CublasCompat() {
-    }
+    private CublasCompat() {}
 
     /**
      * Ensures JCublas2's {@code libcublas.so.12} dependency can be met; idempotent.
@@ -111,7 +114,8 @@ public final class CublasCompat {
         }
         Path cublas13 = locateCublas13(in);
         Path bridge = in.bridgePath() != null && !in.bridgePath().isBlank()
-                ? Path.of(in.bridgePath()).toAbsolutePath() : null;
+                ? Path.of(in.bridgePath()).toAbsolutePath()
+                : null;
         if (bridge != null && !Files.isRegularFile(bridge)) {
             throw new CublasUnavailableException(PROP_BRIDGE_PATH + " names " + bridge + ", which is not a file", null);
         }
@@ -121,8 +125,8 @@ public final class CublasCompat {
             bridge = extractBridge();
         }
         load(bridge, loader, "the cuBLAS bridge");
-        return (mode.equals("force") ? "bridge forced: " : CUBLAS12 + " not found: ")
-                + "JCublas2 runs on " + cublas13 + " through the bridge " + bridge;
+        return (mode.equals("force") ? "bridge forced: " : CUBLAS12 + " not found: ") + "JCublas2 runs on " + cublas13
+                + " through the bridge " + bridge;
     }
 
     private static Path locateCublas13(Inputs in) {
@@ -133,7 +137,8 @@ public final class CublasCompat {
                 p = p.resolve(CUBLAS13);
             }
             if (!Files.isRegularFile(p)) {
-                throw new CublasUnavailableException(ENV_CUBLAS13 + "=" + explicit + " but " + p + " is not a file", null);
+                throw new CublasUnavailableException(
+                        ENV_CUBLAS13 + "=" + explicit + " but " + p + " is not a file", null);
             }
             return p;
         }
@@ -142,11 +147,15 @@ public final class CublasCompat {
             p = find(CUBLAS13, in.extraDirs());
         }
         if (p == null) {
-            throw new CublasUnavailableException("No cuBLAS found: JCuda 12.6 needs " + CUBLAS12 + " (cuBLAS from CUDA 12), or "
-                    + CUBLAS13 + " (CUDA 13), which jbackprop bridges. Install one (the CUDA toolkit, or the distribution's"
-                    + " libcublas-12-x / libcublas-13-x package), put its lib folder on LD_LIBRARY_PATH, or set "
-                    + ENV_CUBLAS13 + "=/path/to/" + CUBLAS13 + ". Looked on LD_LIBRARY_PATH, in the ldconfig cache and in "
-                    + in.extraDirs(), null);
+            throw new CublasUnavailableException(
+                    "No cuBLAS found: JCuda 12.6 needs " + CUBLAS12 + " (cuBLAS from CUDA 12), or "
+                            + CUBLAS13
+                            + " (CUDA 13), which jbackprop bridges. Install one (the CUDA toolkit, or the distribution's"
+                            + " libcublas-12-x / libcublas-13-x package), put its lib folder on LD_LIBRARY_PATH, or set "
+                            + ENV_CUBLAS13 + "=/path/to/" + CUBLAS13
+                            + ". Looked on LD_LIBRARY_PATH, in the ldconfig cache and in "
+                            + in.extraDirs(),
+                    null);
         }
         return p;
     }
@@ -164,17 +173,21 @@ public final class CublasCompat {
         try {
             loader.load(lib.toAbsolutePath().toString());
         } catch (UnsatisfiedLinkError | SecurityException e) {
-            throw new CublasUnavailableException("Could not load " + what + " from " + lib + ": " + e.getMessage()
-                    + " (a cuBLAS install needs its libcublasLt beside it, and x86-64 Linux with glibc)", e);
+            throw new CublasUnavailableException(
+                    "Could not load " + what + " from " + lib + ": " + e.getMessage()
+                            + " (a cuBLAS install needs its libcublasLt beside it, and x86-64 Linux with glibc)",
+                    e);
         }
     }
 
     private static Path extractBridge() {
         try (InputStream res = CublasCompat.class.getResourceAsStream(BRIDGE_RESOURCE)) {
             if (res == null) {
-                throw new CublasUnavailableException(CUBLAS12 + " not found, and this build has no cuBLAS bridge (native/build.sh"
-                        + " builds it when gcc is present at build time). Install cuBLAS 12, rebuild with gcc, or set -D"
-                        + PROP_BRIDGE_PATH + "=/path/to/bridge/" + CUBLAS12, null);
+                throw new CublasUnavailableException(
+                        CUBLAS12 + " not found, and this build has no cuBLAS bridge (native/build.sh"
+                                + " builds it when gcc is present at build time). Install cuBLAS 12, rebuild with gcc, or set -D"
+                                + PROP_BRIDGE_PATH + "=/path/to/bridge/" + CUBLAS12,
+                        null);
             }
             Path dir = Files.createTempDirectory("jbackprop-cublas-");
             Path file = dir.resolve(CUBLAS12);
@@ -217,7 +230,8 @@ public final class CublasCompat {
             }
             extra.addAll(cudaDirs(env));
         }
-        return new Inputs(env, System.getProperty(PROP_MODE), System.getProperty(PROP_BRIDGE_PATH), linker, extra, linuxX64);
+        return new Inputs(
+                env, System.getProperty(PROP_MODE), System.getProperty(PROP_BRIDGE_PATH), linker, extra, linuxX64);
     }
 
     /** CUDA install folders, newest versioned install first. */
@@ -232,7 +246,8 @@ public final class CublasCompat {
         addCudaRoot(dirs, Path.of("/usr/local/cuda"));
         try (Stream<Path> s = Files.list(Path.of("/usr/local"))) {
             s.filter(p -> p.getFileName().toString().startsWith("cuda-"))
-                    .sorted(Comparator.comparing((Path p) -> p.getFileName().toString(), CublasCompat::compareVersions).reversed())
+                    .sorted(Comparator.comparing((Path p) -> p.getFileName().toString(), CublasCompat::compareVersions)
+                            .reversed())
                     .forEach(p -> addCudaRoot(dirs, p));
         } catch (IOException | RuntimeException ignored) {
             // no /usr/local or unreadable: nothing to add
@@ -292,7 +307,8 @@ public final class CublasCompat {
                 continue;
             }
             try {
-                Process p = new ProcessBuilder(exe, "-p").redirectErrorStream(true).start();
+                Process p =
+                        new ProcessBuilder(exe, "-p").redirectErrorStream(true).start();
                 byte[] out;
                 try (InputStream s = p.getInputStream()) {
                     out = s.readAllBytes();
@@ -318,7 +334,10 @@ public final class CublasCompat {
             String t = line.trim();
             int arrow = t.indexOf("=>");
             int paren = t.indexOf(" (");
-            if (arrow < 0 || paren < 0 || paren > arrow || !t.substring(paren, arrow).contains("x86-64")) {
+            if (arrow < 0
+                    || paren < 0
+                    || paren > arrow
+                    || !t.substring(paren, arrow).contains("x86-64")) {
                 continue;
             }
             String name = t.substring(0, paren).trim();

@@ -29,262 +29,278 @@ import jcuda.driver.JCudaDriver;
  * synchronise the stream before each of them.
  */
 final class CudaDevice implements AutoCloseable {
-  private static final System.Logger LOG = System.getLogger("dev.jbackprop.backend.cuda");
-  /** Which CudaDevice's context this thread last made current. */
-  private static final ThreadLocal<CudaDevice> CURRENT = new ThreadLocal<>();
+    private static final System.Logger LOG = System.getLogger("dev.jbackprop.backend.cuda");
+    /** Which CudaDevice's context this thread last made current. */
+    private static final ThreadLocal<CudaDevice> CURRENT = new ThreadLocal<>();
 
-  final int ordinal;
-  final boolean debug;
-  final String name;
-  final int ccMajor;
-  final int ccMinor;
-  final int multiprocessors;
-  final long totalMemory;
-  final CUstream stream = new CUstream();
+    final int ordinal;
+    final boolean debug;
+    final String name;
+    final int ccMajor;
+    final int ccMinor;
+    final int multiprocessors;
+    final long totalMemory;
+    final CUstream stream = new CUstream();
 
-  private final CUdevice device = new CUdevice();
-  private final CUcontext context = new CUcontext();
-  private final CUmodule module = new CUmodule();
-  private boolean retained;
-  private boolean streamCreated;
-  private boolean moduleLoaded;
-  private boolean closed;
-  private final Set<DeviceMemory> live = Collections.newSetFromMap(new IdentityHashMap<>());
-  /** True while a step is being captured into a CUDA graph on {@link #stream} (see GraphReplay). */
-  boolean capturing;
-  private long liveBytes;
+    private final CUdevice device = new CUdevice();
+    private final CUcontext context = new CUcontext();
+    private final CUmodule module = new CUmodule();
+    private boolean retained;
+    private boolean streamCreated;
+    private boolean moduleLoaded;
+    private boolean closed;
+    private final Set<DeviceMemory> live = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** True while a step is being captured into a CUDA graph on {@link #stream} (see GraphReplay). */
+    boolean capturing;
 
-  /** Opens device {@code ordinal}; throws a GpuException with the probe's reason when CUDA is not usable. */
-  static CudaDevice open(int ordinal, boolean debug) {
-    CudaProbe.Availability a = CudaProbe.probe();
-    if (!a.available()) throw new GpuException("the CUDA backend is not available: " + a.reason());
-    try {
-      return new CudaDevice(ordinal, debug);
-    } catch (CudaException e) {
-      throw new GpuException("opening CUDA device " + ordinal + " failed: " + e.getMessage(), e);
+    private long liveBytes;
+
+    /** Opens device {@code ordinal}; throws a GpuException with the probe's reason when CUDA is not usable. */
+    static CudaDevice open(int ordinal, boolean debug) {
+        CudaProbe.Availability a = CudaProbe.probe();
+        if (!a.available()) throw new GpuException("the CUDA backend is not available: " + a.reason());
+        try {
+            return new CudaDevice(ordinal, debug);
+        } catch (CudaException e) {
+            throw new GpuException("opening CUDA device " + ordinal + " failed: " + e.getMessage(), e);
+        }
     }
-  }
 
-  private CudaDevice(int ordinal, boolean debug) {
-    this.ordinal = ordinal;
-    this.debug = debug;
-    int[] count = new int[1];
-    JCudaDriver.cuDeviceGetCount(count);
-    if (ordinal >= count[0]) {
-      throw new GpuException("CUDA device " + ordinal + " does not exist: this machine has " + count[0] + " (indices 0.." + (count[0] - 1) + ")");
+    private CudaDevice(int ordinal, boolean debug) {
+        this.ordinal = ordinal;
+        this.debug = debug;
+        int[] count = new int[1];
+        JCudaDriver.cuDeviceGetCount(count);
+        if (ordinal >= count[0]) {
+            throw new GpuException("CUDA device " + ordinal + " does not exist: this machine has " + count[0]
+                    + " (indices 0.." + (count[0] - 1) + ")");
+        }
+        JCudaDriver.cuDeviceGet(device, ordinal);
+        name = CudaProbe.deviceName(device);
+        ccMajor = attribute(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
+        ccMinor = attribute(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
+        multiprocessors = attribute(CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
+        long[] total = new long[1];
+        JCudaDriver.cuDeviceTotalMem(total, device);
+        totalMemory = total[0];
+        try {
+            JCudaDriver.cuDevicePrimaryCtxRetain(context, device);
+            retained = true;
+            JCudaDriver.cuCtxSetCurrent(context);
+            CURRENT.set(this);
+            JCudaDriver.cuStreamCreate(stream, 0);
+            streamCreated = true;
+            try {
+                JCudaDriver.cuModuleLoadData(module, KernelImage.load());
+            } catch (CudaException e) {
+                throw new GpuException(
+                        "the kernels do not load on " + describe() + ": " + e.getMessage() + " (built with "
+                                + KernelImage.buildInfo() + ")",
+                        e);
+            }
+            moduleLoaded = true;
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
     }
-    JCudaDriver.cuDeviceGet(device, ordinal);
-    name = CudaProbe.deviceName(device);
-    ccMajor = attribute(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
-    ccMinor = attribute(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
-    multiprocessors = attribute(CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
-    long[] total = new long[1];
-    JCudaDriver.cuDeviceTotalMem(total, device);
-    totalMemory = total[0];
-    try {
-      JCudaDriver.cuDevicePrimaryCtxRetain(context, device);
-      retained = true;
-      JCudaDriver.cuCtxSetCurrent(context);
-      CURRENT.set(this);
-      JCudaDriver.cuStreamCreate(stream, 0);
-      streamCreated = true;
-      try {
-        JCudaDriver.cuModuleLoadData(module, KernelImage.load());
-      } catch (CudaException e) {
-        throw new GpuException("the kernels do not load on " + describe() + ": " + e.getMessage() + " (built with "
-            + KernelImage.buildInfo() + ")", e);
-      }
-      moduleLoaded = true;
-    } catch (RuntimeException e) {
-      close();
-      throw e;
+
+    private int attribute(int attribute) {
+        int[] v = new int[1];
+        JCudaDriver.cuDeviceGetAttribute(v, attribute, device);
+        return v[0];
     }
-  }
 
-  private int attribute(int attribute) {
-    int[] v = new int[1];
-    JCudaDriver.cuDeviceGetAttribute(v, attribute, device);
-    return v[0];
-  }
-
-  /** "device 0 (NVIDIA H100 80GB HBM3, sm_90)". */
-  String describe() {
-    return "device " + ordinal + " (" + name + ", sm_" + ccMajor + ccMinor + ")";
-  }
-
-  /** Makes this device's primary context current on the calling thread (a no-op when it already is). */
-  void bind() {
-    if (closed) throw new IllegalStateException("the CUDA backend on " + describe() + " is closed");
-    if (CURRENT.get() == this) return;
-    JCudaDriver.cuCtxSetCurrent(context);
-    CURRENT.set(this);
-  }
-
-  CUfunction function(String kernel) {
-    CUfunction f = new CUfunction();
-    try {
-      JCudaDriver.cuModuleGetFunction(f, module, kernel);
-    } catch (CudaException e) {
-      throw new GpuException("kernel '" + kernel + "' is missing from " + KernelImage.RESOURCE + " (" + e.getMessage()
-          + "); rebuild the kernels with mvn package", e);
+    /** "device 0 (NVIDIA H100 80GB HBM3, sm_90)". */
+    String describe() {
+        return "device " + ordinal + " (" + name + ", sm_" + ccMajor + ccMinor + ")";
     }
-    return f;
-  }
 
-  /**
-   * Throws when a graph capture is in progress: {@code what} would synchronise with the host or
-   * allocate, which is illegal while the stream captures (and would invalidate the capture).
-   */
-  void notCapturing(String what) {
-    if (capturing) throw new IllegalStateException(what + " while a training step is being captured into a CUDA graph (it would synchronise or allocate)");
-  }
-
-  /** Called by a launcher right after cuLaunchKernel: in debug mode waits so that a fault names its kernel. */
-  void launched(String kernel) {
-    if (debug) {
-      notCapturing("the debug option's synchronisation after " + kernel);
-      try {
-        JCudaDriver.cuStreamSynchronize(stream);
-      } catch (CudaException e) {
-        throw new GpuException("kernel " + kernel + " failed on " + describe() + ": " + e.getMessage(), e);
-      }
-    }
-  }
-
-  /** Called after a cuBLAS call: in debug mode waits so that a fault names the call. */
-  void called(String operation) {
-    launched(operation);
-  }
-
-  /**
-   * The one place a CudaException becomes our exception: operation, its shapes (built only on
-   * failure), the device, and, outside debug mode, a hint that an asynchronous kernel error surfaces
-   * at the next synchronising call rather than at its own.
-   */
-  GpuException failure(String operation, Supplier<String> shapes, CudaException e) {
-    String detail;
-    try {
-      detail = shapes.get();
-    } catch (RuntimeException ignored) {
-      detail = "?";
-    }
-    return new GpuException(failureMessage(operation, detail, describe(), debug, e.getMessage()), e);
-  }
-
-  static String failureMessage(String operation, String detail, String device, boolean debug, String cudaMessage) {
-    String hint = debug ? "" : " (an error from an earlier kernel may surface here; the debug option synchronises after every launch to pin it down)";
-    return "CUDA error in " + operation + (detail.isEmpty() ? "" : " [" + detail + "]") + " on " + device + ": " + cudaMessage + hint;
-  }
-
-  // ---- memory -------------------------------------------------------------------------------
-
-  /** A zero-filled allocation of {@code bytes} (a multiple of 4); out of memory gives a GpuOutOfMemoryException. */
-  synchronized DeviceMemory allocate(long bytes, String what) {
-    if (bytes < 0 || bytes % 4 != 0) throw new IllegalArgumentException("allocation of " + bytes + " bytes for " + what);
-    if (closed) throw new IllegalStateException("the CUDA backend on " + describe() + " is closed");
-    notCapturing("allocating " + what);
-    DevicePointer p = new DevicePointer();
-    DeviceMemory m = new DeviceMemory(this, p, bytes);
-    if (bytes == 0) return m;
-    try {
-      bind();
-      JCudaDriver.cuMemAlloc(p, bytes);
-    } catch (CudaException e) {
-      if (e.getMessage() != null && e.getMessage().contains("OUT_OF_MEMORY")) {
-        long[] info = memoryInfoOrUnknown();
-        throw new GpuOutOfMemoryException(what, bytes, info[0], info[1], describe(), e);
-      }
-      throw failure("cuMemAlloc", () -> bytes + " bytes for " + what, e);
-    }
-    live.add(m);
-    liveBytes += bytes;
-    try {
-      JCudaDriver.cuMemsetD32Async(p, 0, bytes / 4, stream);
-    } catch (CudaException e) {
-      m.free();
-      throw failure("cuMemsetD32Async", () -> bytes + " bytes for " + what, e);
-    }
-    return m;
-  }
-
-  /** Frees {@code m} (called once, by DeviceMemory.free). Never throws: a failure is logged. */
-  synchronized void release(DeviceMemory m) {
-    if (!live.remove(m)) return;
-    liveBytes -= m.bytes;
-    try {
-      bind();
-      JCudaDriver.cuStreamSynchronize(stream); // queued kernels may still use it
-      JCudaDriver.cuMemFree(m.pointer);
-    } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "freeing " + m.bytes + " bytes on " + describe() + " failed: " + e.getMessage());
-    }
-  }
-
-  synchronized long liveBytes() {
-    return liveBytes;
-  }
-
-  synchronized int liveAllocations() {
-    return live.size();
-  }
-
-  /** {free, total} bytes on the device (cuMemGetInfo). */
-  long[] memoryInfo() {
-    bind();
-    long[] free = new long[1], total = new long[1];
-    JCudaDriver.cuMemGetInfo(free, total);
-    return new long[] {free[0], total[0]};
-  }
-
-  private long[] memoryInfoOrUnknown() {
-    try {
-      return memoryInfo();
-    } catch (RuntimeException e) {
-      return new long[] {-1, totalMemory};
-    }
-  }
-
-  void synchronize() {
-    notCapturing("a host synchronisation");
-    bind();
-    JCudaDriver.cuStreamSynchronize(stream);
-  }
-
-  /** Frees every live allocation, the module, the stream and our hold on the primary context. Never throws. */
-  @Override
-  public synchronized void close() {
-    if (closed) return;
-    try {
-      if (retained) {
+    /** Makes this device's primary context current on the calling thread (a no-op when it already is). */
+    void bind() {
+        if (closed) throw new IllegalStateException("the CUDA backend on " + describe() + " is closed");
+        if (CURRENT.get() == this) return;
         JCudaDriver.cuCtxSetCurrent(context);
         CURRENT.set(this);
-      }
-      if (streamCreated) quietly("cuStreamSynchronize", () -> JCudaDriver.cuStreamSynchronize(stream));
-      List<DeviceMemory> leftovers = new ArrayList<>(live);
-      if (!leftovers.isEmpty()) {
-        LOG.log(System.Logger.Level.DEBUG, "freeing " + leftovers.size() + " allocations (" + liveBytes + " bytes) on " + describe());
-      }
-      for (DeviceMemory m : leftovers) m.free();
-      if (moduleLoaded) quietly("cuModuleUnload", () -> JCudaDriver.cuModuleUnload(module));
-      if (streamCreated) quietly("cuStreamDestroy", () -> JCudaDriver.cuStreamDestroy(stream));
-      if (retained) quietly("cuDevicePrimaryCtxRelease", () -> JCudaDriver.cuDevicePrimaryCtxRelease(device));
-    } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "closing " + describe() + ": " + e.getMessage());
-    } finally {
-      closed = true;
-      if (CURRENT.get() == this) CURRENT.remove();
     }
-  }
 
-  boolean closed() {
-    return closed;
-  }
-
-  private void quietly(String what, Runnable r) {
-    try {
-      r.run();
-    } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, what + " on " + describe() + " failed: " + e.getMessage());
+    CUfunction function(String kernel) {
+        CUfunction f = new CUfunction();
+        try {
+            JCudaDriver.cuModuleGetFunction(f, module, kernel);
+        } catch (CudaException e) {
+            throw new GpuException(
+                    "kernel '" + kernel + "' is missing from " + KernelImage.RESOURCE + " (" + e.getMessage()
+                            + "); rebuild the kernels with mvn package",
+                    e);
+        }
+        return f;
     }
-  }
+
+    /**
+     * Throws when a graph capture is in progress: {@code what} would synchronise with the host or
+     * allocate, which is illegal while the stream captures (and would invalidate the capture).
+     */
+    void notCapturing(String what) {
+        if (capturing)
+            throw new IllegalStateException(what
+                    + " while a training step is being captured into a CUDA graph (it would synchronise or allocate)");
+    }
+
+    /** Called by a launcher right after cuLaunchKernel: in debug mode waits so that a fault names its kernel. */
+    void launched(String kernel) {
+        if (debug) {
+            notCapturing("the debug option's synchronisation after " + kernel);
+            try {
+                JCudaDriver.cuStreamSynchronize(stream);
+            } catch (CudaException e) {
+                throw new GpuException("kernel " + kernel + " failed on " + describe() + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Called after a cuBLAS call: in debug mode waits so that a fault names the call. */
+    void called(String operation) {
+        launched(operation);
+    }
+
+    /**
+     * The one place a CudaException becomes our exception: operation, its shapes (built only on
+     * failure), the device, and, outside debug mode, a hint that an asynchronous kernel error surfaces
+     * at the next synchronising call rather than at its own.
+     */
+    GpuException failure(String operation, Supplier<String> shapes, CudaException e) {
+        String detail;
+        try {
+            detail = shapes.get();
+        } catch (RuntimeException ignored) {
+            detail = "?";
+        }
+        return new GpuException(failureMessage(operation, detail, describe(), debug, e.getMessage()), e);
+    }
+
+    static String failureMessage(String operation, String detail, String device, boolean debug, String cudaMessage) {
+        String hint = debug
+                ? ""
+                : " (an error from an earlier kernel may surface here; the debug option synchronises after every launch to pin it down)";
+        return "CUDA error in " + operation + (detail.isEmpty() ? "" : " [" + detail + "]") + " on " + device + ": "
+                + cudaMessage + hint;
+    }
+
+    // ---- memory -------------------------------------------------------------------------------
+
+    /** A zero-filled allocation of {@code bytes} (a multiple of 4); out of memory gives a GpuOutOfMemoryException. */
+    synchronized DeviceMemory allocate(long bytes, String what) {
+        if (bytes < 0 || bytes % 4 != 0)
+            throw new IllegalArgumentException("allocation of " + bytes + " bytes for " + what);
+        if (closed) throw new IllegalStateException("the CUDA backend on " + describe() + " is closed");
+        notCapturing("allocating " + what);
+        DevicePointer p = new DevicePointer();
+        DeviceMemory m = new DeviceMemory(this, p, bytes);
+        if (bytes == 0) return m;
+        try {
+            bind();
+            JCudaDriver.cuMemAlloc(p, bytes);
+        } catch (CudaException e) {
+            if (e.getMessage() != null && e.getMessage().contains("OUT_OF_MEMORY")) {
+                long[] info = memoryInfoOrUnknown();
+                throw new GpuOutOfMemoryException(what, bytes, info[0], info[1], describe(), e);
+            }
+            throw failure("cuMemAlloc", () -> bytes + " bytes for " + what, e);
+        }
+        live.add(m);
+        liveBytes += bytes;
+        try {
+            JCudaDriver.cuMemsetD32Async(p, 0, bytes / 4, stream);
+        } catch (CudaException e) {
+            m.free();
+            throw failure("cuMemsetD32Async", () -> bytes + " bytes for " + what, e);
+        }
+        return m;
+    }
+
+    /** Frees {@code m} (called once, by DeviceMemory.free). Never throws: a failure is logged. */
+    synchronized void release(DeviceMemory m) {
+        if (!live.remove(m)) return;
+        liveBytes -= m.bytes;
+        try {
+            bind();
+            JCudaDriver.cuStreamSynchronize(stream); // queued kernels may still use it
+            JCudaDriver.cuMemFree(m.pointer);
+        } catch (RuntimeException e) {
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "freeing " + m.bytes + " bytes on " + describe() + " failed: " + e.getMessage());
+        }
+    }
+
+    synchronized long liveBytes() {
+        return liveBytes;
+    }
+
+    synchronized int liveAllocations() {
+        return live.size();
+    }
+
+    /** {free, total} bytes on the device (cuMemGetInfo). */
+    long[] memoryInfo() {
+        bind();
+        long[] free = new long[1], total = new long[1];
+        JCudaDriver.cuMemGetInfo(free, total);
+        return new long[] {free[0], total[0]};
+    }
+
+    private long[] memoryInfoOrUnknown() {
+        try {
+            return memoryInfo();
+        } catch (RuntimeException e) {
+            return new long[] {-1, totalMemory};
+        }
+    }
+
+    void synchronize() {
+        notCapturing("a host synchronisation");
+        bind();
+        JCudaDriver.cuStreamSynchronize(stream);
+    }
+
+    /** Frees every live allocation, the module, the stream and our hold on the primary context. Never throws. */
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        try {
+            if (retained) {
+                JCudaDriver.cuCtxSetCurrent(context);
+                CURRENT.set(this);
+            }
+            if (streamCreated) quietly("cuStreamSynchronize", () -> JCudaDriver.cuStreamSynchronize(stream));
+            List<DeviceMemory> leftovers = new ArrayList<>(live);
+            if (!leftovers.isEmpty()) {
+                LOG.log(
+                        System.Logger.Level.DEBUG,
+                        "freeing " + leftovers.size() + " allocations (" + liveBytes + " bytes) on " + describe());
+            }
+            for (DeviceMemory m : leftovers) m.free();
+            if (moduleLoaded) quietly("cuModuleUnload", () -> JCudaDriver.cuModuleUnload(module));
+            if (streamCreated) quietly("cuStreamDestroy", () -> JCudaDriver.cuStreamDestroy(stream));
+            if (retained) quietly("cuDevicePrimaryCtxRelease", () -> JCudaDriver.cuDevicePrimaryCtxRelease(device));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "closing " + describe() + ": " + e.getMessage());
+        } finally {
+            closed = true;
+            if (CURRENT.get() == this) CURRENT.remove();
+        }
+    }
+
+    boolean closed() {
+        return closed;
+    }
+
+    private void quietly(String what, Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, what + " on " + describe() + " failed: " + e.getMessage());
+        }
+    }
 }

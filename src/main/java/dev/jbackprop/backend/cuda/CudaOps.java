@@ -36,399 +36,468 @@ import jcuda.driver.JCudaDriver;
  * calling thread, so any thread may call them, one at a time.
  */
 public final class CudaOps implements Ops {
-  private static final System.Logger LOG = System.getLogger("dev.jbackprop.backend.cuda");
+    private static final System.Logger LOG = System.getLogger("dev.jbackprop.backend.cuda");
 
-  private final CudaOptions options;
-  private final CudaDevice device;
-  private final Gemm gemm;
-  private final ActivationKernels activations;
-  private final LossKernels loss;
-  private final UpdateKernels updates;
-  private final GatherKernels gathers;
-  private final NormKernels norms;
-  private final Bf16Kernels bf16;
-  private final String description;
-  private final List<GraphReplay> replays = new ArrayList<>();
-  private boolean closed;
+    private final CudaOptions options;
+    private final CudaDevice device;
+    private final Gemm gemm;
+    private final ActivationKernels activations;
+    private final LossKernels loss;
+    private final UpdateKernels updates;
+    private final GatherKernels gathers;
+    private final NormKernels norms;
+    private final Bf16Kernels bf16;
+    private final String description;
+    private final List<GraphReplay> replays = new ArrayList<>();
+    private boolean closed;
 
-  /** Opens the device; throws a {@link GpuException} with the probe's reason when CUDA is not usable here. */
-  public CudaOps(CudaOptions options) {
-    this.options = options;
-    device = CudaDevice.open(options.device(), options.debug());
-    Gemm g = null;
-    try {
-      g = new Gemm(device, options.tf32(), options.bf16());
-      activations = new ActivationKernels(device);
-      loss = new LossKernels(device);
-      updates = new UpdateKernels(device);
-      gathers = new GatherKernels(device);
-      norms = new NormKernels(device);
-      bf16 = new Bf16Kernels(device);
-    } catch (RuntimeException e) {
-      if (g != null) g.close();
-      device.close();
-      if (e instanceof CudaException ce) throw new GpuException("setting up the CUDA backend on " + device.describe() + ": " + ce.getMessage(), ce);
-      throw e;
+    /** Opens the device; throws a {@link GpuException} with the probe's reason when CUDA is not usable here. */
+    public CudaOps(CudaOptions options) {
+        this.options = options;
+        device = CudaDevice.open(options.device(), options.debug());
+        Gemm g = null;
+        try {
+            g = new Gemm(device, options.tf32(), options.bf16());
+            activations = new ActivationKernels(device);
+            loss = new LossKernels(device);
+            updates = new UpdateKernels(device);
+            gathers = new GatherKernels(device);
+            norms = new NormKernels(device);
+            bf16 = new Bf16Kernels(device);
+        } catch (RuntimeException e) {
+            if (g != null) g.close();
+            device.close();
+            if (e instanceof CudaException ce)
+                throw new GpuException(
+                        "setting up the CUDA backend on " + device.describe() + ": " + ce.getMessage(), ce);
+            throw e;
+        }
+        gemm = g;
+        description = String.format(
+                Locale.ROOT,
+                "cuda: %s, compute capability %d.%d, %d SMs, %s; cuBLAS %s GEMM%s%s%s",
+                device.name,
+                device.ccMajor,
+                device.ccMinor,
+                device.multiprocessors,
+                CudaProbe.gib(device.totalMemory),
+                options.gemmPrecision(),
+                options.bf16() ? " (bfloat16 inputs, FP32 sums, FP32 master weights)" : "",
+                options.debug() ? ", debug (synchronising after every launch)" : "",
+                options.device() != 0 ? ", device " + options.device() : "");
     }
-    gemm = g;
-    description = String.format(Locale.ROOT, "cuda: %s, compute capability %d.%d, %d SMs, %s; cuBLAS %s GEMM%s%s%s",
-        device.name, device.ccMajor, device.ccMinor, device.multiprocessors, CudaProbe.gib(device.totalMemory),
-        options.gemmPrecision(), options.bf16() ? " (bfloat16 inputs, FP32 sums, FP32 master weights)" : "",
-        options.debug() ? ", debug (synchronising after every launch)" : "", options.device() != 0 ? ", device " + options.device() : "");
-  }
 
-  CudaDevice device() {
-    return device;
-  }
-
-  Bf16Kernels bf16Kernels() {
-    return bf16;
-  }
-
-  /**
-   * The bfloat16 copy of src[offset, offset + length), as raw bits (for tests: the copies must be
-   * jb_bf16 of the floats after every operation that writes them). Synchronises.
-   */
-  synchronized short[] downloadBf16(Block src, long offset, int length) {
-    open();
-    DeviceBlock s = DeviceBlock.of(src, device, "downloadBf16 src");
-    if (!s.hasBf16()) throw new IllegalArgumentException(s + " has no bfloat16 copy");
-    range("downloadBf16", length, 0, length, s.length(), offset);
-    short[] out = new short[length];
-    if (length == 0) return out;
-    try {
-      device.synchronize();
-      JCudaDriver.cuMemcpyDtoH(Pointer.to(out), s.bf16Pointer().withByteOffset(2 * offset), 2L * length);
-    } catch (CudaException e) {
-      throw device.failure("downloadBf16", () -> length + " bfloat16 from " + s + " at " + offset, e);
+    CudaDevice device() {
+        return device;
     }
-    return out;
-  }
 
-  public CudaOptions options() {
-    return options;
-  }
-
-  @Override
-  public String name() {
-    return "cuda";
-  }
-
-  @Override
-  public String description() {
-    return description;
-  }
-
-  /** Device memory as {free, total} bytes (cuMemGetInfo; includes other processes' use). */
-  public synchronized long[] memoryInfo() {
-    open();
-    try {
-      return device.memoryInfo();
-    } catch (CudaException e) {
-      throw device.failure("cuMemGetInfo", () -> "", e);
+    Bf16Kernels bf16Kernels() {
+        return bf16;
     }
-  }
 
-  /** Bytes currently allocated through this instance (blocks, indices, metrics, the ones vector). */
-  public synchronized long allocatedBytes() {
-    return device.liveBytes();
-  }
-
-  // ---- memory -------------------------------------------------------------------------------
-
-  @Override
-  public synchronized Block allocate(long length) {
-    open();
-    if (length < 0) throw new IllegalArgumentException("allocate: negative length " + length);
-    return DeviceBlock.root(device.allocate(4 * length, "a block of " + length + " floats"));
-  }
-
-  /** With bf16, a block plus its bfloat16 copy (2 bytes per float, zero like the block); otherwise {@link #allocate}. */
-  @Override
-  public synchronized Block allocateGemmOperands(long length) {
-    if (!options.bf16()) return allocate(length);
-    open();
-    if (length < 0) throw new IllegalArgumentException("allocateGemmOperands: negative length " + length);
-    DeviceMemory floats = device.allocate(4 * length, "a block of " + length + " floats");
-    try {
-      // the allocator takes whole 4-byte words: an odd length gets one spare bfloat16
-      return DeviceBlock.root(floats, device.allocate(4 * ((length + 1) / 2), "the bfloat16 copy of a block of " + length + " floats"));
-    } catch (RuntimeException e) {
-      floats.free();
-      throw e;
+    /**
+     * The bfloat16 copy of src[offset, offset + length), as raw bits (for tests: the copies must be
+     * jb_bf16 of the floats after every operation that writes them). Synchronises.
+     */
+    synchronized short[] downloadBf16(Block src, long offset, int length) {
+        open();
+        DeviceBlock s = DeviceBlock.of(src, device, "downloadBf16 src");
+        if (!s.hasBf16()) throw new IllegalArgumentException(s + " has no bfloat16 copy");
+        range("downloadBf16", length, 0, length, s.length(), offset);
+        short[] out = new short[length];
+        if (length == 0) return out;
+        try {
+            device.synchronize();
+            JCudaDriver.cuMemcpyDtoH(Pointer.to(out), s.bf16Pointer().withByteOffset(2 * offset), 2L * length);
+        } catch (CudaException e) {
+            throw device.failure("downloadBf16", () -> length + " bfloat16 from " + s + " at " + offset, e);
+        }
+        return out;
     }
-  }
 
-  @Override
-  public synchronized IndexBlock allocateIndices(int length) {
-    open();
-    if (length < 0) throw new IllegalArgumentException("allocateIndices: negative length " + length);
-    return new DeviceIndexBlock(device.allocate(4L * length, "an index block of " + length + " ints"), length);
-  }
-
-  @Override
-  public synchronized Metrics allocateMetrics() {
-    open();
-    return new DeviceMetrics(device.allocate(8L * DeviceMetrics.FIELDS, "metrics"));
-  }
-
-  @Override
-  public synchronized void upload(float[] src, int srcOffset, Block dst, long dstOffset, int length) {
-    open();
-    DeviceBlock d = DeviceBlock.of(dst, device, "upload dst");
-    range("upload", src.length, srcOffset, length, d.length(), dstOffset);
-    if (length == 0) return;
-    try {
-      device.synchronize(); // the copy below must not overtake queued kernels that use dst
-      JCudaDriver.cuMemcpyHtoD(d.pointer().withByteOffset(4 * dstOffset), Pointer.to(src).withByteOffset(4L * srcOffset), 4L * length);
-      bf16.refresh(d, dstOffset, length);
-    } catch (CudaException e) {
-      throw device.failure("upload", () -> length + " floats to " + d + " at " + dstOffset, e);
+    public CudaOptions options() {
+        return options;
     }
-  }
 
-  /** Free device memory a resident dataset must leave for the network, cuBLAS and the test set. */
-  static final long DATA_RESERVE_BYTES = 512L << 20;
-
-  /**
-   * Resident when the data fits (leaving {@link #DATA_RESERVE_BYTES}), else streamed from pinned
-   * host memory ({@link StreamedData}); -Djbackprop.cuda.streamData=true forces streaming.
-   */
-  @Override
-  public synchronized DeviceData.Source loadData(float[] x, float[] y, int features, int classes, int count) {
-    open();
-    long bytes = 4L * ((long) x.length + y.length + 2L * count); // data, the epoch's order and the batch's indices
-    if (!Boolean.getBoolean("jbackprop.cuda.streamData") && bytes + DATA_RESERVE_BYTES <= memoryInfo()[0]) {
-      try {
-        return new DeviceData.Resident(this, x, y, features, classes, count);
-      } catch (GpuOutOfMemoryException e) {
-        LOG.log(System.Logger.Level.INFO, "the dataset does not fit on the device after all; streaming it: " + e.getMessage());
-      }
+    @Override
+    public String name() {
+        return "cuda";
     }
-    return new StreamedData(device, bf16, x, y, features, classes, count);
-  }
 
-  @Override
-  public synchronized void upload(int[] src, IndexBlock dst) {
-    open();
-    DeviceIndexBlock d = DeviceIndexBlock.of(dst, device);
-    if (src.length > d.length()) throw new IllegalArgumentException("upload: " + src.length + " indices into an index block of " + d.length());
-    if (src.length == 0) return;
-    try {
-      device.synchronize();
-      JCudaDriver.cuMemcpyHtoD(d.memory.pointer, Pointer.to(src), 4L * src.length);
-    } catch (CudaException e) {
-      throw device.failure("upload", () -> src.length + " indices", e);
+    @Override
+    public String description() {
+        return description;
     }
-  }
 
-  @Override
-  public synchronized void download(Block src, long srcOffset, float[] dst, int dstOffset, int length) {
-    open();
-    DeviceBlock s = DeviceBlock.of(src, device, "download src");
-    range("download", dst.length, dstOffset, length, s.length(), srcOffset);
-    if (length == 0) return;
-    try {
-      device.synchronize();
-      // synchronous copy into the Java array (never an async copy from pageable memory)
-      JCudaDriver.cuMemcpyDtoH(Pointer.to(dst).withByteOffset(4L * dstOffset), s.pointer().withByteOffset(4 * srcOffset), 4L * length);
-    } catch (CudaException e) {
-      throw device.failure("download", () -> length + " floats from " + s + " at " + srcOffset, e);
+    /** Device memory as {free, total} bytes (cuMemGetInfo; includes other processes' use). */
+    public synchronized long[] memoryInfo() {
+        open();
+        try {
+            return device.memoryInfo();
+        } catch (CudaException e) {
+            throw device.failure("cuMemGetInfo", () -> "", e);
+        }
     }
-  }
 
-  private static void range(String op, int hostLength, int hostOffset, int length, long blockLength, long blockOffset) {
-    if (length < 0 || hostOffset < 0 || (long) hostOffset + length > hostLength) {
-      throw new IndexOutOfBoundsException(op + ": host range [" + hostOffset + ", " + ((long) hostOffset + length) + ") of an array of " + hostLength);
+    /** Bytes currently allocated through this instance (blocks, indices, metrics, the ones vector). */
+    public synchronized long allocatedBytes() {
+        return device.liveBytes();
     }
-    if (blockOffset < 0 || blockOffset + length > blockLength) {
-      throw new IndexOutOfBoundsException(op + ": block range [" + blockOffset + ", " + (blockOffset + length) + ") of a block of " + blockLength);
+
+    // ---- memory -------------------------------------------------------------------------------
+
+    @Override
+    public synchronized Block allocate(long length) {
+        open();
+        if (length < 0) throw new IllegalArgumentException("allocate: negative length " + length);
+        return DeviceBlock.root(device.allocate(4 * length, "a block of " + length + " floats"));
     }
-  }
 
-  @Override
-  public synchronized void fill(Block dst, float value) {
-    open();
-    DeviceBlock d = DeviceBlock.of(dst, device, "fill dst");
-    if (d.length() == 0) return;
-    try {
-      JCudaDriver.cuMemsetD32Async(d.pointer(), Float.floatToRawIntBits(value), d.length(), device.stream);
-      device.launched("fill");
-      bf16.refresh(d, 0, d.length());
-    } catch (CudaException e) {
-      throw device.failure("fill", () -> d + " with " + value, e);
+    /** With bf16, a block plus its bfloat16 copy (2 bytes per float, zero like the block); otherwise {@link #allocate}. */
+    @Override
+    public synchronized Block allocateGemmOperands(long length) {
+        if (!options.bf16()) return allocate(length);
+        open();
+        if (length < 0) throw new IllegalArgumentException("allocateGemmOperands: negative length " + length);
+        DeviceMemory floats = device.allocate(4 * length, "a block of " + length + " floats");
+        try {
+            // the allocator takes whole 4-byte words: an odd length gets one spare bfloat16
+            return DeviceBlock.root(
+                    floats,
+                    device.allocate(4 * ((length + 1) / 2), "the bfloat16 copy of a block of " + length + " floats"));
+        } catch (RuntimeException e) {
+            floats.free();
+            throw e;
+        }
     }
-  }
 
-  @Override
-  public synchronized void synchronize() {
-    open();
-    try {
-      device.synchronize();
-    } catch (CudaException e) {
-      throw device.failure("synchronize", () -> "", e);
+    @Override
+    public synchronized IndexBlock allocateIndices(int length) {
+        open();
+        if (length < 0) throw new IllegalArgumentException("allocateIndices: negative length " + length);
+        return new DeviceIndexBlock(device.allocate(4L * length, "an index block of " + length + " ints"), length);
     }
-  }
 
-  // ---- compute ------------------------------------------------------------------------------
-
-  @Override
-  public synchronized void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Mat a, Mat b, float beta, Mat c) {
-    open();
-    try {
-      gemm.gemm(transA, transB, m, n, k, alpha, a, b, beta, c);
-    } catch (CudaException e) {
-      throw device.failure("gemm", () -> String.format(Locale.ROOT, "transA=%b transB=%b m=%d n=%d k=%d alpha=%g beta=%g A=%dx%d B=%dx%d C=%dx%d%s",
-          transA, transB, m, n, k, alpha, beta, a.rows(), a.cols(), b.rows(), b.cols(), c.rows(), c.cols(), gemm.tf32() ? " tf32" : gemm.bf16() ? " bf16" : ""), e);
+    @Override
+    public synchronized Metrics allocateMetrics() {
+        open();
+        return new DeviceMetrics(device.allocate(8L * DeviceMetrics.FIELDS, "metrics"));
     }
-  }
 
-  @Override
-  public synchronized void biasActivation(Activation act, Mat z, Mat bias, Mat a, int m) {
-    open();
-    try {
-      activations.biasActivation(act, z, bias, a, m);
-    } catch (CudaException e) {
-      throw device.failure("biasActivation", () -> act + " z=" + shape(z) + " bias=" + shape(bias) + " a=" + shape(a) + " m=" + m, e);
+    @Override
+    public synchronized void upload(float[] src, int srcOffset, Block dst, long dstOffset, int length) {
+        open();
+        DeviceBlock d = DeviceBlock.of(dst, device, "upload dst");
+        range("upload", src.length, srcOffset, length, d.length(), dstOffset);
+        if (length == 0) return;
+        try {
+            device.synchronize(); // the copy below must not overtake queued kernels that use dst
+            JCudaDriver.cuMemcpyHtoD(
+                    d.pointer().withByteOffset(4 * dstOffset),
+                    Pointer.to(src).withByteOffset(4L * srcOffset),
+                    4L * length);
+            bf16.refresh(d, dstOffset, length);
+        } catch (CudaException e) {
+            throw device.failure("upload", () -> length + " floats to " + d + " at " + dstOffset, e);
+        }
     }
-  }
 
-  @Override
-  public synchronized void activationBackward(Activation act, Mat z, Mat a, Mat delta, int m) {
-    open();
-    try {
-      activations.activationBackward(act, z, a, delta, m);
-    } catch (CudaException e) {
-      throw device.failure("activationBackward", () -> act + " z=" + shape(z) + " a=" + shape(a) + " delta=" + shape(delta) + " m=" + m, e);
+    /** Free device memory a resident dataset must leave for the network, cuBLAS and the test set. */
+    static final long DATA_RESERVE_BYTES = 512L << 20;
+
+    /**
+     * Resident when the data fits (leaving {@link #DATA_RESERVE_BYTES}), else streamed from pinned
+     * host memory ({@link StreamedData}); -Djbackprop.cuda.streamData=true forces streaming.
+     */
+    @Override
+    public synchronized DeviceData.Source loadData(float[] x, float[] y, int features, int classes, int count) {
+        open();
+        long bytes = 4L * ((long) x.length + y.length + 2L * count); // data, the epoch's order and the batch's indices
+        if (!Boolean.getBoolean("jbackprop.cuda.streamData") && bytes + DATA_RESERVE_BYTES <= memoryInfo()[0]) {
+            try {
+                return new DeviceData.Resident(this, x, y, features, classes, count);
+            } catch (GpuOutOfMemoryException e) {
+                LOG.log(
+                        System.Logger.Level.INFO,
+                        "the dataset does not fit on the device after all; streaming it: " + e.getMessage());
+            }
+        }
+        return new StreamedData(device, bf16, x, y, features, classes, count);
     }
-  }
 
-  @Override
-  public synchronized void outputDelta(Cost cost, Activation out, Mat z, Mat a, Mat y, Mat delta, int m, Metrics metrics) {
-    open();
-    try {
-      loss.outputDelta(cost, out, z, a, y, delta, m, DeviceMetrics.of(metrics, device));
-    } catch (CudaException e) {
-      throw device.failure("outputDelta", () -> cost + "/" + out + " z=" + shape(z) + " y=" + shape(y) + " delta="
-          + (delta == null ? "none" : shape(delta)) + " m=" + m, e);
+    @Override
+    public synchronized void upload(int[] src, IndexBlock dst) {
+        open();
+        DeviceIndexBlock d = DeviceIndexBlock.of(dst, device);
+        if (src.length > d.length())
+            throw new IllegalArgumentException(
+                    "upload: " + src.length + " indices into an index block of " + d.length());
+        if (src.length == 0) return;
+        try {
+            device.synchronize();
+            JCudaDriver.cuMemcpyHtoD(d.memory.pointer, Pointer.to(src), 4L * src.length);
+        } catch (CudaException e) {
+            throw device.failure("upload", () -> src.length + " indices", e);
+        }
     }
-  }
 
-  @Override
-  public synchronized void sumColumns(Mat x, int m, Mat sums) {
-    open();
-    try {
-      gemm.sumColumns(x, m, sums);
-    } catch (CudaException e) {
-      throw device.failure("sumColumns", () -> "x=" + shape(x) + " m=" + m + " sums=" + shape(sums), e);
+    @Override
+    public synchronized void download(Block src, long srcOffset, float[] dst, int dstOffset, int length) {
+        open();
+        DeviceBlock s = DeviceBlock.of(src, device, "download src");
+        range("download", dst.length, dstOffset, length, s.length(), srcOffset);
+        if (length == 0) return;
+        try {
+            device.synchronize();
+            // synchronous copy into the Java array (never an async copy from pageable memory)
+            JCudaDriver.cuMemcpyDtoH(
+                    Pointer.to(dst).withByteOffset(4L * dstOffset),
+                    s.pointer().withByteOffset(4 * srcOffset),
+                    4L * length);
+        } catch (CudaException e) {
+            throw device.failure("download", () -> length + " floats from " + s + " at " + srcOffset, e);
+        }
     }
-  }
 
-  @Override
-  public synchronized void update(Block params, Block grads, Block velocity, long weightCount, float rate, float momentum, float decay) {
-    open();
-    try {
-      updates.update(params, grads, velocity, weightCount, rate, momentum, decay);
-    } catch (CudaException e) {
-      throw device.failure("update", () -> params.length() + " parameters (" + weightCount + " weights) rate=" + rate
-          + " momentum=" + momentum + " decay=" + decay, e);
+    private static void range(
+            String op, int hostLength, int hostOffset, int length, long blockLength, long blockOffset) {
+        if (length < 0 || hostOffset < 0 || (long) hostOffset + length > hostLength) {
+            throw new IndexOutOfBoundsException(op + ": host range [" + hostOffset + ", " + ((long) hostOffset + length)
+                    + ") of an array of " + hostLength);
+        }
+        if (blockOffset < 0 || blockOffset + length > blockLength) {
+            throw new IndexOutOfBoundsException(op + ": block range [" + blockOffset + ", " + (blockOffset + length)
+                    + ") of a block of " + blockLength);
+        }
     }
-  }
 
-  @Override
-  public synchronized void gather(Mat src, IndexBlock idx, int offset, int m, Mat dst) {
-    open();
-    try {
-      gathers.gather(src, DeviceIndexBlock.of(idx, device), offset, m, dst);
-    } catch (CudaException e) {
-      throw device.failure("gather", () -> "src=" + shape(src) + " offset=" + offset + " m=" + m + " dst=" + shape(dst), e);
+    @Override
+    public synchronized void fill(Block dst, float value) {
+        open();
+        DeviceBlock d = DeviceBlock.of(dst, device, "fill dst");
+        if (d.length() == 0) return;
+        try {
+            JCudaDriver.cuMemsetD32Async(d.pointer(), Float.floatToRawIntBits(value), d.length(), device.stream);
+            device.launched("fill");
+            bf16.refresh(d, 0, d.length());
+        } catch (CudaException e) {
+            throw device.failure("fill", () -> d + " with " + value, e);
+        }
     }
-  }
 
-  @Override
-  public synchronized void copyIndices(IndexBlock src, int offset, int m, IndexBlock dst) {
-    open();
-    DeviceIndexBlock s = DeviceIndexBlock.of(src, device), d = DeviceIndexBlock.of(dst, device);
-    if (m < 0 || offset < 0 || (long) offset + m > s.length() || m > d.length()) {
-      throw new IllegalArgumentException("copyIndices: " + m + " indices from offset " + offset + " of " + s.length() + " into " + d.length());
+    @Override
+    public synchronized void synchronize() {
+        open();
+        try {
+            device.synchronize();
+        } catch (CudaException e) {
+            throw device.failure("synchronize", () -> "", e);
+        }
     }
-    if (m == 0) return;
-    try {
-      JCudaDriver.cuMemcpyDtoDAsync(d.memory.pointer, s.pointerAt(offset), 4L * m, device.stream);
-      device.launched("copyIndices");
-    } catch (CudaException e) {
-      throw device.failure("copyIndices", () -> m + " indices from offset " + offset, e);
+
+    // ---- compute ------------------------------------------------------------------------------
+
+    @Override
+    public synchronized void gemm(
+            boolean transA, boolean transB, int m, int n, int k, float alpha, Mat a, Mat b, float beta, Mat c) {
+        open();
+        try {
+            gemm.gemm(transA, transB, m, n, k, alpha, a, b, beta, c);
+        } catch (CudaException e) {
+            throw device.failure(
+                    "gemm",
+                    () -> String.format(
+                            Locale.ROOT,
+                            "transA=%b transB=%b m=%d n=%d k=%d alpha=%g beta=%g A=%dx%d B=%dx%d C=%dx%d%s",
+                            transA,
+                            transB,
+                            m,
+                            n,
+                            k,
+                            alpha,
+                            beta,
+                            a.rows(),
+                            a.cols(),
+                            b.rows(),
+                            b.cols(),
+                            c.rows(),
+                            c.cols(),
+                            gemm.tf32() ? " tf32" : gemm.bf16() ? " bf16" : ""),
+                    e);
+        }
     }
-  }
 
-  /**
-   * A CUDA graph of {@code body} ({@link GraphReplay}: eager once, then captured and replayed);
-   * with the debug option, which synchronises after every launch, the body just runs eagerly.
-   */
-  @Override
-  public synchronized StepReplay capture(Runnable body) {
-    open();
-    if (options.debug()) {
-      LOG.log(System.Logger.Level.INFO, "debug: CUDA graphs off, training steps run eagerly (synchronising after every launch)");
-      return body::run;
+    @Override
+    public synchronized void biasActivation(Activation act, Mat z, Mat bias, Mat a, int m) {
+        open();
+        try {
+            activations.biasActivation(act, z, bias, a, m);
+        } catch (CudaException e) {
+            throw device.failure(
+                    "biasActivation",
+                    () -> act + " z=" + shape(z) + " bias=" + shape(bias) + " a=" + shape(a) + " m=" + m,
+                    e);
+        }
     }
-    GraphReplay r = new GraphReplay(this, device, body);
-    replays.add(r);
-    return r;
-  }
 
-  /** Open replays that hold an instantiated graph (for tests). */
-  synchronized int capturedGraphs() {
-    int n = 0;
-    for (GraphReplay r : replays) if (r.captured()) n++;
-    return n;
-  }
-
-  /** Called by a replay's close. */
-  synchronized void forget(GraphReplay r) {
-    replays.remove(r);
-  }
-
-  @Override
-  public synchronized void sumSquares(Block block, long[] offsets, long[] lengths, double[] out) {
-    open();
-    try {
-      norms.sumSquares(block, offsets, lengths, out);
-    } catch (CudaException e) {
-      throw device.failure("sumSquares", () -> offsets.length + " segments of a block of " + block.length(), e);
+    @Override
+    public synchronized void activationBackward(Activation act, Mat z, Mat a, Mat delta, int m) {
+        open();
+        try {
+            activations.activationBackward(act, z, a, delta, m);
+        } catch (CudaException e) {
+            throw device.failure(
+                    "activationBackward",
+                    () -> act + " z=" + shape(z) + " a=" + shape(a) + " delta=" + shape(delta) + " m=" + m,
+                    e);
+        }
     }
-  }
 
-  private static String shape(Mat x) {
-    return x.rows() + "x" + x.cols();
-  }
-
-  /** Makes the context current on this thread; fails clearly after close. */
-  private void open() {
-    if (closed) throw new IllegalStateException("the cuda backend is closed");
-    try {
-      device.bind();
-    } catch (CudaException e) {
-      throw device.failure("cuCtxSetCurrent", () -> "binding the context to thread " + Thread.currentThread().getName(), e);
+    @Override
+    public synchronized void outputDelta(
+            Cost cost, Activation out, Mat z, Mat a, Mat y, Mat delta, int m, Metrics metrics) {
+        open();
+        try {
+            loss.outputDelta(cost, out, z, a, y, delta, m, DeviceMetrics.of(metrics, device));
+        } catch (CudaException e) {
+            throw device.failure(
+                    "outputDelta",
+                    () -> cost + "/" + out + " z=" + shape(z) + " y=" + shape(y) + " delta="
+                            + (delta == null ? "none" : shape(delta)) + " m=" + m,
+                    e);
+        }
     }
-  }
 
-  /** Frees every block, index block and metrics allocated here, cuBLAS, the module and the stream. Logs; never throws. */
-  @Override
-  public synchronized void close() {
-    if (closed) return;
-    closed = true;
-    long bytes = 0;
-    int count = 0;
-    try {
-      bytes = device.liveBytes();
-      count = device.liveAllocations();
-      for (GraphReplay r : new ArrayList<>(replays)) r.close();
-      gemm.close();
-    } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "closing cuBLAS: " + e.getMessage());
+    @Override
+    public synchronized void sumColumns(Mat x, int m, Mat sums) {
+        open();
+        try {
+            gemm.sumColumns(x, m, sums);
+        } catch (CudaException e) {
+            throw device.failure("sumColumns", () -> "x=" + shape(x) + " m=" + m + " sums=" + shape(sums), e);
+        }
     }
-    device.close();
-    LOG.log(System.Logger.Level.DEBUG, "cuda backend closed on " + device.describe() + ": freed " + count + " allocations (" + bytes + " bytes)");
-  }
+
+    @Override
+    public synchronized void update(
+            Block params, Block grads, Block velocity, long weightCount, float rate, float momentum, float decay) {
+        open();
+        try {
+            updates.update(params, grads, velocity, weightCount, rate, momentum, decay);
+        } catch (CudaException e) {
+            throw device.failure(
+                    "update",
+                    () -> params.length() + " parameters (" + weightCount + " weights) rate=" + rate + " momentum="
+                            + momentum + " decay=" + decay,
+                    e);
+        }
+    }
+
+    @Override
+    public synchronized void gather(Mat src, IndexBlock idx, int offset, int m, Mat dst) {
+        open();
+        try {
+            gathers.gather(src, DeviceIndexBlock.of(idx, device), offset, m, dst);
+        } catch (CudaException e) {
+            throw device.failure(
+                    "gather", () -> "src=" + shape(src) + " offset=" + offset + " m=" + m + " dst=" + shape(dst), e);
+        }
+    }
+
+    @Override
+    public synchronized void copyIndices(IndexBlock src, int offset, int m, IndexBlock dst) {
+        open();
+        DeviceIndexBlock s = DeviceIndexBlock.of(src, device), d = DeviceIndexBlock.of(dst, device);
+        if (m < 0 || offset < 0 || (long) offset + m > s.length() || m > d.length()) {
+            throw new IllegalArgumentException("copyIndices: " + m + " indices from offset " + offset + " of "
+                    + s.length() + " into " + d.length());
+        }
+        if (m == 0) return;
+        try {
+            JCudaDriver.cuMemcpyDtoDAsync(d.memory.pointer, s.pointerAt(offset), 4L * m, device.stream);
+            device.launched("copyIndices");
+        } catch (CudaException e) {
+            throw device.failure("copyIndices", () -> m + " indices from offset " + offset, e);
+        }
+    }
+
+    /**
+     * A CUDA graph of {@code body} ({@link GraphReplay}: eager once, then captured and replayed);
+     * with the debug option, which synchronises after every launch, the body just runs eagerly.
+     */
+    @Override
+    public synchronized StepReplay capture(Runnable body) {
+        open();
+        if (options.debug()) {
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "debug: CUDA graphs off, training steps run eagerly (synchronising after every launch)");
+            return body::run;
+        }
+        GraphReplay r = new GraphReplay(this, device, body);
+        replays.add(r);
+        return r;
+    }
+
+    /** Open replays that hold an instantiated graph (for tests). */
+    synchronized int capturedGraphs() {
+        int n = 0;
+        for (GraphReplay r : replays) if (r.captured()) n++;
+        return n;
+    }
+
+    /** Called by a replay's close. */
+    synchronized void forget(GraphReplay r) {
+        replays.remove(r);
+    }
+
+    @Override
+    public synchronized void sumSquares(Block block, long[] offsets, long[] lengths, double[] out) {
+        open();
+        try {
+            norms.sumSquares(block, offsets, lengths, out);
+        } catch (CudaException e) {
+            throw device.failure("sumSquares", () -> offsets.length + " segments of a block of " + block.length(), e);
+        }
+    }
+
+    private static String shape(Mat x) {
+        return x.rows() + "x" + x.cols();
+    }
+
+    /** Makes the context current on this thread; fails clearly after close. */
+    private void open() {
+        if (closed) throw new IllegalStateException("the cuda backend is closed");
+        try {
+            device.bind();
+        } catch (CudaException e) {
+            throw device.failure(
+                    "cuCtxSetCurrent",
+                    () -> "binding the context to thread "
+                            + Thread.currentThread().getName(),
+                    e);
+        }
+    }
+
+    /** Frees every block, index block and metrics allocated here, cuBLAS, the module and the stream. Logs; never throws. */
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        long bytes = 0;
+        int count = 0;
+        try {
+            bytes = device.liveBytes();
+            count = device.liveAllocations();
+            for (GraphReplay r : new ArrayList<>(replays)) r.close();
+            gemm.close();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "closing cuBLAS: " + e.getMessage());
+        }
+        device.close();
+        LOG.log(
+                System.Logger.Level.DEBUG,
+                "cuda backend closed on " + device.describe() + ": freed " + count + " allocations (" + bytes
+                        + " bytes)");
+    }
 }

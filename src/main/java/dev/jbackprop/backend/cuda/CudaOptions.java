@@ -10,17 +10,18 @@ package dev.jbackprop.backend.cuda;
  * @param debug synchronise after every kernel launch and cuBLAS call so that an error names its operation
  */
 public record CudaOptions(int device, boolean tf32, boolean bf16, boolean debug) {
-  public CudaOptions {
-    if (device < 0) throw new IllegalArgumentException("CUDA device index must be >= 0, got " + device);
-    if (tf32 && bf16) throw new IllegalArgumentException("--tf32 and --bf16 do not go together: choose one GEMM precision");
-  }
+    public CudaOptions {
+        if (device < 0) throw new IllegalArgumentException("CUDA device index must be >= 0, got " + device);
+        if (tf32 && bf16)
+            throw new IllegalArgumentException("--tf32 and --bf16 do not go together: choose one GEMM precision");
+    }
 
-  public static CudaOptions defaults() {
-    return new CudaOptions(0, false, false, false);
-  }
+    public static CudaOptions defaults() {
+        return new CudaOptions(0, false, false, false);
+    }
 
-  /** The GEMMs' precision as the backend describes it: "FP32", "TF32" or "BF16". */
-  public String gemmPrecision() {
-    return bf16 ? "BF16" : tf32 ? "TF32" : "FP32";
-  }
+    /** The GEMMs' precision as the backend describes it: "FP32", "TF32" or "BF16". */
+    public String gemmPrecision() {
+        return bf16 ? "BF16" : tf32 ? "TF32" : "FP32";
+    }
 }

@@ -10,60 +10,62 @@ import jcuda.driver.JCudaDriver;
  * atomicAdd. {@link #read()} synchronises the stream and copies them back synchronously.
  */
 final class DeviceMetrics implements Metrics {
-  static final int FIELDS = 3;
+    static final int FIELDS = 3;
 
-  final DeviceMemory memory;
-  private final double[] host = new double[FIELDS];
-  private final Pointer hostPointer = Pointer.to(host);
+    final DeviceMemory memory;
+    private final double[] host = new double[FIELDS];
+    private final Pointer hostPointer = Pointer.to(host);
 
-  DeviceMetrics(DeviceMemory memory) {
-    this.memory = memory;
-  }
-
-  static DeviceMetrics of(Metrics m, CudaDevice device) {
-    if (!(m instanceof DeviceMetrics d)) {
-      throw new IllegalArgumentException("expected metrics allocated by the cuda backend, got " + (m == null ? "null" : m.getClass().getName()));
+    DeviceMetrics(DeviceMemory memory) {
+        this.memory = memory;
     }
-    if (d.memory.device != device) throw new IllegalArgumentException("metrics belong to another CUDA backend instance");
-    if (d.memory.freed()) throw new IllegalStateException("metrics have been freed");
-    return d;
-  }
 
-  long address() {
-    return memory.address();
-  }
-
-  @Override
-  public void reset() {
-    CudaDevice device = memory.device;
-    synchronized (device) {
-      of(this, device);
-      try {
-        device.bind();
-        JCudaDriver.cuMemsetD32Async(memory.pointer, 0, 2 * FIELDS, device.stream);
-      } catch (CudaException e) {
-        throw device.failure("Metrics.reset", () -> "3 doubles", e);
-      }
+    static DeviceMetrics of(Metrics m, CudaDevice device) {
+        if (!(m instanceof DeviceMetrics d)) {
+            throw new IllegalArgumentException("expected metrics allocated by the cuda backend, got "
+                    + (m == null ? "null" : m.getClass().getName()));
+        }
+        if (d.memory.device != device)
+            throw new IllegalArgumentException("metrics belong to another CUDA backend instance");
+        if (d.memory.freed()) throw new IllegalStateException("metrics have been freed");
+        return d;
     }
-  }
 
-  @Override
-  public void read(double[] out) {
-    CudaDevice device = memory.device;
-    synchronized (device) {
-      of(this, device);
-      try {
-        device.synchronize();
-        JCudaDriver.cuMemcpyDtoH(hostPointer, memory.pointer, 8L * FIELDS);
-      } catch (CudaException e) {
-        throw device.failure("Metrics.read", () -> "3 doubles", e);
-      }
-      System.arraycopy(host, 0, out, 0, FIELDS);
+    long address() {
+        return memory.address();
     }
-  }
 
-  @Override
-  public void close() {
-    memory.free();
-  }
+    @Override
+    public void reset() {
+        CudaDevice device = memory.device;
+        synchronized (device) {
+            of(this, device);
+            try {
+                device.bind();
+                JCudaDriver.cuMemsetD32Async(memory.pointer, 0, 2 * FIELDS, device.stream);
+            } catch (CudaException e) {
+                throw device.failure("Metrics.reset", () -> "3 doubles", e);
+            }
+        }
+    }
+
+    @Override
+    public void read(double[] out) {
+        CudaDevice device = memory.device;
+        synchronized (device) {
+            of(this, device);
+            try {
+                device.synchronize();
+                JCudaDriver.cuMemcpyDtoH(hostPointer, memory.pointer, 8L * FIELDS);
+            } catch (CudaException e) {
+                throw device.failure("Metrics.read", () -> "3 doubles", e);
+            }
+            System.arraycopy(host, 0, out, 0, FIELDS);
+        }
+    }
+
+    @Override
+    public void close() {
+        memory.free();
+    }
 }

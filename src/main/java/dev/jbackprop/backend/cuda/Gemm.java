@@ -38,181 +38,255 @@ import jcuda.runtime.cudaStream_t;
  * stay FP32 (cublasSgemv on the float32 δ).
  */
 final class Gemm implements AutoCloseable {
-  /** Initial length of the ones vector; it grows (doubling) the first time a wider batch is summed. */
-  static final int INITIAL_ONES = 4096;
-  /**
-   * cuBLAS's workspace, set explicitly: a graph capture must not depend on cuBLAS allocating one,
-   * and eager and captured calls then see the same workspace size, so the same algorithms.
-   */
-  static final long WORKSPACE_BYTES = 32L << 20;
+    /** Initial length of the ones vector; it grows (doubling) the first time a wider batch is summed. */
+    static final int INITIAL_ONES = 4096;
+    /**
+     * cuBLAS's workspace, set explicitly: a graph capture must not depend on cuBLAS allocating one,
+     * and eager and captured calls then see the same workspace size, so the same algorithms.
+     */
+    static final long WORKSPACE_BYTES = 32L << 20;
 
-  private final CudaDevice device;
-  private final cublasHandle handle = new cublasHandle();
-  private final boolean tf32;
-  private final boolean bf16;
-  private boolean created;
-  // alpha and beta live on the host (CUBLAS_POINTER_MODE_HOST); cuBLAS reads them during the call.
-  private final float[] alpha = new float[1];
-  private final float[] beta = new float[1];
-  private final Pointer alphaPointer = Pointer.to(alpha);
-  private final Pointer betaPointer = Pointer.to(beta);
-  private DeviceBlock ones;
-  private DeviceMemory workspace;
+    private final CudaDevice device;
+    private final cublasHandle handle = new cublasHandle();
+    private final boolean tf32;
+    private final boolean bf16;
+    private boolean created;
+    // alpha and beta live on the host (CUBLAS_POINTER_MODE_HOST); cuBLAS reads them during the call.
+    private final float[] alpha = new float[1];
+    private final float[] beta = new float[1];
+    private final Pointer alphaPointer = Pointer.to(alpha);
+    private final Pointer betaPointer = Pointer.to(beta);
+    private DeviceBlock ones;
+    private DeviceMemory workspace;
 
-  Gemm(CudaDevice device, boolean tf32, boolean bf16) {
-    if (tf32 && bf16) throw new IllegalArgumentException("TF32 and BF16 GEMMs do not go together");
-    this.device = device;
-    this.tf32 = tf32;
-    this.bf16 = bf16;
-    CublasCompat.ensureCublas12();
-    JCublas2.setExceptionsEnabled(true);
-    try {
-      device.bind();
-      JCublas2.cublasCreate(handle);
-      created = true;
-      JCublas2.cublasSetStream(handle, new cudaStream_t(device.stream));
-      // after cublasSetStream, which resets the workspace to cuBLAS's default pool
-      workspace = device.allocate(WORKSPACE_BYTES, "the cuBLAS workspace");
-      JCublas2.cublasSetWorkspace(handle, workspace.pointer, WORKSPACE_BYTES);
-      JCublas2.cublasSetPointerMode(handle, cublasPointerMode.CUBLAS_POINTER_MODE_HOST);
-      JCublas2.cublasSetMathMode(handle, tf32 ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH);
-      ensureOnes(INITIAL_ONES);
-    } catch (RuntimeException e) {
-      close();
-      throw e;
+    Gemm(CudaDevice device, boolean tf32, boolean bf16) {
+        if (tf32 && bf16) throw new IllegalArgumentException("TF32 and BF16 GEMMs do not go together");
+        this.device = device;
+        this.tf32 = tf32;
+        this.bf16 = bf16;
+        CublasCompat.ensureCublas12();
+        JCublas2.setExceptionsEnabled(true);
+        try {
+            device.bind();
+            JCublas2.cublasCreate(handle);
+            created = true;
+            JCublas2.cublasSetStream(handle, new cudaStream_t(device.stream));
+            // after cublasSetStream, which resets the workspace to cuBLAS's default pool
+            workspace = device.allocate(WORKSPACE_BYTES, "the cuBLAS workspace");
+            JCublas2.cublasSetWorkspace(handle, workspace.pointer, WORKSPACE_BYTES);
+            JCublas2.cublasSetPointerMode(handle, cublasPointerMode.CUBLAS_POINTER_MODE_HOST);
+            JCublas2.cublasSetMathMode(
+                    handle, tf32 ? cublasMath.CUBLAS_TF32_TENSOR_OP_MATH : cublasMath.CUBLAS_DEFAULT_MATH);
+            ensureOnes(INITIAL_ONES);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
     }
-  }
 
-  boolean tf32() {
-    return tf32;
-  }
-
-  boolean bf16() {
-    return bf16;
-  }
-
-  /** "13.0.2" from cublasGetProperty; loads JCublas2 (call CublasCompat.ensureCublas12() first). */
-  static String libraryVersion() {
-    int[] major = new int[1], minor = new int[1], patch = new int[1];
-    JCublas2.setExceptionsEnabled(true);
-    JCublas2.cublasGetProperty(libraryPropertyType.MAJOR_VERSION, major);
-    JCublas2.cublasGetProperty(libraryPropertyType.MINOR_VERSION, minor);
-    JCublas2.cublasGetProperty(libraryPropertyType.PATCH_LEVEL, patch);
-    return major[0] + "." + minor[0] + "." + patch[0];
-  }
-
-  /**
-   * C = alpha·op(A)·op(B) + beta·C (see the class comment for the mapping). With bf16, A and B must
-   * have bfloat16 copies (Ops.allocateGemmOperands), and C's copy, if it has one, is not written.
-   */
-  void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Mat a, Mat b, float beta, Mat c) {
-    check(transA, transB, m, n, k, a, b, c);
-    DeviceBlock da = DeviceBlock.of(a.block(), device, "gemm A");
-    DeviceBlock db = DeviceBlock.of(b.block(), device, "gemm B");
-    DeviceBlock dc = DeviceBlock.of(c.block(), device, "gemm C");
-    if (bf16) {
-      requireBf16(da, "A");
-      requireBf16(db, "B");
+    boolean tf32() {
+        return tf32;
     }
-    if (m == 0 || n == 0) return;
-    this.alpha[0] = alpha;
-    this.beta[0] = beta;
-    int lda = Math.max(1, a.rows()), ldb = Math.max(1, b.rows()), ldc = Math.max(1, c.rows());
-    if (bf16) {
-      gemmEx(handle, transA, transB, m, n, k, alphaPointer, da.bf16Pointer(), lda, db.bf16Pointer(), ldb, betaPointer, dc.pointer(), ldc);
-      device.called("cublasGemmEx");
-    } else {
-      JCublas2.cublasSgemm(handle, op(transA), op(transB), m, n, k, alphaPointer, da.pointer(), lda, db.pointer(), ldb, betaPointer, dc.pointer(), ldc);
-      device.called("cublasSgemm");
+
+    boolean bf16() {
+        return bf16;
     }
-  }
 
-  private static void requireBf16(DeviceBlock x, String name) {
-    if (!x.hasBf16()) {
-      throw new IllegalArgumentException("gemm with BF16 inputs: " + name + " (" + x + ") has no bfloat16 copy;"
-          + " allocate GEMM operands with Ops.allocateGemmOperands");
+    /** "13.0.2" from cublasGetProperty; loads JCublas2 (call CublasCompat.ensureCublas12() first). */
+    static String libraryVersion() {
+        int[] major = new int[1], minor = new int[1], patch = new int[1];
+        JCublas2.setExceptionsEnabled(true);
+        JCublas2.cublasGetProperty(libraryPropertyType.MAJOR_VERSION, major);
+        JCublas2.cublasGetProperty(libraryPropertyType.MINOR_VERSION, minor);
+        JCublas2.cublasGetProperty(libraryPropertyType.PATCH_LEVEL, patch);
+        return major[0] + "." + minor[0] + "." + patch[0];
     }
-  }
 
-  private static int op(boolean trans) {
-    return trans ? CUBLAS_OP_T : CUBLAS_OP_N;
-  }
-
-  /**
-   * The BF16 GEMM as cuBLAS receives it: C (float32) = alpha·op(A)·op(B) + beta·C with A and B
-   * bfloat16, float32 compute, the default algorithm; alpha and beta are float32 (host pointers).
-   * Returns cuBLAS's status (JCublas2 throws instead when its exceptions are on). A static method so
-   * that CublasBridgeTest can check, against a fake cuBLAS, the arguments that reach cublasGemmEx.
-   */
-  static int gemmEx(cublasHandle handle, boolean transA, boolean transB, int m, int n, int k, Pointer alpha, Pointer a, int lda,
-      Pointer b, int ldb, Pointer beta, Pointer c, int ldc) {
-    return JCublas2.cublasGemmEx_new(handle, op(transA), op(transB), m, n, k, alpha, a, cudaDataType.CUDA_R_16BF, lda, b,
-        cudaDataType.CUDA_R_16BF, ldb, beta, c, cudaDataType.CUDA_R_32F, ldc, cublasComputeType.CUBLAS_COMPUTE_32F,
-        cublasGemmAlgo.CUBLAS_GEMM_DEFAULT);
-  }
-
-  /** Shape rules of {@link #gemm}; throws IllegalArgumentException naming the operand. */
-  static void check(boolean transA, boolean transB, int m, int n, int k, Mat a, Mat b, Mat c) {
-    if (m < 0 || n < 0 || k < 0) throw new IllegalArgumentException("gemm: negative size m=" + m + " n=" + n + " k=" + k);
-    // stored A is m × k (or k × m when transposed); stored B is k × n (or n × k)
-    operand("A", transA ? k : m, transA ? m : k, a, m, n, k);
-    operand("B", transB ? n : k, transB ? k : n, b, m, n, k);
-    operand("C", m, n, c, m, n, k);
-  }
-
-  private static void operand(String name, int storedRows, int storedCols, Mat x, int m, int n, int k) {
-    if (x.rows() < storedRows || x.cols() < storedCols) {
-      throw new IllegalArgumentException("gemm m=" + m + " n=" + n + " k=" + k + ": " + name + " must hold at least "
-          + storedRows + "×" + storedCols + " (leading dimension = its rows), but it is " + x.rows() + "×" + x.cols());
+    /**
+     * C = alpha·op(A)·op(B) + beta·C (see the class comment for the mapping). With bf16, A and B must
+     * have bfloat16 copies (Ops.allocateGemmOperands), and C's copy, if it has one, is not written.
+     */
+    void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Mat a, Mat b, float beta, Mat c) {
+        check(transA, transB, m, n, k, a, b, c);
+        DeviceBlock da = DeviceBlock.of(a.block(), device, "gemm A");
+        DeviceBlock db = DeviceBlock.of(b.block(), device, "gemm B");
+        DeviceBlock dc = DeviceBlock.of(c.block(), device, "gemm C");
+        if (bf16) {
+            requireBf16(da, "A");
+            requireBf16(db, "B");
+        }
+        if (m == 0 || n == 0) return;
+        this.alpha[0] = alpha;
+        this.beta[0] = beta;
+        int lda = Math.max(1, a.rows()), ldb = Math.max(1, b.rows()), ldc = Math.max(1, c.rows());
+        if (bf16) {
+            gemmEx(
+                    handle,
+                    transA,
+                    transB,
+                    m,
+                    n,
+                    k,
+                    alphaPointer,
+                    da.bf16Pointer(),
+                    lda,
+                    db.bf16Pointer(),
+                    ldb,
+                    betaPointer,
+                    dc.pointer(),
+                    ldc);
+            device.called("cublasGemmEx");
+        } else {
+            JCublas2.cublasSgemm(
+                    handle,
+                    op(transA),
+                    op(transB),
+                    m,
+                    n,
+                    k,
+                    alphaPointer,
+                    da.pointer(),
+                    lda,
+                    db.pointer(),
+                    ldb,
+                    betaPointer,
+                    dc.pointer(),
+                    ldc);
+            device.called("cublasSgemm");
+        }
     }
-  }
 
-  /** sums = x[:, 0:m] · 1 (the row sums over the first m columns), as one cublasSgemv. */
-  void sumColumns(Mat x, int m, Mat sums) {
-    if (m < 0 || m > x.cols()) throw new IllegalArgumentException("sumColumns: m=" + m + " outside [0, " + x.cols() + "]");
-    if (sums.size() < x.rows()) {
-      throw new IllegalArgumentException("sumColumns: sums holds " + sums.size() + " floats, needs " + x.rows());
+    private static void requireBf16(DeviceBlock x, String name) {
+        if (!x.hasBf16()) {
+            throw new IllegalArgumentException("gemm with BF16 inputs: " + name + " (" + x + ") has no bfloat16 copy;"
+                    + " allocate GEMM operands with Ops.allocateGemmOperands");
+        }
     }
-    DeviceBlock dx = DeviceBlock.of(x.block(), device, "sumColumns x");
-    DeviceBlock ds = DeviceBlock.of(sums.block(), device, "sumColumns sums");
-    if (x.rows() == 0) return;
-    if (m == 0) { // BLAS returns early for an empty product, leaving y untouched; the sum of nothing is 0
-      JCudaDriver.cuMemsetD32Async(ds.pointer(), 0, x.rows(), device.stream);
-      device.called("sumColumns (m = 0)");
-      return;
-    }
-    ensureOnes(m);
-    this.alpha[0] = 1f;
-    this.beta[0] = 0f;
-    JCublas2.cublasSgemv(handle, CUBLAS_OP_N, x.rows(), m, alphaPointer, dx.pointer(), x.rows(), ones.pointer(), 1,
-        betaPointer, ds.pointer(), 1);
-    device.called("cublasSgemv");
-  }
 
-  private void ensureOnes(int m) {
-    if (ones != null && ones.length() >= m) return;
-    long length = ones == null ? Math.max(m, INITIAL_ONES) : Math.max(m, 2 * ones.length());
-    if (ones != null) ones.close();
-    ones = DeviceBlock.root(device.allocate(4 * length, "the ones vector of sumColumns"));
-    JCudaDriver.cuMemsetD32Async(ones.pointer(), Float.floatToRawIntBits(1f), length, device.stream);
-  }
-
-  /** Destroys the handle and frees the ones vector and the workspace. Never throws. */
-  @Override
-  public void close() {
-    try {
-      if (ones != null) ones.close();
-      if (created) {
-        device.bind();
-        JCublas2.cublasDestroy(handle);
-      }
-      if (workspace != null) workspace.free(); // after the handle that uses it
-    } catch (RuntimeException e) {
-      System.getLogger("dev.jbackprop.backend.cuda").log(System.Logger.Level.WARNING, "closing cuBLAS: " + e.getMessage());
-    } finally {
-      created = false;
-      ones = null;
-      workspace = null;
+    private static int op(boolean trans) {
+        return trans ? CUBLAS_OP_T : CUBLAS_OP_N;
     }
-  }
+
+    /**
+     * The BF16 GEMM as cuBLAS receives it: C (float32) = alpha·op(A)·op(B) + beta·C with A and B
+     * bfloat16, float32 compute, the default algorithm; alpha and beta are float32 (host pointers).
+     * Returns cuBLAS's status (JCublas2 throws instead when its exceptions are on). A static method so
+     * that CublasBridgeTest can check, against a fake cuBLAS, the arguments that reach cublasGemmEx.
+     */
+    static int gemmEx(
+            cublasHandle handle,
+            boolean transA,
+            boolean transB,
+            int m,
+            int n,
+            int k,
+            Pointer alpha,
+            Pointer a,
+            int lda,
+            Pointer b,
+            int ldb,
+            Pointer beta,
+            Pointer c,
+            int ldc) {
+        return JCublas2.cublasGemmEx_new(
+                handle,
+                op(transA),
+                op(transB),
+                m,
+                n,
+                k,
+                alpha,
+                a,
+                cudaDataType.CUDA_R_16BF,
+                lda,
+                b,
+                cudaDataType.CUDA_R_16BF,
+                ldb,
+                beta,
+                c,
+                cudaDataType.CUDA_R_32F,
+                ldc,
+                cublasComputeType.CUBLAS_COMPUTE_32F,
+                cublasGemmAlgo.CUBLAS_GEMM_DEFAULT);
+    }
+
+    /** Shape rules of {@link #gemm}; throws IllegalArgumentException naming the operand. */
+    static void check(boolean transA, boolean transB, int m, int n, int k, Mat a, Mat b, Mat c) {
+        if (m < 0 || n < 0 || k < 0)
+            throw new IllegalArgumentException("gemm: negative size m=" + m + " n=" + n + " k=" + k);
+        // stored A is m × k (or k × m when transposed); stored B is k × n (or n × k)
+        operand("A", transA ? k : m, transA ? m : k, a, m, n, k);
+        operand("B", transB ? n : k, transB ? k : n, b, m, n, k);
+        operand("C", m, n, c, m, n, k);
+    }
+
+    private static void operand(String name, int storedRows, int storedCols, Mat x, int m, int n, int k) {
+        if (x.rows() < storedRows || x.cols() < storedCols) {
+            throw new IllegalArgumentException(
+                    "gemm m=" + m + " n=" + n + " k=" + k + ": " + name + " must hold at least " + storedRows + "×"
+                            + storedCols + " (leading dimension = its rows), but it is " + x.rows() + "×" + x.cols());
+        }
+    }
+
+    /** sums = x[:, 0:m] · 1 (the row sums over the first m columns), as one cublasSgemv. */
+    void sumColumns(Mat x, int m, Mat sums) {
+        if (m < 0 || m > x.cols())
+            throw new IllegalArgumentException("sumColumns: m=" + m + " outside [0, " + x.cols() + "]");
+        if (sums.size() < x.rows()) {
+            throw new IllegalArgumentException("sumColumns: sums holds " + sums.size() + " floats, needs " + x.rows());
+        }
+        DeviceBlock dx = DeviceBlock.of(x.block(), device, "sumColumns x");
+        DeviceBlock ds = DeviceBlock.of(sums.block(), device, "sumColumns sums");
+        if (x.rows() == 0) return;
+        if (m == 0) { // BLAS returns early for an empty product, leaving y untouched; the sum of nothing is 0
+            JCudaDriver.cuMemsetD32Async(ds.pointer(), 0, x.rows(), device.stream);
+            device.called("sumColumns (m = 0)");
+            return;
+        }
+        ensureOnes(m);
+        this.alpha[0] = 1f;
+        this.beta[0] = 0f;
+        JCublas2.cublasSgemv(
+                handle,
+                CUBLAS_OP_N,
+                x.rows(),
+                m,
+                alphaPointer,
+                dx.pointer(),
+                x.rows(),
+                ones.pointer(),
+                1,
+                betaPointer,
+                ds.pointer(),
+                1);
+        device.called("cublasSgemv");
+    }
+
+    private void ensureOnes(int m) {
+        if (ones != null && ones.length() >= m) return;
+        long length = ones == null ? Math.max(m, INITIAL_ONES) : Math.max(m, 2 * ones.length());
+        if (ones != null) ones.close();
+        ones = DeviceBlock.root(device.allocate(4 * length, "the ones vector of sumColumns"));
+        JCudaDriver.cuMemsetD32Async(ones.pointer(), Float.floatToRawIntBits(1f), length, device.stream);
+    }
+
+    /** Destroys the handle and frees the ones vector and the workspace. Never throws. */
+    @Override
+    public void close() {
+        try {
+            if (ones != null) ones.close();
+            if (created) {
+                device.bind();
+                JCublas2.cublasDestroy(handle);
+            }
+            if (workspace != null) workspace.free(); // after the handle that uses it
+        } catch (RuntimeException e) {
+            System.getLogger("dev.jbackprop.backend.cuda")
+                    .log(System.Logger.Level.WARNING, "closing cuBLAS: " + e.getMessage());
+        } finally {
+            created = false;
+            ones = null;
+            workspace = null;
+        }
+    }
 }

@@ -21,117 +21,122 @@ import jcuda.driver.JCudaDriver;
  * for the whole capture.
  */
 final class GraphReplay implements StepReplay {
-  private static final System.Logger LOG = System.getLogger("dev.jbackprop.backend.cuda");
+    private static final System.Logger LOG = System.getLogger("dev.jbackprop.backend.cuda");
 
-  private final CudaOps ops;
-  private final CudaDevice device;
-  private final Runnable body;
-  private int runs;
-  private CUgraph graph;
-  private CUgraphExec exec;
-  private boolean closed;
+    private final CudaOps ops;
+    private final CudaDevice device;
+    private final Runnable body;
+    private int runs;
+    private CUgraph graph;
+    private CUgraphExec exec;
+    private boolean closed;
 
-  GraphReplay(CudaOps ops, CudaDevice device, Runnable body) {
-    this.ops = ops;
-    this.device = device;
-    this.body = body;
-  }
-
-  boolean captured() {
-    synchronized (device) {
-      return exec != null;
+    GraphReplay(CudaOps ops, CudaDevice device, Runnable body) {
+        this.ops = ops;
+        this.device = device;
+        this.body = body;
     }
-  }
 
-  @Override
-  public void run() {
-    synchronized (ops) {
-      synchronized (device) {
-        if (closed) throw new IllegalStateException("the CUDA graph replay is closed");
-        try {
-          device.bind();
-          if (exec != null) {
-            JCudaDriver.cuGraphLaunch(exec, device.stream);
-            device.launched("cuGraphLaunch");
-          } else if (runs == 0) {
-            body.run();
-          } else {
-            captureAndLaunch();
-          }
-          runs++;
-        } catch (CudaException e) {
-          throw device.failure(exec != null ? "cuGraphLaunch" : "capturing the training step", () -> "run " + (runs + 1), e);
+    boolean captured() {
+        synchronized (device) {
+            return exec != null;
         }
-      }
     }
-  }
 
-  private void captureAndLaunch() {
-    CUgraph g = new CUgraph();
-    JCudaDriver.cuStreamBeginCapture(device.stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
-    device.capturing = true;
-    boolean ended = false;
-    try {
-      body.run();
-      device.capturing = false;
-      ended = true;
-      JCudaDriver.cuStreamEndCapture(device.stream, g);
-    } finally {
-      device.capturing = false;
-      if (!ended) abortCapture();
+    @Override
+    public void run() {
+        synchronized (ops) {
+            synchronized (device) {
+                if (closed) throw new IllegalStateException("the CUDA graph replay is closed");
+                try {
+                    device.bind();
+                    if (exec != null) {
+                        JCudaDriver.cuGraphLaunch(exec, device.stream);
+                        device.launched("cuGraphLaunch");
+                    } else if (runs == 0) {
+                        body.run();
+                    } else {
+                        captureAndLaunch();
+                    }
+                    runs++;
+                } catch (CudaException e) {
+                    throw device.failure(
+                            exec != null ? "cuGraphLaunch" : "capturing the training step",
+                            () -> "run " + (runs + 1),
+                            e);
+                }
+            }
+        }
     }
-    CUgraphExec x = new CUgraphExec();
-    try {
-      JCudaDriver.cuGraphInstantiate(x, g, 0);
-    } catch (RuntimeException e) {
-      JCudaDriver.cuGraphDestroy(g); // not kept: a later capture would otherwise leak it
-      throw e;
-    }
-    graph = g;
-    exec = x;
-    LOG.log(System.Logger.Level.DEBUG, "training step captured as a CUDA graph on " + device.describe());
-    JCudaDriver.cuGraphLaunch(exec, device.stream); // the capture recorded the step without running it
-    device.launched("cuGraphLaunch");
-  }
 
-  /** Ends a capture the body broke off, dropping its partial graph; the stream is usable again. */
-  private void abortCapture() {
-    try {
-      CUgraph partial = new CUgraph();
-      JCudaDriver.cuStreamEndCapture(device.stream, partial);
-      JCudaDriver.cuGraphDestroy(partial);
-    } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.DEBUG, "ending a broken capture: " + e.getMessage());
+    private void captureAndLaunch() {
+        CUgraph g = new CUgraph();
+        JCudaDriver.cuStreamBeginCapture(device.stream, CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+        device.capturing = true;
+        boolean ended = false;
+        try {
+            body.run();
+            device.capturing = false;
+            ended = true;
+            JCudaDriver.cuStreamEndCapture(device.stream, g);
+        } finally {
+            device.capturing = false;
+            if (!ended) abortCapture();
+        }
+        CUgraphExec x = new CUgraphExec();
+        try {
+            JCudaDriver.cuGraphInstantiate(x, g, 0);
+        } catch (RuntimeException e) {
+            JCudaDriver.cuGraphDestroy(g); // not kept: a later capture would otherwise leak it
+            throw e;
+        }
+        graph = g;
+        exec = x;
+        LOG.log(System.Logger.Level.DEBUG, "training step captured as a CUDA graph on " + device.describe());
+        JCudaDriver.cuGraphLaunch(exec, device.stream); // the capture recorded the step without running it
+        device.launched("cuGraphLaunch");
     }
-  }
 
-  /** Frees the graph and its executable. Never throws. */
-  @Override
-  public void close() {
-    synchronized (ops) {
-      synchronized (device) {
-        closeLocked();
-      }
+    /** Ends a capture the body broke off, dropping its partial graph; the stream is usable again. */
+    private void abortCapture() {
+        try {
+            CUgraph partial = new CUgraph();
+            JCudaDriver.cuStreamEndCapture(device.stream, partial);
+            JCudaDriver.cuGraphDestroy(partial);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "ending a broken capture: " + e.getMessage());
+        }
     }
-  }
 
-  private void closeLocked() {
-    if (closed) return;
-    closed = true;
-    ops.forget(this);
-    if (device.closed()) return; // the context, and the graphs with it, are gone
-    try {
-      device.bind();
-      if (exec != null) {
-        JCudaDriver.cuStreamSynchronize(device.stream); // a launch may still be running
-        JCudaDriver.cuGraphExecDestroy(exec);
-      }
-      if (graph != null) JCudaDriver.cuGraphDestroy(graph);
-    } catch (RuntimeException e) {
-      LOG.log(System.Logger.Level.WARNING, "freeing a CUDA graph on " + device.describe() + ": " + e.getMessage());
-    } finally {
-      exec = null;
-      graph = null;
+    /** Frees the graph and its executable. Never throws. */
+    @Override
+    public void close() {
+        synchronized (ops) {
+            synchronized (device) {
+                closeLocked();
+            }
+        }
     }
-  }
+
+    private void closeLocked() {
+        if (closed) return;
+        closed = true;
+        ops.forget(this);
+        if (device.closed()) return; // the context, and the graphs with it, are gone
+        try {
+            device.bind();
+            if (exec != null) {
+                JCudaDriver.cuStreamSynchronize(device.stream); // a launch may still be running
+                JCudaDriver.cuGraphExecDestroy(exec);
+            }
+            if (graph != null) JCudaDriver.cuGraphDestroy(graph);
+        } catch (RuntimeException e) {
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "freeing a CUDA graph on " + device.describe() + ": " + e.getMessage());
+        } finally {
+            exec = null;
+            graph = null;
+        }
+    }
 }

@@ -14,70 +14,75 @@ import jcuda.Pointer;
  * slot's declared type; a test checks the signatures against the compiled kernels' PTX.
  */
 final class KernelArgs {
-  enum Type { I32, F32, I64, PTR }
-
-  private final ByteBuffer slots;
-  private final Pointer params;
-  private final Type[] types;
-
-  KernelArgs(String signature) {
-    types = parse(signature);
-    slots = ByteBuffer.allocateDirect(8 * types.length).order(ByteOrder.nativeOrder());
-    NativePointerObject[] each = new NativePointerObject[types.length];
-    for (int i = 0; i < types.length; i++) {
-      each[i] = Pointer.to(slots.slice(8 * i, 8).order(ByteOrder.nativeOrder()));
+    enum Type {
+        I32,
+        F32,
+        I64,
+        PTR
     }
-    params = Pointer.to(each);
-  }
 
-  static Type[] parse(String signature) {
-    String[] tokens = signature.trim().split("\\s+");
-    Type[] t = new Type[tokens.length];
-    for (int i = 0; i < tokens.length; i++) t[i] = Type.valueOf(tokens[i].toUpperCase(java.util.Locale.ROOT));
-    return t;
-  }
+    private final ByteBuffer slots;
+    private final Pointer params;
+    private final Type[] types;
 
-  /** The {@code void** kernelParams} argument of cuLaunchKernel. */
-  Pointer params() {
-    return params;
-  }
+    KernelArgs(String signature) {
+        types = parse(signature);
+        slots = ByteBuffer.allocateDirect(8 * types.length).order(ByteOrder.nativeOrder());
+        NativePointerObject[] each = new NativePointerObject[types.length];
+        for (int i = 0; i < types.length; i++) {
+            each[i] = Pointer.to(slots.slice(8 * i, 8).order(ByteOrder.nativeOrder()));
+        }
+        params = Pointer.to(each);
+    }
 
-  int count() {
-    return types.length;
-  }
+    static Type[] parse(String signature) {
+        String[] tokens = signature.trim().split("\\s+");
+        Type[] t = new Type[tokens.length];
+        for (int i = 0; i < tokens.length; i++) t[i] = Type.valueOf(tokens[i].toUpperCase(java.util.Locale.ROOT));
+        return t;
+    }
 
-  private int slot(int i, Type t) {
-    if (types[i] != t) throw new IllegalStateException("kernel parameter " + i + " is " + types[i] + ", not " + t);
-    return 8 * i;
-  }
+    /** The {@code void** kernelParams} argument of cuLaunchKernel. */
+    Pointer params() {
+        return params;
+    }
 
-  /** A device pointer parameter ({@code T*}), given as its address. */
-  KernelArgs pointer(int i, long address) {
-    slots.putLong(slot(i, Type.PTR), address);
-    return this;
-  }
+    int count() {
+        return types.length;
+    }
 
-  KernelArgs i32(int i, int value) {
-    int at = slot(i, Type.I32);
-    slots.putLong(at, 0L);
-    slots.putInt(at, value);
-    return this;
-  }
+    private int slot(int i, Type t) {
+        if (types[i] != t) throw new IllegalStateException("kernel parameter " + i + " is " + types[i] + ", not " + t);
+        return 8 * i;
+    }
 
-  KernelArgs i64(int i, long value) {
-    slots.putLong(slot(i, Type.I64), value);
-    return this;
-  }
+    /** A device pointer parameter ({@code T*}), given as its address. */
+    KernelArgs pointer(int i, long address) {
+        slots.putLong(slot(i, Type.PTR), address);
+        return this;
+    }
 
-  KernelArgs f32(int i, float value) {
-    int at = slot(i, Type.F32);
-    slots.putLong(at, 0L);
-    slots.putFloat(at, value);
-    return this;
-  }
+    KernelArgs i32(int i, int value) {
+        int at = slot(i, Type.I32);
+        slots.putLong(at, 0L);
+        slots.putInt(at, value);
+        return this;
+    }
 
-  /** The slot's 8 bytes (for tests). */
-  long raw(int i) {
-    return slots.getLong(8 * i);
-  }
+    KernelArgs i64(int i, long value) {
+        slots.putLong(slot(i, Type.I64), value);
+        return this;
+    }
+
+    KernelArgs f32(int i, float value) {
+        int at = slot(i, Type.F32);
+        slots.putLong(at, 0L);
+        slots.putFloat(at, value);
+        return this;
+    }
+
+    /** The slot's 8 bytes (for tests). */
+    long raw(int i) {
+        return slots.getLong(8 * i);
+    }
 }

@@ -7,37 +7,38 @@ import java.util.Properties;
 
 /** The kernels' fatbin (built by kernels/build.sh into the jar) and what built it. */
 final class KernelImage {
-  private KernelImage() {}
+    private KernelImage() {}
 
-  static final String RESOURCE = "/dev/jbackprop/kernels/jbackprop.fatbin";
-  static final String BUILD_INFO = "/dev/jbackprop/kernels/jbackprop-kernels.properties";
-  static final String NOT_BUILT = "kernels not built: " + RESOURCE + " is not on the classpath "
-      + "(install the CUDA toolkit so that nvcc is on PATH or in $CUDA_HOME/bin, then rebuild with mvn package)";
+    static final String RESOURCE = "/dev/jbackprop/kernels/jbackprop.fatbin";
+    static final String BUILD_INFO = "/dev/jbackprop/kernels/jbackprop-kernels.properties";
+    static final String NOT_BUILT = "kernels not built: " + RESOURCE + " is not on the classpath "
+            + "(install the CUDA toolkit so that nvcc is on PATH or in $CUDA_HOME/bin, then rebuild with mvn package)";
 
-  static boolean present() {
-    return KernelImage.class.getResource(RESOURCE) != null;
-  }
-
-  /** The fatbin's bytes; throws with {@link #NOT_BUILT} when it is absent. */
-  static byte[] load() {
-    try (InputStream in = KernelImage.class.getResourceAsStream(RESOURCE)) {
-      if (in == null) throw new GpuException(NOT_BUILT);
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new UncheckedIOException("reading " + RESOURCE, e);
+    static boolean present() {
+        return KernelImage.class.getResource(RESOURCE) != null;
     }
-  }
 
-  /** "nvcc 13.0 (V13.0.88), SASS sm_75 … sm_90, PTX compute_90", or why it is unknown. */
-  static String buildInfo() {
-    if (!present()) return "not built";
-    try (InputStream in = KernelImage.class.getResourceAsStream(BUILD_INFO)) {
-      if (in == null) return "built by an unknown nvcc";
-      Properties p = new Properties();
-      p.load(in);
-      return "nvcc " + p.getProperty("nvcc", "?") + ", SASS " + p.getProperty("sass", "?") + ", PTX " + p.getProperty("ptx", "?");
-    } catch (IOException e) {
-      return "build information unreadable: " + e.getMessage();
+    /** The fatbin's bytes; throws with {@link #NOT_BUILT} when it is absent. */
+    static byte[] load() {
+        try (InputStream in = KernelImage.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) throw new GpuException(NOT_BUILT);
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + RESOURCE, e);
+        }
     }
-  }
+
+    /** "nvcc 13.0 (V13.0.88), SASS sm_75 … sm_90, PTX compute_90", or why it is unknown. */
+    static String buildInfo() {
+        if (!present()) return "not built";
+        try (InputStream in = KernelImage.class.getResourceAsStream(BUILD_INFO)) {
+            if (in == null) return "built by an unknown nvcc";
+            Properties p = new Properties();
+            p.load(in);
+            return "nvcc " + p.getProperty("nvcc", "?") + ", SASS " + p.getProperty("sass", "?") + ", PTX "
+                    + p.getProperty("ptx", "?");
+        } catch (IOException e) {
+            return "build information unreadable: " + e.getMessage();
+        }
+    }
 }

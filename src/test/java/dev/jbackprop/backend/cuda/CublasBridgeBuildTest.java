@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,11 +20,11 @@ class CublasBridgeBuildTest {
     @TempDir
     Path tmp;
 
-    private record Run(int rc, String out) {
-    }
+    private record Run(int rc, String out) {}
 
     private Run build(Path outDir, Map<String, String> env) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder("bash", Path.of("native/build.sh").toAbsolutePath().toString(), outDir.toString())
+        ProcessBuilder pb = new ProcessBuilder(
+                        "bash", Path.of("native/build.sh").toAbsolutePath().toString(), outDir.toString())
                 .redirectErrorStream(true);
         pb.environment().putAll(env);
         Process p = pb.start();

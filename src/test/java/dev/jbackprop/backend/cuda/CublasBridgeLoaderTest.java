@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jbackprop.backend.cuda.CublasCompat.CublasUnavailableException;
+import dev.jbackprop.backend.cuda.CublasCompat.Inputs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,9 +14,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import dev.jbackprop.backend.cuda.CublasCompat.CublasUnavailableException;
-import dev.jbackprop.backend.cuda.CublasCompat.Inputs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CublasBridgeLoaderTest {
     @TempDir
     Path tmp;
+
     private final List<String> loaded = new ArrayList<>();
 
     private Path touch(String rel) throws IOException {
@@ -30,7 +30,8 @@ class CublasBridgeLoaderTest {
         return Files.write(p, new byte[] {0});
     }
 
-    private Inputs inputs(Map<String, String> env, String mode, Path bridge, Map<String, Path> linker, List<Path> dirs) {
+    private Inputs inputs(
+            Map<String, String> env, String mode, Path bridge, Map<String, Path> linker, List<Path> dirs) {
         return new Inputs(env, mode, bridge == null ? null : bridge.toString(), linker, dirs, true);
     }
 
@@ -39,8 +40,14 @@ class CublasBridgeLoaderTest {
         Path c13 = touch("cuda13/libcublas.so.13");
         Path lt13 = touch("cuda13/libcublasLt.so.13");
         Path bridge = touch("bridge/libcublas.so.12");
-        String said = CublasCompat.ensure(inputs(Map.of(CublasCompat.ENV_CUBLAS13, c13.getParent().toString()), null,
-                bridge, Map.of(), List.of()), loaded::add);
+        String said = CublasCompat.ensure(
+                inputs(
+                        Map.of(CublasCompat.ENV_CUBLAS13, c13.getParent().toString()),
+                        null,
+                        bridge,
+                        Map.of(),
+                        List.of()),
+                loaded::add);
         assertEquals(List.of(lt13.toString(), c13.toString(), bridge.toString()), loaded);
         assertTrue(said.contains(c13.toString()) && said.contains(bridge.toString()), said);
     }
@@ -49,8 +56,9 @@ class CublasBridgeLoaderTest {
     void cublas12OnTheLinkerPathNeedsNothing() throws IOException {
         Path c12 = touch("sys/libcublas.so.12");
         touch("cuda13/libcublas.so.13");
-        String said = CublasCompat.ensure(inputs(Map.of(), "auto", null, Map.of(CublasCompat.CUBLAS12, c12),
-                List.of(tmp.resolve("cuda13"))), loaded::add);
+        String said = CublasCompat.ensure(
+                inputs(Map.of(), "auto", null, Map.of(CublasCompat.CUBLAS12, c12), List.of(tmp.resolve("cuda13"))),
+                loaded::add);
         assertEquals(List.of(), loaded);
         assertTrue(said.contains("no bridge needed") && said.contains(c12.toString()), said);
     }
@@ -59,8 +67,8 @@ class CublasBridgeLoaderTest {
     void cublas12OnlyInACudaFolderIsPreloaded() throws IOException {
         Path lt12 = touch("cuda12/lib64/libcublasLt.so.12");
         Path c12 = touch("cuda12/lib64/libcublas.so.12");
-        String said = CublasCompat.ensure(inputs(Map.of(), null, null, Map.of(),
-                List.of(tmp.resolve("nothing"), c12.getParent())), loaded::add);
+        String said = CublasCompat.ensure(
+                inputs(Map.of(), null, null, Map.of(), List.of(tmp.resolve("nothing"), c12.getParent())), loaded::add);
         assertEquals(List.of(lt12.toString(), c12.toString()), loaded);
         assertTrue(said.contains("preloaded"), said);
     }
@@ -70,8 +78,14 @@ class CublasBridgeLoaderTest {
         Path c12 = touch("sys/libcublas.so.12");
         Path c13 = touch("sys13/libcublas.so.13");
         Path bridge = touch("bridge/libcublas.so.12");
-        CublasCompat.ensure(inputs(Map.of(), "force", bridge, Map.of(CublasCompat.CUBLAS12, c12, CublasCompat.CUBLAS13, c13),
-                List.of()), loaded::add);
+        CublasCompat.ensure(
+                inputs(
+                        Map.of(),
+                        "force",
+                        bridge,
+                        Map.of(CublasCompat.CUBLAS12, c12, CublasCompat.CUBLAS13, c13),
+                        List.of()),
+                loaded::add);
         assertEquals(List.of(c13.toString(), bridge.toString()), loaded);
     }
 
@@ -84,25 +98,41 @@ class CublasBridgeLoaderTest {
 
     @Test
     void unknownModeIsRejected() {
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> CublasCompat.ensure(inputs(Map.of(), "maybe", null, Map.of(), List.of()), loaded::add));
     }
 
     @Test
     void noCublasAtAllSaysWhatToInstall() {
-        CublasUnavailableException e = assertThrows(CublasUnavailableException.class,
+        CublasUnavailableException e = assertThrows(
+                CublasUnavailableException.class,
                 () -> CublasCompat.ensure(inputs(Map.of(), null, null, Map.of(), List.of(tmp)), loaded::add));
         String m = e.getMessage();
-        assertTrue(m.contains("libcublas.so.12") && m.contains("libcublas.so.13") && m.contains("Install")
-                && m.contains(CublasCompat.ENV_CUBLAS13) && m.contains(tmp.toString()), m);
+        assertTrue(
+                m.contains("libcublas.so.12")
+                        && m.contains("libcublas.so.13")
+                        && m.contains("Install")
+                        && m.contains(CublasCompat.ENV_CUBLAS13)
+                        && m.contains(tmp.toString()),
+                m);
         assertEquals(List.of(), loaded);
     }
 
     @Test
     void envPointingNowhereIsReportedAsSuch() {
-        CublasUnavailableException e = assertThrows(CublasUnavailableException.class, () -> CublasCompat.ensure(
-                inputs(Map.of(CublasCompat.ENV_CUBLAS13, tmp.resolve("gone/libcublas.so.13").toString()), null, null,
-                        Map.of(), List.of()), loaded::add));
+        CublasUnavailableException e = assertThrows(
+                CublasUnavailableException.class,
+                () -> CublasCompat.ensure(
+                        inputs(
+                                Map.of(
+                                        CublasCompat.ENV_CUBLAS13,
+                                        tmp.resolve("gone/libcublas.so.13").toString()),
+                                null,
+                                null,
+                                Map.of(),
+                                List.of()),
+                        loaded::add));
         assertTrue(e.getMessage().startsWith(CublasCompat.ENV_CUBLAS13 + "="), e.getMessage());
     }
 
@@ -111,13 +141,16 @@ class CublasBridgeLoaderTest {
         Path c13 = touch("c/libcublas.so.13");
         Path bridge = touch("b/libcublas.so.12");
         UnsatisfiedLinkError cause = new UnsatisfiedLinkError("wrong ELF class");
-        CublasUnavailableException e = assertThrows(CublasUnavailableException.class, () -> CublasCompat.ensure(
-                inputs(Map.of(CublasCompat.ENV_CUBLAS13, c13.toString()), null, bridge, Map.of(), List.of()),
-                p -> {
-                    throw cause;
-                }));
+        CublasUnavailableException e = assertThrows(
+                CublasUnavailableException.class,
+                () -> CublasCompat.ensure(
+                        inputs(Map.of(CublasCompat.ENV_CUBLAS13, c13.toString()), null, bridge, Map.of(), List.of()),
+                        p -> {
+                            throw cause;
+                        }));
         assertSame(cause, e.getCause());
-        assertTrue(e.getMessage().contains(c13.toString()) && e.getMessage().contains("wrong ELF class"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains(c13.toString()) && e.getMessage().contains("wrong ELF class"), e.getMessage());
     }
 
     @Test
@@ -130,11 +163,13 @@ class CublasBridgeLoaderTest {
     @Test
     void ldconfigOutputKeepsOnlyX64CublasEntries() {
         Map<String, Path> m = new HashMap<>();
-        CublasCompat.parseLdconfig("1234 libs found in cache `/etc/ld.so.cache'\n"
-                + "\tlibcublas.so.13 (libc6) => /usr/lib32/libcublas.so.13\n"
-                + "\tlibcublas.so.13 (libc6,x86-64) => /usr/local/cuda-13.0/lib64/libcublas.so.13\n"
-                + "\tlibcublasLt.so.13 (libc6,x86-64) => /usr/local/cuda-13.0/lib64/libcublasLt.so.13\n"
-                + "\tlibc.so.6 (libc6,x86-64, OS ABI: Linux 3.2.0) => /lib/x86_64-linux-gnu/libc.so.6\n", m);
+        CublasCompat.parseLdconfig(
+                "1234 libs found in cache `/etc/ld.so.cache'\n"
+                        + "\tlibcublas.so.13 (libc6) => /usr/lib32/libcublas.so.13\n"
+                        + "\tlibcublas.so.13 (libc6,x86-64) => /usr/local/cuda-13.0/lib64/libcublas.so.13\n"
+                        + "\tlibcublasLt.so.13 (libc6,x86-64) => /usr/local/cuda-13.0/lib64/libcublasLt.so.13\n"
+                        + "\tlibc.so.6 (libc6,x86-64, OS ABI: Linux 3.2.0) => /lib/x86_64-linux-gnu/libc.so.6\n",
+                m);
         assertEquals(Map.of("libcublas.so.13", Path.of("/usr/local/cuda-13.0/lib64/libcublas.so.13")), m);
     }
 

@@ -17,7 +17,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-
 import jcuda.Pointer;
 import jcuda.jcublas.JCublas2;
 import jcuda.jcublas.cublasHandle;
@@ -36,6 +35,7 @@ class CublasBridgeTest {
 
     @TempDir
     static Path tmp;
+
     private static Path fake;
 
     @BeforeAll
@@ -44,9 +44,20 @@ class CublasBridgeTest {
         Path src = Path.of("native/test").toAbsolutePath();
         Path dir = Files.createDirectories(tmp.resolve("fake"));
         fake = dir.resolve("libcublas.so.13");
-        Result r = exec(List.of("gcc", "-shared", "-fPIC", "-O2", "-Wall", "-Werror", "-Wl,-soname,libcublas.so.13",
-                "-Wl,--version-script," + src.resolve("fake-cublas13.map"), "-o", fake.toString(),
-                src.resolve("fake-cublas13.c").toString()), Map.of());
+        Result r = exec(
+                List.of(
+                        "gcc",
+                        "-shared",
+                        "-fPIC",
+                        "-O2",
+                        "-Wall",
+                        "-Werror",
+                        "-Wl,-soname,libcublas.so.13",
+                        "-Wl,--version-script," + src.resolve("fake-cublas13.map"),
+                        "-o",
+                        fake.toString(),
+                        src.resolve("fake-cublas13.c").toString()),
+                Map.of());
         assertEquals(0, r.rc, "building the fake libcublas.so.13 failed:\n" + r.err);
     }
 
@@ -75,31 +86,44 @@ class CublasBridgeTest {
         assertEquals(7, calls.size(), "calls the fake saw: " + calls);
         // the out-parameter is JCublas2's own native variable: only its presence can be checked
         assertTrue(calls.get(0).matches("cublasCreate_v2 out=0x[0-9a-f]+"), calls.get(0));
-        assertEquals(List.of(
-                "cublasGetVersion_v2 handle=" + FAKE_HANDLE,
-                "cublasSgemm_v2 handle=" + FAKE_HANDLE + " transa=1 transb=2 m=11 n=22 k=33 alpha=1.5 A=0xa000 lda=44"
-                        + " B=0xb000 ldb=55 beta=-0.25 C=0xc000 ldc=66",
-                // Gemm's BF16 GEMM: A, B CUDA_R_16BF (14), C CUDA_R_32F (0), CUBLAS_COMPUTE_32F (68), CUBLAS_GEMM_DEFAULT (-1)
-                "cublasGemmEx handle=" + FAKE_HANDLE + " transa=1 transb=0 m=11 n=22 k=33 alpha=1.5 A=0xa000 Atype=14 lda=44"
-                        + " B=0xb000 Btype=14 ldb=55 beta=-0.25 C=0xc000 Ctype=0 ldc=66 computeType=68 algo=-1",
-                "cublasDgemm_v2_64 handle=" + FAKE_HANDLE + " transa=2 transb=0 m=5000000001 n=6000000002 k=7000000003"
-                        + " alpha=3.1415926535897931 A=0xa000 lda=8000000004 B=0xb000 ldb=9000000005"
-                        + " beta=-2.7182818284590451 C=0xc000 ldc=10000000006",
-                "cublasSdot_v2 handle=" + FAKE_HANDLE + " n=3 x=0xa000 incx=1 y=0xb000 incy=-2",
-                "cublasDestroy_v2 handle=" + FAKE_HANDLE), calls.subList(1, calls.size()),
+        assertEquals(
+                List.of(
+                        "cublasGetVersion_v2 handle=" + FAKE_HANDLE,
+                        "cublasSgemm_v2 handle=" + FAKE_HANDLE
+                                + " transa=1 transb=2 m=11 n=22 k=33 alpha=1.5 A=0xa000 lda=44"
+                                + " B=0xb000 ldb=55 beta=-0.25 C=0xc000 ldc=66",
+                        // Gemm's BF16 GEMM: A, B CUDA_R_16BF (14), C CUDA_R_32F (0), CUBLAS_COMPUTE_32F (68),
+                        // CUBLAS_GEMM_DEFAULT (-1)
+                        "cublasGemmEx handle=" + FAKE_HANDLE
+                                + " transa=1 transb=0 m=11 n=22 k=33 alpha=1.5 A=0xa000 Atype=14 lda=44"
+                                + " B=0xb000 Btype=14 ldb=55 beta=-0.25 C=0xc000 Ctype=0 ldc=66 computeType=68 algo=-1",
+                        "cublasDgemm_v2_64 handle=" + FAKE_HANDLE
+                                + " transa=2 transb=0 m=5000000001 n=6000000002 k=7000000003"
+                                + " alpha=3.1415926535897931 A=0xa000 lda=8000000004 B=0xb000 ldb=9000000005"
+                                + " beta=-2.7182818284590451 C=0xc000 ldc=10000000006",
+                        "cublasSdot_v2 handle=" + FAKE_HANDLE + " n=3 x=0xa000 incx=1 y=0xb000 incy=-2",
+                        "cublasDestroy_v2 handle=" + FAKE_HANDLE),
+                calls.subList(1, calls.size()),
                 "the fake's record of the calls");
     }
 
     @Test
     void functionMissingFromCublas13ReturnsNotSupportedWithMessage() throws Exception {
-        Result r = child("bridge", Map.of("JBACKPROP_CUBLAS13", fake.toString(),
-                "FAKE_CUBLAS13_LOG", tmp.resolve("missing.log").toString()));
+        Result r = child(
+                "bridge",
+                Map.of(
+                        "JBACKPROP_CUBLAS13",
+                        fake.toString(),
+                        "FAKE_CUBLAS13_LOG",
+                        tmp.resolve("missing.log").toString()));
         assertEquals(0, r.rc, "child JVM failed:\n" + r);
         Map<String, String> out = r.values();
         assertEquals("15", out.get("snrm2"), "CUBLAS_STATUS_NOT_SUPPORTED");
         assertEquals("15", out.get("snrm2.again"));
-        assertTrue(r.err.contains("jbackprop cuBLAS bridge: cublasSnrm2_v2 is not available (not exported by"
-                + " libcublas.so.13); returning CUBLAS_STATUS_NOT_SUPPORTED"), r.err);
+        assertTrue(
+                r.err.contains("jbackprop cuBLAS bridge: cublasSnrm2_v2 is not available (not exported by"
+                        + " libcublas.so.13); returning CUBLAS_STATUS_NOT_SUPPORTED"),
+                r.err);
         assertEquals(1, count(r.err, "cublasSnrm2_v2 is not available"), "said once per function:\n" + r.err);
         // string-returning names get a readable placeholder rather than 15 read as a pointer
         assertTrue(out.get("statusName").startsWith("CUBLAS_STATUS_NOT_SUPPORTED"), out.get("statusName"));
@@ -129,8 +153,10 @@ class CublasBridgeTest {
     /** The bridge as built into target/classes by native/build.sh during generate-resources. */
     private static Path builtBridge() throws URISyntaxException {
         URL url = CublasCompat.class.getResource(CublasCompat.BRIDGE_RESOURCE);
-        assertNotNull(url, "no " + CublasCompat.BRIDGE_RESOURCE + " on the classpath although gcc is present:"
-                + " native/build.sh did not run or failed (run mvn generate-resources)");
+        assertNotNull(
+                url,
+                "no " + CublasCompat.BRIDGE_RESOURCE + " on the classpath although gcc is present:"
+                        + " native/build.sh did not run or failed (run mvn generate-resources)");
         return Path.of(url.toURI());
     }
 
@@ -140,8 +166,12 @@ class CublasBridgeTest {
         // resolve all of JCublas2's cuBLAS imports at load: fails unless the bridge exports every one with its version
         e.put("LD_BIND_NOW", "1");
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx64m", "-cp", cp, "-D" + CublasCompat.PROP_MODE + "=force"));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx64m",
+                "-cp",
+                cp,
+                "-D" + CublasCompat.PROP_MODE + "=force"));
         cmd.add("-Djava.io.tmpdir=" + Files.createDirectories(tmp.resolve("jtmp")));
         cmd.add(Child.class.getName());
         cmd.add(scenario);
@@ -221,13 +251,54 @@ class CublasBridgeTest {
             Pointer a = new Pointer().withByteOffset(0xA000);
             Pointer b = new Pointer().withByteOffset(0xB000);
             Pointer c = new Pointer().withByteOffset(0xC000);
-            System.out.println("sgemm=" + JCublas2.cublasSgemm(h, 1, 2, 11, 22, 33, Pointer.to(new float[] {1.5f}),
-                    a, 44, b, 55, Pointer.to(new float[] {-0.25f}), c, 66));
-            System.out.println("gemmEx=" + Gemm.gemmEx(h, true, false, 11, 22, 33, Pointer.to(new float[] {1.5f}), a, 44, b, 55,
-                    Pointer.to(new float[] {-0.25f}), c, 66));
-            System.out.println("dgemm64=" + JCublas2.cublasDgemm_v2_64(h, 2, 0, 5_000_000_001L, 6_000_000_002L,
-                    7_000_000_003L, Pointer.to(new double[] {Math.PI}), a, 8_000_000_004L, b, 9_000_000_005L,
-                    Pointer.to(new double[] {-Math.E}), c, 10_000_000_006L));
+            System.out.println("sgemm="
+                    + JCublas2.cublasSgemm(
+                            h,
+                            1,
+                            2,
+                            11,
+                            22,
+                            33,
+                            Pointer.to(new float[] {1.5f}),
+                            a,
+                            44,
+                            b,
+                            55,
+                            Pointer.to(new float[] {-0.25f}),
+                            c,
+                            66));
+            System.out.println("gemmEx="
+                    + Gemm.gemmEx(
+                            h,
+                            true,
+                            false,
+                            11,
+                            22,
+                            33,
+                            Pointer.to(new float[] {1.5f}),
+                            a,
+                            44,
+                            b,
+                            55,
+                            Pointer.to(new float[] {-0.25f}),
+                            c,
+                            66));
+            System.out.println("dgemm64="
+                    + JCublas2.cublasDgemm_v2_64(
+                            h,
+                            2,
+                            0,
+                            5_000_000_001L,
+                            6_000_000_002L,
+                            7_000_000_003L,
+                            Pointer.to(new double[] {Math.PI}),
+                            a,
+                            8_000_000_004L,
+                            b,
+                            9_000_000_005L,
+                            Pointer.to(new double[] {-Math.E}),
+                            c,
+                            10_000_000_006L));
             float[] dot = new float[1];
             System.out.println("sdot=" + JCublas2.cublasSdot(h, 3, a, 1, b, -2, Pointer.to(dot)));
             System.out.println("sdot.result=" + dot[0]);

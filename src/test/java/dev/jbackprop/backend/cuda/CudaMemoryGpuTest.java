@@ -16,79 +16,85 @@ import org.junit.jupiter.api.Test;
 /** Device memory comes back when blocks and backends are closed, and running out says what to do. */
 @Tag("gpu")
 class CudaMemoryGpuTest {
-  @BeforeEach
-  void gpu() {
-    GpuTestSupport.assumeGpu();
-  }
-
-  /** The blocks a small network's training set-up makes: parameters with views, activations, indices, metrics. */
-  private static void blockSet(CudaOps ops, boolean closeEach) {
-    Block params = ops.allocate(784 * 100 + 100 + 100 * 10 + 10);
-    Mat w = Mat.of(params, 0, 100, 784);
-    Mat b = Mat.of(params, 784 * 100, 100, 1);
-    Block acts = ops.allocate(3L * 100 * 128);
-    Mat z = Mat.of(acts, 0, 100, 128);
-    Mat a = Mat.of(acts, 100 * 128, 100, 128);
-    Block input = ops.allocate(784L * 128);
-    Mat x = new Mat(input, 784, 128);
-    IndexBlock idx = ops.allocateIndices(60000);
-    Metrics metrics = ops.allocateMetrics();
-    ops.gemm(false, false, 100, 128, 784, 1f, w, x, 0f, z);
-    ops.biasActivation(Activation.RELU, z, b, a, 128);
-    ops.synchronize();
-    if (closeEach) {
-      metrics.close();
-      idx.close();
-      input.close();
-      acts.close();
-      params.close();
+    @BeforeEach
+    void gpu() {
+        GpuTestSupport.assumeGpu();
     }
-  }
 
-  @Test
-  void freeMemoryReturnsToItsStartAfterHundredBlockSets() {
-    try (CudaOps ops = new CudaOps(CudaOptions.defaults())) {
-      blockSet(ops, true); // warm-up: lazily created driver state
-      long baseline = ops.allocatedBytes();
-      long free = ops.memoryInfo()[0];
-      for (int i = 0; i < 100; i++) blockSet(ops, true);
-      ops.synchronize();
-      assertEquals(baseline, ops.allocatedBytes(), "bytes still tracked as allocated");
-      assertEquals(free, ops.memoryInfo()[0], "free device memory after 100 allocate/close rounds");
+    /** The blocks a small network's training set-up makes: parameters with views, activations, indices, metrics. */
+    private static void blockSet(CudaOps ops, boolean closeEach) {
+        Block params = ops.allocate(784 * 100 + 100 + 100 * 10 + 10);
+        Mat w = Mat.of(params, 0, 100, 784);
+        Mat b = Mat.of(params, 784 * 100, 100, 1);
+        Block acts = ops.allocate(3L * 100 * 128);
+        Mat z = Mat.of(acts, 0, 100, 128);
+        Mat a = Mat.of(acts, 100 * 128, 100, 128);
+        Block input = ops.allocate(784L * 128);
+        Mat x = new Mat(input, 784, 128);
+        IndexBlock idx = ops.allocateIndices(60000);
+        Metrics metrics = ops.allocateMetrics();
+        ops.gemm(false, false, 100, 128, 784, 1f, w, x, 0f, z);
+        ops.biasActivation(Activation.RELU, z, b, a, 128);
+        ops.synchronize();
+        if (closeEach) {
+            metrics.close();
+            idx.close();
+            input.close();
+            acts.close();
+            params.close();
+        }
     }
-  }
 
-  @Test
-  void closingTheBackendFreesWhatItsBlocksHeld() {
-    try (CudaOps witness = new CudaOps(CudaOptions.defaults())) { // keeps the primary context alive between rounds
-      for (int i = 0; i < 2; i++) roundTrip(); // warm-up
-      long free = witness.memoryInfo()[0];
-      for (int i = 0; i < 100; i++) roundTrip();
-      long lost = free - witness.memoryInfo()[0];
-      // a leak of one block set (≈ 0.9 MB) per round would lose ≈ 90 MB; allow driver-side noise only
-      assertTrue(lost <= 2L << 20, "100 backends that were closed without closing their blocks lost " + lost + " bytes");
+    @Test
+    void freeMemoryReturnsToItsStartAfterHundredBlockSets() {
+        try (CudaOps ops = new CudaOps(CudaOptions.defaults())) {
+            blockSet(ops, true); // warm-up: lazily created driver state
+            long baseline = ops.allocatedBytes();
+            long free = ops.memoryInfo()[0];
+            for (int i = 0; i < 100; i++) blockSet(ops, true);
+            ops.synchronize();
+            assertEquals(baseline, ops.allocatedBytes(), "bytes still tracked as allocated");
+            assertEquals(free, ops.memoryInfo()[0], "free device memory after 100 allocate/close rounds");
+        }
     }
-  }
 
-  private static void roundTrip() {
-    CudaOps ops = new CudaOps(CudaOptions.defaults());
-    blockSet(ops, false);
-    ops.close();
-  }
-
-  @Test
-  void outOfMemorySaysHowMuchIsFreeAndWhatToTry() {
-    try (CudaOps ops = new CudaOps(CudaOptions.defaults())) {
-      long total = ops.memoryInfo()[1];
-      long before = ops.allocatedBytes();
-      long floats = total / 4 + (1L << 28);
-      GpuOutOfMemoryException e = assertThrows(GpuOutOfMemoryException.class, () -> ops.allocate(floats));
-      assertEquals(4 * floats, e.requestedBytes());
-      assertTrue(e.freeBytes() >= 0 && e.freeBytes() <= total, "free " + e.freeBytes());
-      assertTrue(e.getMessage().startsWith("out of GPU memory: a block of " + floats + " floats needs " + 4 * floats + " bytes"), e.getMessage());
-      assertTrue(e.getMessage().contains("--batch"), e.getMessage());
-      assertEquals(before, ops.allocatedBytes());
-      ops.allocate(1024).close(); // still usable
+    @Test
+    void closingTheBackendFreesWhatItsBlocksHeld() {
+        try (CudaOps witness = new CudaOps(CudaOptions.defaults())) { // keeps the primary context alive between rounds
+            for (int i = 0; i < 2; i++) roundTrip(); // warm-up
+            long free = witness.memoryInfo()[0];
+            for (int i = 0; i < 100; i++) roundTrip();
+            long lost = free - witness.memoryInfo()[0];
+            // a leak of one block set (≈ 0.9 MB) per round would lose ≈ 90 MB; allow driver-side noise only
+            assertTrue(
+                    lost <= 2L << 20,
+                    "100 backends that were closed without closing their blocks lost " + lost + " bytes");
+        }
     }
-  }
+
+    private static void roundTrip() {
+        CudaOps ops = new CudaOps(CudaOptions.defaults());
+        blockSet(ops, false);
+        ops.close();
+    }
+
+    @Test
+    void outOfMemorySaysHowMuchIsFreeAndWhatToTry() {
+        try (CudaOps ops = new CudaOps(CudaOptions.defaults())) {
+            long total = ops.memoryInfo()[1];
+            long before = ops.allocatedBytes();
+            long floats = total / 4 + (1L << 28);
+            GpuOutOfMemoryException e = assertThrows(GpuOutOfMemoryException.class, () -> ops.allocate(floats));
+            assertEquals(4 * floats, e.requestedBytes());
+            assertTrue(e.freeBytes() >= 0 && e.freeBytes() <= total, "free " + e.freeBytes());
+            assertTrue(
+                    e.getMessage()
+                            .startsWith("out of GPU memory: a block of " + floats + " floats needs " + 4 * floats
+                                    + " bytes"),
+                    e.getMessage());
+            assertTrue(e.getMessage().contains("--batch"), e.getMessage());
+            assertEquals(before, ops.allocatedBytes());
+            ops.allocate(1024).close(); // still usable
+        }
+    }
 }
