@@ -110,6 +110,21 @@ JB_FN float jb_output_delta(int cost, int act, float alpha, float z, float a, fl
   return cost == JB_QUADRATIC ? d * jb_derivative(act, alpha, z, a) : d;
 }
 
+// One step of an argmax: candidate (v, i) beats the best so far (bv, bi) if it is a number and larger,
+// or equal with a lower index; i < 0 means "none". So NaN entries are never the argmax, the first
+// index wins ties, and a column of NaN has none (never a correct prediction). CpuMath.argmaxBetter.
+JB_FN bool jb_argmax_better(float v, int i, float bv, int bi) {
+  if (i < 0 || jb_isnan(v)) return false;
+  if (bi < 0) return true;
+  return v > bv || (v == bv && i < bi);
+}
+
+// A single output's prediction (an argmax over one row is always right): correct when a and y are on
+// the same side of ½, never when either is NaN. CpuMath.singleOutputCorrect.
+JB_FN bool jb_single_output_correct(float a, float y) {
+  return !jb_isnan(a) && !jb_isnan(y) && ((a >= 0.5f) == (y >= 0.5f));
+}
+
 // Ops.update with μ = 0: p ← decay·p − rate·g (weights), p ← p − rate·g (biases).
 JB_FN float jb_sgd_weight(float p, float g, float rate, float decay) { return decay * p - rate * g; }
 JB_FN float jb_sgd_bias(float p, float g, float rate) { return p - rate * g; }

@@ -6,8 +6,9 @@
 //   delta[:, j] = a − y (cross-entropy, binary cross-entropy) or (a − y) ⊙ σ′(z) (quadratic), skipped when delta is null;
 //   delta16[:, j] = its bfloat16 copy (jb_bf16) when delta16 is not null (what the GEMMs read with --bf16);
 //   cost_j = Σ ½(a − y)², Σ softplus(z) − y·z, or Σ y·(lse − z) with lse = max + log Σ e^(z−max);
-//   correct_j = argmax a == argmax y (first index on ties, NaN never wins); with one output row,
-//   (a ≥ ½) == (y ≥ ½) instead, since an argmax over one row is always right.
+//   correct_j = argmax a == argmax y (jb_argmax_better: first index on ties, NaN never wins, a column
+//   of NaN has none and is wrong); with one output row jb_single_output_correct instead ((a ≥ ½) ==
+//   (y ≥ ½), never with a NaN), since an argmax over one row is always right.
 // metrics[0] += Σ cost_j, metrics[1] += Σ correct_j, metrics[2] += number of columns (one atomicAdd each per block).
 extern "C" __global__ void output_delta(int cost, int act, float alpha, const float* z, const float* a,
                                         const float* y, float* delta, unsigned short* delta16, int rows, int m,
@@ -52,7 +53,7 @@ extern "C" __global__ void output_delta(int cost, int act, float alpha, const fl
     jb_warp_argmax(bestY, argY);
     if (lane == 0) {
       bool ok;
-      if (rows == 1) ok = !jb_isnan(ac[0]) && ((ac[0] >= 0.5f) == (yc[0] >= 0.5f));
+      if (rows == 1) ok = jb_single_output_correct(ac[0], yc[0]);
       else ok = argA >= 0 && argA == argY;
       costSum += c;
       correctSum += ok ? 1.0 : 0.0;

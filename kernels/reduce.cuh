@@ -1,6 +1,8 @@
 // Warp-level reductions used by the per-column kernels (one warp per column, blockDim a multiple of 32).
 #pragma once
 
+#include "elementwise.cuh"
+
 #define JB_FULL_MASK 0xffffffffu
 
 // max that propagates NaN (a column containing NaN gives NaN everywhere, never a silent answer).
@@ -16,15 +18,7 @@ __device__ __forceinline__ double jb_warp_sum(double v) {
   return v;
 }
 
-// Candidate (v, i) beats (bv, bi) if it is a number and larger, or equal with a lower index;
-// i < 0 means "none". NaN entries are never the argmax.
-__device__ __forceinline__ bool jb_argmax_better(float v, int i, float bv, int bi) {
-  if (i < 0 || v != v) return false;
-  if (bi < 0) return true;
-  return v > bv || (v == bv && i < bi);
-}
-
-// Every lane ends with the warp's (value, index) argmax.
+// Every lane ends with the warp's (value, index) argmax (jb_argmax_better, elementwise.cuh).
 __device__ __forceinline__ void jb_warp_argmax(float& v, int& i) {
   for (int o = 16; o > 0; o >>= 1) {
     float ov = __shfl_xor_sync(JB_FULL_MASK, v, o);

@@ -9,6 +9,8 @@
 //   V v g p mu rate decay     jb_velocity_weight     v v g mu rate           jb_velocity_bias
 //   C y z lse(double)         jb_cross_entropy_term (double result)
 //   H x                       jb_bf16 (16-bit result)
+//   M v i bv bi               jb_argmax_better (i, bi: %x of the int's bits; result 1.0f or 0.0f)
+//   S a y                     jb_single_output_correct (result 1.0f or 0.0f)
 #include <cstdio>
 #include <cstdint>
 #include <cstring>
@@ -44,6 +46,10 @@ int main() {
         std::printf("%08x\n", bf(jb_velocity_weight(f(u[0]), f(u[1]), f(u[2]), f(u[3]), f(u[4]), f(u[5])))); break;
       case 'v': std::scanf("%x %x %x %x", &u[0], &u[1], &u[2], &u[3]);
         std::printf("%08x\n", bf(jb_velocity_bias(f(u[0]), f(u[1]), f(u[2]), f(u[3])))); break;
+      case 'M': std::scanf("%x %x %x %x", &u[0], &u[1], &u[2], &u[3]);
+        std::printf("%08x\n", bf(jb_argmax_better(f(u[0]), (int)u[1], f(u[2]), (int)u[3]) ? 1.0f : 0.0f)); break;
+      case 'S': std::scanf("%x %x", &u[0], &u[1]);
+        std::printf("%08x\n", bf(jb_single_output_correct(f(u[0]), f(u[1])) ? 1.0f : 0.0f)); break;
       case 'H': std::scanf("%x", &u[0]);
         std::printf("%04x\n", (unsigned)jb_bf16(f(u[0]))); break;
       case 'C': {

@@ -104,7 +104,7 @@ public final class GradCheck {
             ops.upload(data[0], 0, net.x.block(), 0, data[0].length);
             ops.upload(data[1], 0, net.y.block(), 0, data[1].length);
             Step.forward(net, m);
-            Step.loss(net, m, metrics, true);
+            Step.outputError(net, m, metrics, true);
             Step.backward(net, m);
             g = net.gradients();
             costBackend = metrics.read()[0];

@@ -102,7 +102,7 @@ public final class GradientNorms {
                 int m = Math.min(net.capacity, data.count - off);
                 data.load(off, m, net.x, net.y);
                 Step.forward(net, m);
-                Step.loss(net, m, metrics, true);
+                Step.outputError(net, m, metrics, true);
                 Step.backward(net, m);
                 ops.download(net.grads, 0, chunk, 0, chunk.length);
                 for (int i = 0; i < chunk.length; i++) sum[i] += chunk[i];

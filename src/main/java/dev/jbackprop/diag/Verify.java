@@ -104,8 +104,8 @@ public final class Verify {
                     n.ops.upload(data[1], 0, n.y.block(), 0, data[1].length);
                     Step.forward(n, m);
                 }
-                Step.loss(a, m, ma, true);
-                Step.loss(b, m, mb, true);
+                Step.outputError(a, m, ma, true);
+                Step.outputError(b, m, mb, true);
                 Step.backward(a, m);
                 Step.backward(b, m);
                 if (k == 0) {

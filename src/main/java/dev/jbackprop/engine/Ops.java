@@ -9,6 +9,10 @@ import dev.jbackprop.model.Cost;
  * Matrices are column-major, one sample per column; {@code m} is the number of live columns
  * (the batch size of this step, at most the views' capacity).
  *
+ * <p>Every implementation checks its arguments with {@link OpsChecks} (the one place where the rules
+ * are written, with the reasons) before it does anything, and OpsContract in the tests holds every
+ * implementation to the same results.
+ *
  * <p>Nothing here allocates once the blocks exist, and nothing synchronises with the host except
  * {@link #download}, {@link Metrics#read()} and {@link #synchronize()}.
  */
@@ -38,7 +42,7 @@ public interface Ops extends AutoCloseable {
      * A new zero-filled block whose matrices are read as GEMM inputs (A or B): the network's
      * parameters and activations. A backend whose GEMMs read a lower-precision copy of their inputs
      * (CUDA with --bf16) allocates that copy alongside and keeps it equal to the rounded floats of what
-     * {@link #upload}, {@link #fill}, {@link #gather}, {@link #update}, {@link #outputDelta} (δ),
+     * {@link #upload}, {@link #fill}, {@link #gather}, {@link #update}, {@link #outputError} (δ),
      * {@link #activationBackward} (δ) and {@link #biasActivation} (a, not z) write; a GEMM's output C
      * gets no copy, so a matrix a GEMM reads must last have been written by one of those (in the
      * training step, δ of a hidden layer is a GEMM's output and then activationBackward's). By default,
@@ -54,6 +58,7 @@ public interface Ops extends AutoCloseable {
     /** A new, zeroed metrics accumulator. */
     Metrics allocateMetrics();
 
+    /** dst[dstOffset … dstOffset+length) = src[srcOffset … srcOffset+length). */
     void upload(float[] src, int srcOffset, Block dst, long dstOffset, int length);
 
     /**
@@ -65,10 +70,13 @@ public interface Ops extends AutoCloseable {
         return new DeviceData.Resident(this, x, y, features, classes, count);
     }
 
+    /** The first src.length entries of dst = src (the rest keep their values). */
     void upload(int[] src, IndexBlock dst);
 
+    /** dst[dstOffset … dstOffset+length) = src[srcOffset … srcOffset+length); waits for queued work. */
     void download(Block src, long srcOffset, float[] dst, int dstOffset, int length);
 
+    /** Every element of dst = value. */
     void fill(Block dst, float value);
 
     /** Waits for all queued work (a no-op on the CPU). */
@@ -78,7 +86,10 @@ public interface Ops extends AutoCloseable {
 
     /**
      * C = alpha·op(A)·op(B) + beta·C, where op(X) is X or Xᵀ, C is m × n, op(A) m × k, op(B) k × n;
-     * the leading dimension of each operand is its {@link Mat#rows()}.
+     * the leading dimension of each operand is its {@link Mat#rows()}, which must be exactly the rows
+     * the product reads, and columns past the product's are left alone. With beta = 0, C is not read
+     * (a NaN there does not leak through); with k = 0, C = beta·C. Special values follow IEEE float
+     * arithmetic (a NaN in a row of op(A) makes that row of C NaN).
      */
     void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Mat a, Mat b, float beta, Mat c);
 
@@ -90,10 +101,12 @@ public interface Ops extends AutoCloseable {
 
     /**
      * delta = ∇ₐC ⊙ σ′(z) for the output layer (a − y for softmax + cross-entropy and sigmoid +
-     * binary cross-entropy), and adds the batch's cost and number of correct argmax predictions to
-     * {@code metrics}. With {@code delta == null} only the metrics are accumulated (evaluation).
+     * binary cross-entropy), and adds the batch's cost and number of correct predictions to
+     * {@code metrics} (the accuracy rule, NaN included, is in {@link OpsChecks}'s class comment). With
+     * {@code delta == null} only the metrics are accumulated (evaluation). The output error step of
+     * the reference (ReferenceNetwork.outputError) and of {@link Step#outputError}.
      */
-    void outputDelta(Cost cost, Activation out, Mat z, Mat a, Mat y, Mat delta, int m, Metrics metrics);
+    void outputError(Cost cost, Activation out, Mat z, Mat a, Mat y, Mat delta, int m, Metrics metrics);
 
     /** sums[i] = Σ_j x[i, j] over the first m columns (the bias gradient from δ). */
     void sumColumns(Mat x, int m, Mat sums);
@@ -106,7 +119,10 @@ public interface Ops extends AutoCloseable {
      */
     void update(Block params, Block grads, Block velocity, long weightCount, float rate, float momentum, float decay);
 
-    /** dst[:, j] = src[:, idx[offset + j]] for j < m: gathers a batch of columns. */
+    /**
+     * dst[:, j] = src[:, idx[offset + j]] for j < m: gathers a batch of columns. An index outside
+     * [0, src.cols) gives a column of NaN (a device cannot check its indices without synchronising).
+     */
     void gather(Mat src, IndexBlock idx, int offset, int m, Mat dst);
 
     /** dst[0 … m) = src[offset … offset+m), queued like a kernel (no host synchronisation). */

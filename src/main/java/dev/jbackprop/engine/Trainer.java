@@ -376,7 +376,7 @@ public final class Trainer implements AutoCloseable {
             int m = Math.min(net.capacity, data.count - off);
             data.load(off, m, net.x, net.y);
             Step.forward(net, m);
-            Step.loss(net, m, evalMetrics, false);
+            Step.outputError(net, m, evalMetrics, false);
         }
         double[] mt = evalMetrics.read();
         return new Evaluation(mt[0] / Math.max(1, mt[2]), mt[1] / Math.max(1, mt[2]), (long) mt[2]);

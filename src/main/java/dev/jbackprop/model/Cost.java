@@ -33,14 +33,18 @@ public enum Cost {
         };
     }
 
-    /** Throws with the list of valid combinations if {@code output} does not go with this cost. */
-    public void checkOutput(Activation output) {
-        boolean ok = switch (this) {
+    /** Whether {@code output} is an output activation this cost is defined for ({@link #VALID_COMBINATIONS}). */
+    public boolean goesWith(Activation output) {
+        return switch (this) {
             case CROSS_ENTROPY -> output.kind() == Activation.Kind.SOFTMAX;
             case BINARY_CROSS_ENTROPY -> output.kind() == Activation.Kind.SIGMOID;
             case QUADRATIC -> output.kind() != Activation.Kind.SOFTMAX;
         };
-        if (!ok) {
+    }
+
+    /** Throws with the list of valid combinations if {@code output} does not go with this cost. */
+    public void checkOutput(Activation output) {
+        if (!goesWith(output)) {
             throw new IllegalArgumentException(
                     "cost " + cliName + " does not go with output activation " + output + "; " + VALID_COMBINATIONS);
         }

@@ -14,13 +14,15 @@ import dev.jbackprop.model.ParamLayout;
  * layer l is n_out × n_in column-major, W(j,k) at weightOffset(l) + k·n_out + j — then all biases),
  * exactly the block the fast path uses, so the two can be compared element by element.
  *
- * <p>The equations (layer l = 0 … L−1, a⁻¹ meaning the input x):
+ * <p>The equations, with the names and indices of the engine's Step (layers l = 0 … L−1, a[−1]
+ * meaning the input x; W[l](j, k) joins input k to output j):
  * <pre>
- *   forward:   z[l] = W[l]·a[l−1] + b[l],   a[l] = σ_l(z[l])
- *   output:    δ[L−1] = ∇ₐC ⊙ σ′(z[L−1])            (quadratic cost: ∇ₐC = a − y)
- *              δ[L−1] = a − y                         (softmax + cross-entropy, sigmoid + binary CE)
- *   backprop:  δ[l] = (W[l+1]ᵀ δ[l+1]) ⊙ σ′(z[l])
- *   gradient:  ∂C/∂b[l] = δ[l],   ∂C/∂W[l] = δ[l] a[l−1]ᵀ
+ *   forward       z[l] = W[l] a[l−1] + b[l],  a[l] = σ_l(z[l])                 l = 0 … L−1
+ *   output error  δ[L−1] = ∇ₐC ⊙ σ′(z[L−1])            (quadratic cost: ∇ₐC = a − y)
+ *                 δ[L−1] = a − y                         (softmax + cross-entropy, sigmoid + binary CE)
+ *   backward      ∂C/∂W[l] = δ[l] a[l−1]ᵀ,  ∂C/∂b[l] = δ[l]                    l = L−1 … 0
+ *                 δ[l−1] = (W[l]ᵀ δ[l]) ⊙ σ′(z[l−1])                           l = L−1 … 1
+ *   update        see {@link #update}
  * </pre>
  * The two a − y forms are the general rule with the factor a(1−a) (sigmoid) or the softmax
  * Jacobian cancelled analytically; computing them literally would divide by a(1−a) and lose
@@ -94,7 +96,7 @@ public final class ReferenceNetwork {
 
     // ---- forward ------------------------------------------------------------------------------
 
-    /** z[l] = W[l]·a[l−1] + b[l], a[l] = σ(z[l]) for every layer, one sample. */
+    /** z[l] = W[l] a[l−1] + b[l], a[l] = σ(z[l]) for l = 0 … L−1, one sample. */
     public Trace forward(double[] x) {
         if (x.length != spec.inputSize()) {
             throw new IllegalArgumentException(
@@ -137,7 +139,7 @@ public final class ReferenceNetwork {
 
     // ---- backward -----------------------------------------------------------------------------
 
-    /** The output error δᴸ of one sample (see the class comment for the two a − y cases). */
+    /** The output error δ[L−1] of one sample (see the class comment for the two a − y cases). */
     double[] outputError(Trace t, double[] y) {
         int last = t.layers() - 1;
         Activation out = spec.output();
@@ -156,32 +158,39 @@ public final class ReferenceNetwork {
         return delta;
     }
 
-    /** Forward, then δ of every layer and ∂C/∂W, ∂C/∂b of one sample (ParamLayout order). */
+    /**
+     * The backward pass of one sample, from δ[L−1] in {@code delta}: for l = L−1 … 0,
+     * ∂C/∂W[l] = δ[l] a[l−1]ᵀ and ∂C/∂b[l] = δ[l] into {@code grad} (ParamLayout order), then for l &gt; 0
+     * δ[l−1] = (W[l]ᵀ δ[l]) ⊙ σ′(z[l−1]) into {@code delta[l − 1]}.
+     */
+    void backward(Trace t, double[][] delta, double[] grad) {
+        for (int l = spec.layers() - 1; l >= 0; l--) {
+            double[] aPrev = t.activationInto(l);
+            for (int j = 0; j < layout.nOut(l); j++) {
+                for (int k = 0; k < layout.nIn(l); k++) grad[(int) layout.w(l, j, k)] = delta[l][j] * aPrev[k];
+                grad[(int) layout.b(l, j)] = delta[l][j];
+            }
+            if (l > 0) {
+                double[] d = new double[layout.nIn(l)];
+                for (int k = 0; k < d.length; k++) {
+                    double s = 0.0;
+                    for (int j = 0; j < layout.nOut(l); j++) s += weight(l, j, k) * delta[l][j]; // (W[l]ᵀ δ[l])_k
+                    d[k] = s * RefMath.sigmaPrime(spec.activation(l - 1), t.z()[l - 1][k]);
+                }
+                delta[l - 1] = d;
+            }
+        }
+    }
+
+    /** Forward, output error and backward of one sample: δ of every layer and ∂C/∂W, ∂C/∂b (ParamLayout order). */
     public Gradients backprop(double[] x, double[] y) {
         checkTarget(y);
         Trace t = forward(x);
         int layers = spec.layers();
         double[][] delta = new double[layers][];
         delta[layers - 1] = outputError(t, y);
-        for (int l = layers - 2; l >= 0; l--) {
-            int n = layout.nOut(l);
-            int nNext = layout.nOut(l + 1);
-            double[] d = new double[n];
-            for (int k = 0; k < n; k++) {
-                double s = 0.0;
-                for (int j = 0; j < nNext; j++) s += weight(l + 1, j, k) * delta[l + 1][j]; // (Wᵀδ)_k
-                d[k] = s * RefMath.sigmaPrime(spec.activation(l), t.z()[l][k]);
-            }
-            delta[l] = d;
-        }
         double[] grad = new double[p.length];
-        for (int l = 0; l < layers; l++) {
-            double[] aPrev = t.activationInto(l);
-            for (int j = 0; j < layout.nOut(l); j++) {
-                for (int k = 0; k < layout.nIn(l); k++) grad[(int) layout.w(l, j, k)] = delta[l][j] * aPrev[k];
-                grad[(int) layout.b(l, j)] = delta[l][j];
-            }
-        }
+        backward(t, delta, grad);
         double c = RefMath.cost(spec.cost(), t.z()[layers - 1], t.output(), y);
         return new Gradients(t, delta, grad, c);
     }

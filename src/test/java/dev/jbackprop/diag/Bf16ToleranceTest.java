@@ -133,7 +133,7 @@ class Bf16ToleranceTest {
                     n.ops.upload(data[0], 0, n.x.block(), 0, data[0].length);
                     n.ops.upload(data[1], 0, n.y.block(), 0, data[1].length);
                     Step.forward(n, m);
-                    Step.loss(n, m, metrics, true);
+                    Step.outputError(n, m, metrics, true);
                     Step.backward(n, m);
                     z[i] = n.read(n.z[0], m);
                     delta[i] = n.read(n.delta[0], m);

@@ -32,7 +32,7 @@ class GradientNormsGpuTest {
             ops.upload(data[0], 0, net.x.block(), 0, m * spec.inputSize());
             ops.upload(data[1], 0, net.y.block(), 0, m * spec.outputSize());
             Step.forward(net, m);
-            Step.loss(net, m, metrics, true);
+            Step.outputError(net, m, metrics, true);
             Step.backward(net, m);
             return new GradientNorms.Norms[] {averaged, GradientNorms.ofBatch(net, m)};
         }

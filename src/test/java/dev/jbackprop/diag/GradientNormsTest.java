@@ -140,7 +140,7 @@ class GradientNormsTest {
             ops.upload(data[0], 0, net.x.block(), 0, data[0].length);
             ops.upload(data[1], 0, net.y.block(), 0, data[1].length);
             Step.forward(net, m);
-            Step.loss(net, m, metrics, true);
+            Step.outputError(net, m, metrics, true);
             Step.backward(net, m);
             got = GradientNorms.ofBatch(net, m);
         }
@@ -158,7 +158,7 @@ class GradientNormsTest {
             ops.upload(data[0], 0, net.x.block(), 0, data[0].length);
             ops.upload(data[1], 0, net.y.block(), 0, data[1].length);
             Step.forward(net, 4);
-            Step.loss(net, 4, metrics, true);
+            Step.outputError(net, 4, metrics, true);
             Step.backward(net, 4);
             GradientNorms.Norms n;
             try (GradientTracker t = new GradientTracker(net, dir.resolve("g.csv"))) {

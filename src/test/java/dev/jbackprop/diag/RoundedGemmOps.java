@@ -123,8 +123,8 @@ public final class RoundedGemmOps implements Ops {
     }
 
     @Override
-    public void outputDelta(Cost cost, Activation out, Mat z, Mat a, Mat y, Mat delta, int m, Metrics metrics) {
-        inner.outputDelta(cost, out, z, a, y, delta, m, metrics);
+    public void outputError(Cost cost, Activation out, Mat z, Mat a, Mat y, Mat delta, int m, Metrics metrics) {
+        inner.outputError(cost, out, z, a, y, delta, m, metrics);
     }
 
     @Override

@@ -271,8 +271,8 @@ class DivergenceGuardTest {
         }
 
         @Override
-        public void outputDelta(Cost cost, Activation out, Mat z, Mat a, Mat y, Mat delta, int m, Metrics metrics) {
-            inner.outputDelta(cost, out, z, a, y, delta, m, unwrap(metrics));
+        public void outputError(Cost cost, Activation out, Mat z, Mat a, Mat y, Mat delta, int m, Metrics metrics) {
+            inner.outputError(cost, out, z, a, y, delta, m, unwrap(metrics));
         }
 
         @Override

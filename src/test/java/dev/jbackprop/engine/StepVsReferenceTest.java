@@ -80,7 +80,7 @@ class StepVsReferenceTest {
                 ops.upload(data[0], 0, net.x.block(), 0, data[0].length);
                 ops.upload(data[1], 0, net.y.block(), 0, data[1].length);
                 Step.forward(net, m);
-                Step.loss(net, m, metrics, true);
+                Step.outputError(net, m, metrics, true);
                 Step.backward(net, m);
                 BatchResult rb = ref.batch(ColumnMajor.columns(data[0], 9, m), ColumnMajor.columns(data[1], 3, m));
                 for (int l = 0; l < net.layers(); l++) {

@@ -313,6 +313,74 @@ class KernelMathTest {
     }
 
     /**
+     * The accuracy rules of Ops.outputError: jb_single_output_correct against CpuMath's (a NaN output
+     * or target is never correct; ½ itself counts as the upper side; ±0 and ±inf) and one argmax step,
+     * jb_argmax_better, against CpuMath's (NaN never wins, ties go to the lower index, i < 0 is none).
+     */
+    @Test
+    void accuracyRules() throws Exception {
+        float half = 0.5f;
+        float[] v = {
+            0f,
+            -0f,
+            half,
+            Math.nextDown(half),
+            Math.nextUp(half),
+            1f,
+            -1f,
+            Float.MIN_VALUE,
+            -Float.MIN_VALUE,
+            Float.MAX_VALUE,
+            Float.POSITIVE_INFINITY,
+            Float.NEGATIVE_INFINITY,
+            Float.NaN,
+            Float.intBitsToFloat(0xffc00001) // a negative NaN with a payload
+        };
+        int[] index = {-1, 0, 2, 3, 5};
+        int n = 0;
+        for (float a : v) {
+            for (float y : v) {
+                f(
+                        "singleOutputCorrect(a=" + a + ", y=" + y + ")",
+                        0,
+                        flag(CpuMath.singleOutputCorrect(a, y)),
+                        "S",
+                        a,
+                        y);
+                n++;
+            }
+        }
+        for (float x : v) {
+            for (int i : index) {
+                for (float best : v) {
+                    for (int bi : index) {
+                        StringBuilder line = new StringBuilder("M ")
+                                .append(h(x))
+                                .append(' ')
+                                .append(Integer.toHexString(i))
+                                .append(' ')
+                                .append(h(best))
+                                .append(' ')
+                                .append(Integer.toHexString(bi));
+                        cases.add(new Case(
+                                line.toString(),
+                                "argmaxBetter(v=" + x + ", i=" + i + ", best=" + best + ", bi=" + bi + ")",
+                                Float.floatToRawIntBits(flag(CpuMath.argmaxBetter(x, i, best, bi))) & 0xffffffffL,
+                                false,
+                                0));
+                        n++;
+                    }
+                }
+            }
+        }
+        check(n);
+    }
+
+    private static float flag(boolean b) {
+        return b ? 1f : 0f;
+    }
+
+    /**
      * jb_bf16 (the copies the GEMMs read with --bf16) against the Java reference, bit for bit: the
      * grid above, the special values, every exponent with the low mantissa bits just below, at and just
      * above the rounding tie (even and odd kept bit), every NaN class, and random bit patterns.

@@ -79,4 +79,24 @@ public final class CpuMath {
     public static float binaryCrossEntropyCost(float z, float y) {
         return softplus(z) - y * z;
     }
+
+    /**
+     * One step of an argmax: whether entry (v, i) beats the best so far (bv, bi), bi < 0 meaning none.
+     * It does when it is not NaN and is larger, or equal with a lower index; so the argmax is the first
+     * index of the largest entry that is not NaN, and a column of NaN has none (i = −1), which is never
+     * a correct prediction. kernels: jb_argmax_better, which also merges the lanes of a warp.
+     */
+    public static boolean argmaxBetter(float v, int i, float bv, int bi) {
+        if (i < 0 || Float.isNaN(v)) return false;
+        if (bi < 0) return true;
+        return v > bv || (v == bv && i < bi);
+    }
+
+    /**
+     * The prediction of a single output (where an argmax is always right): correct when a and y are on
+     * the same side of ½, and never when either is NaN. kernels: jb_single_output_correct.
+     */
+    public static boolean singleOutputCorrect(float a, float y) {
+        return !Float.isNaN(a) && !Float.isNaN(y) && (a >= 0.5f) == (y >= 0.5f);
+    }
 }

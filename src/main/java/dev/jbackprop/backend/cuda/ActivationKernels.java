@@ -1,6 +1,7 @@
 package dev.jbackprop.backend.cuda;
 
 import dev.jbackprop.engine.Mat;
+import dev.jbackprop.engine.OpsChecks;
 import dev.jbackprop.model.Activation;
 import java.util.Map;
 import jcuda.driver.CUfunction;
@@ -38,7 +39,7 @@ final class ActivationKernels {
 
     /** z[:, j] += bias, a[:, j] = σ(z[:, j]) for j < m. */
     void biasActivation(Activation act, Mat z, Mat bias, Mat a, int m) {
-        checkForward(z, bias, a, m);
+        OpsChecks.biasActivation(act, z, bias, a, m);
         DeviceBlock dz = DeviceBlock.of(z.block(), device, "biasActivation z");
         DeviceBlock db = DeviceBlock.of(bias.block(), device, "biasActivation bias");
         DeviceBlock da = DeviceBlock.of(a.block(), device, "biasActivation a");
@@ -85,7 +86,7 @@ final class ActivationKernels {
 
     /** delta ⊙= σ′(z) for the first m columns (a = σ(z)). */
     void activationBackward(Activation act, Mat z, Mat a, Mat delta, int m) {
-        checkBackward(act, z, a, delta, m);
+        OpsChecks.activationBackward(act, z, a, delta, m);
         DeviceBlock dz = DeviceBlock.of(z.block(), device, "activationBackward z");
         DeviceBlock da = DeviceBlock.of(a.block(), device, "activationBackward a");
         DeviceBlock dd = DeviceBlock.of(delta.block(), device, "activationBackward delta");
@@ -103,36 +104,5 @@ final class ActivationKernels {
         JCudaDriver.cuLaunchKernel(
                 backward, grid, 1, 1, Grid.BLOCK, 1, 1, 0, device.stream, backwardArgs.params(), null);
         device.launched(ACTIVATION_BACKWARD);
-    }
-
-    static void checkForward(Mat z, Mat bias, Mat a, int m) {
-        sameShape("biasActivation", "z", z, "a", a);
-        columns("biasActivation", z, m);
-        if (bias.size() < z.rows()) {
-            throw new IllegalArgumentException(
-                    "biasActivation: bias holds " + bias.size() + " floats, needs " + z.rows());
-        }
-    }
-
-    static void checkBackward(Activation act, Mat z, Mat a, Mat delta, int m) {
-        if (act.kind() == Activation.Kind.SOFTMAX) {
-            throw new IllegalArgumentException(
-                    "activationBackward: softmax is an output activation only; its delta comes from outputDelta");
-        }
-        sameShape("activationBackward", "z", z, "a", a);
-        sameShape("activationBackward", "z", z, "delta", delta);
-        columns("activationBackward", z, m);
-    }
-
-    static void sameShape(String op, String n1, Mat x, String n2, Mat y) {
-        if (x.rows() != y.rows() || x.cols() != y.cols()) {
-            throw new IllegalArgumentException(op + ": " + n1 + " is " + x.rows() + "×" + x.cols() + " but " + n2
-                    + " is " + y.rows() + "×" + y.cols());
-        }
-    }
-
-    static void columns(String op, Mat x, int m) {
-        if (m < 0 || m > x.cols())
-            throw new IllegalArgumentException(op + ": m=" + m + " live columns outside [0, " + x.cols() + "]");
     }
 }

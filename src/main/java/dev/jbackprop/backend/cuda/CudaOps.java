@@ -6,6 +6,7 @@ import dev.jbackprop.engine.IndexBlock;
 import dev.jbackprop.engine.Mat;
 import dev.jbackprop.engine.Metrics;
 import dev.jbackprop.engine.Ops;
+import dev.jbackprop.engine.OpsChecks;
 import dev.jbackprop.engine.StepReplay;
 import dev.jbackprop.model.Activation;
 import dev.jbackprop.model.Cost;
@@ -103,7 +104,7 @@ public final class CudaOps implements Ops {
         open();
         DeviceBlock s = DeviceBlock.of(src, device, "downloadBf16 src");
         if (!s.hasBf16()) throw new IllegalArgumentException(s + " has no bfloat16 copy");
-        range("downloadBf16", length, 0, length, s.length(), offset);
+        OpsChecks.copyRange("downloadBf16", length, 0, length, s.length(), offset);
         short[] out = new short[length];
         if (length == 0) return out;
         try {
@@ -149,7 +150,7 @@ public final class CudaOps implements Ops {
     @Override
     public synchronized Block allocate(long length) {
         open();
-        if (length < 0) throw new IllegalArgumentException("allocate: negative length " + length);
+        OpsChecks.allocate("allocate", length);
         return DeviceBlock.root(device.allocate(4 * length, "a block of " + length + " floats"));
     }
 
@@ -158,7 +159,7 @@ public final class CudaOps implements Ops {
     public synchronized Block allocateGemmOperands(long length) {
         if (!options.bf16()) return allocate(length);
         open();
-        if (length < 0) throw new IllegalArgumentException("allocateGemmOperands: negative length " + length);
+        OpsChecks.allocate("allocateGemmOperands", length);
         DeviceMemory floats = device.allocate(4 * length, "a block of " + length + " floats");
         try {
             // the allocator takes whole 4-byte words: an odd length gets one spare bfloat16
@@ -174,7 +175,7 @@ public final class CudaOps implements Ops {
     @Override
     public synchronized IndexBlock allocateIndices(int length) {
         open();
-        if (length < 0) throw new IllegalArgumentException("allocateIndices: negative length " + length);
+        OpsChecks.allocate("allocateIndices", length);
         return new DeviceIndexBlock(device.allocate(4L * length, "an index block of " + length + " ints"), length);
     }
 
@@ -188,7 +189,7 @@ public final class CudaOps implements Ops {
     public synchronized void upload(float[] src, int srcOffset, Block dst, long dstOffset, int length) {
         open();
         DeviceBlock d = DeviceBlock.of(dst, device, "upload dst");
-        range("upload", src.length, srcOffset, length, d.length(), dstOffset);
+        OpsChecks.upload(src, srcOffset, d, dstOffset, length);
         if (length == 0) return;
         try {
             device.synchronize(); // the copy below must not overtake queued kernels that use dst
@@ -229,9 +230,7 @@ public final class CudaOps implements Ops {
     public synchronized void upload(int[] src, IndexBlock dst) {
         open();
         DeviceIndexBlock d = DeviceIndexBlock.of(dst, device);
-        if (src.length > d.length())
-            throw new IllegalArgumentException(
-                    "upload: " + src.length + " indices into an index block of " + d.length());
+        OpsChecks.upload(src, d);
         if (src.length == 0) return;
         try {
             device.synchronize();
@@ -245,7 +244,7 @@ public final class CudaOps implements Ops {
     public synchronized void download(Block src, long srcOffset, float[] dst, int dstOffset, int length) {
         open();
         DeviceBlock s = DeviceBlock.of(src, device, "download src");
-        range("download", dst.length, dstOffset, length, s.length(), srcOffset);
+        OpsChecks.download(s, srcOffset, dst, dstOffset, length);
         if (length == 0) return;
         try {
             device.synchronize();
@@ -256,18 +255,6 @@ public final class CudaOps implements Ops {
                     4L * length);
         } catch (CudaException e) {
             throw device.failure("download", () -> length + " floats from " + s + " at " + srcOffset, e);
-        }
-    }
-
-    private static void range(
-            String op, int hostLength, int hostOffset, int length, long blockLength, long blockOffset) {
-        if (length < 0 || hostOffset < 0 || (long) hostOffset + length > hostLength) {
-            throw new IndexOutOfBoundsException(op + ": host range [" + hostOffset + ", " + ((long) hostOffset + length)
-                    + ") of an array of " + hostLength);
-        }
-        if (blockOffset < 0 || blockOffset + length > blockLength) {
-            throw new IndexOutOfBoundsException(op + ": block range [" + blockOffset + ", " + (blockOffset + length)
-                    + ") of a block of " + blockLength);
         }
     }
 
@@ -354,14 +341,14 @@ public final class CudaOps implements Ops {
     }
 
     @Override
-    public synchronized void outputDelta(
+    public synchronized void outputError(
             Cost cost, Activation out, Mat z, Mat a, Mat y, Mat delta, int m, Metrics metrics) {
         open();
         try {
             loss.outputDelta(cost, out, z, a, y, delta, m, DeviceMetrics.of(metrics, device));
         } catch (CudaException e) {
             throw device.failure(
-                    "outputDelta",
+                    "outputError",
                     () -> cost + "/" + out + " z=" + shape(z) + " y=" + shape(y) + " delta="
                             + (delta == null ? "none" : shape(delta)) + " m=" + m,
                     e);
@@ -408,10 +395,7 @@ public final class CudaOps implements Ops {
     public synchronized void copyIndices(IndexBlock src, int offset, int m, IndexBlock dst) {
         open();
         DeviceIndexBlock s = DeviceIndexBlock.of(src, device), d = DeviceIndexBlock.of(dst, device);
-        if (m < 0 || offset < 0 || (long) offset + m > s.length() || m > d.length()) {
-            throw new IllegalArgumentException("copyIndices: " + m + " indices from offset " + offset + " of "
-                    + s.length() + " into " + d.length());
-        }
+        OpsChecks.copyIndices(s, offset, m, d);
         if (m == 0) return;
         try {
             JCudaDriver.cuMemcpyDtoDAsync(d.memory.pointer, s.pointerAt(offset), 4L * m, device.stream);

@@ -1,6 +1,7 @@
 package dev.jbackprop.backend.cuda;
 
 import dev.jbackprop.engine.Mat;
+import dev.jbackprop.engine.OpsChecks;
 import java.util.Map;
 import jcuda.driver.CUfunction;
 import jcuda.driver.JCudaDriver;
@@ -23,7 +24,7 @@ final class GatherKernels {
 
     /** dst[:, j] = src[:, idx[offset + j]] for j < m (and dst's bfloat16 copy, if any); an index outside [0, src.cols) gives a NaN column. */
     void gather(Mat src, DeviceIndexBlock idx, int offset, int m, Mat dst) {
-        check(src, idx.length(), offset, m, dst);
+        OpsChecks.gather(src, idx, offset, m, dst);
         DeviceBlock ds = DeviceBlock.of(src.block(), device, "gather src");
         DeviceBlock dd = DeviceBlock.of(dst.block(), device, "gather dst");
         long n = (long) src.rows() * m;
@@ -38,16 +39,5 @@ final class GatherKernels {
         int grid = Grid.blocks(n, Grid.BLOCK, Grid.maxBlocks(device.multiprocessors));
         JCudaDriver.cuLaunchKernel(gather, grid, 1, 1, Grid.BLOCK, 1, 1, 0, device.stream, args.params(), null);
         device.launched(GATHER_COLUMNS);
-    }
-
-    static void check(Mat src, int indexLength, int offset, int m, Mat dst) {
-        if (src.rows() != dst.rows()) {
-            throw new IllegalArgumentException("gather: src has " + src.rows() + " rows but dst has " + dst.rows());
-        }
-        ActivationKernels.columns("gather", dst, m);
-        if (offset < 0 || (long) offset + m > indexLength) {
-            throw new IllegalArgumentException("gather: indices [" + offset + ", " + ((long) offset + m)
-                    + ") outside the index block of " + indexLength);
-        }
     }
 }

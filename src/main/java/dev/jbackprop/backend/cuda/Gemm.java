@@ -4,6 +4,7 @@ import static jcuda.jcublas.cublasOperation.CUBLAS_OP_N;
 import static jcuda.jcublas.cublasOperation.CUBLAS_OP_T;
 
 import dev.jbackprop.engine.Mat;
+import dev.jbackprop.engine.OpsChecks;
 import jcuda.Pointer;
 import jcuda.cudaDataType;
 import jcuda.driver.JCudaDriver;
@@ -23,8 +24,8 @@ import jcuda.runtime.cudaStream_t;
  * <p>Layout: cuBLAS is column-major, and so are our matrices (element (i, j) of a rows × cols Mat
  * at i + j·rows, leading dimension = rows). So Ops.gemm's C = α·op(A)·op(B) + β·C is cublasSgemm
  * with the same m, n, k, transa = transA ? T : N, transb likewise, lda = A.rows, ldb = B.rows,
- * ldc = C.rows; no transposition trick is needed. A stored operand's leading dimension must cover
- * its stored rows (m or k for A, k or n for B) and its live columns must fit its capacity.
+ * ldc = C.rows; no transposition trick is needed. A stored operand has exactly the rows the product
+ * reads (m or k for A, k or n for B, m for C) and at least the columns (OpsChecks.gemm).
  *
  * <p>FP32 by default; with {@code tf32} cuBLAS may use TF32 tensor cores (CUBLAS_TF32_TENSOR_OP_MATH).
  * With {@code bf16} a GEMM reads the bfloat16 copies of A and B (DeviceBlock, kept up to date by the
@@ -107,7 +108,7 @@ final class Gemm implements AutoCloseable {
      * have bfloat16 copies (Ops.allocateGemmOperands), and C's copy, if it has one, is not written.
      */
     void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha, Mat a, Mat b, float beta, Mat c) {
-        check(transA, transB, m, n, k, a, b, c);
+        OpsChecks.gemm(transA, transB, m, n, k, a, b, c);
         DeviceBlock da = DeviceBlock.of(a.block(), device, "gemm A");
         DeviceBlock db = DeviceBlock.of(b.block(), device, "gemm B");
         DeviceBlock dc = DeviceBlock.of(c.block(), device, "gemm C");
@@ -210,31 +211,9 @@ final class Gemm implements AutoCloseable {
                 cublasGemmAlgo.CUBLAS_GEMM_DEFAULT);
     }
 
-    /** Shape rules of {@link #gemm}; throws IllegalArgumentException naming the operand. */
-    static void check(boolean transA, boolean transB, int m, int n, int k, Mat a, Mat b, Mat c) {
-        if (m < 0 || n < 0 || k < 0)
-            throw new IllegalArgumentException("gemm: negative size m=" + m + " n=" + n + " k=" + k);
-        // stored A is m × k (or k × m when transposed); stored B is k × n (or n × k)
-        operand("A", transA ? k : m, transA ? m : k, a, m, n, k);
-        operand("B", transB ? n : k, transB ? k : n, b, m, n, k);
-        operand("C", m, n, c, m, n, k);
-    }
-
-    private static void operand(String name, int storedRows, int storedCols, Mat x, int m, int n, int k) {
-        if (x.rows() < storedRows || x.cols() < storedCols) {
-            throw new IllegalArgumentException(
-                    "gemm m=" + m + " n=" + n + " k=" + k + ": " + name + " must hold at least " + storedRows + "×"
-                            + storedCols + " (leading dimension = its rows), but it is " + x.rows() + "×" + x.cols());
-        }
-    }
-
     /** sums = x[:, 0:m] · 1 (the row sums over the first m columns), as one cublasSgemv. */
     void sumColumns(Mat x, int m, Mat sums) {
-        if (m < 0 || m > x.cols())
-            throw new IllegalArgumentException("sumColumns: m=" + m + " outside [0, " + x.cols() + "]");
-        if (sums.size() < x.rows()) {
-            throw new IllegalArgumentException("sumColumns: sums holds " + sums.size() + " floats, needs " + x.rows());
-        }
+        OpsChecks.sumColumns(x, m, sums);
         DeviceBlock dx = DeviceBlock.of(x.block(), device, "sumColumns x");
         DeviceBlock ds = DeviceBlock.of(sums.block(), device, "sumColumns sums");
         if (x.rows() == 0) return;

@@ -1,6 +1,7 @@
 package dev.jbackprop.backend.cuda;
 
 import dev.jbackprop.engine.Mat;
+import dev.jbackprop.engine.OpsChecks;
 import dev.jbackprop.model.Activation;
 import dev.jbackprop.model.Cost;
 import java.util.Map;
@@ -23,9 +24,9 @@ final class LossKernels {
         outputDelta = device.function(OUTPUT_DELTA);
     }
 
-    /** Ops.outputDelta: delta may be null (metrics only). */
+    /** Ops.outputError: delta may be null (metrics only). */
     void outputDelta(Cost cost, Activation out, Mat z, Mat a, Mat y, Mat delta, int m, DeviceMetrics metrics) {
-        check(cost, out, z, a, y, delta, m);
+        OpsChecks.outputError(cost, out, z, a, y, delta, m, metrics);
         DeviceBlock dz = DeviceBlock.of(z.block(), device, "outputDelta z");
         DeviceBlock da = DeviceBlock.of(a.block(), device, "outputDelta a");
         DeviceBlock dy = DeviceBlock.of(y.block(), device, "outputDelta y");
@@ -47,13 +48,5 @@ final class LossKernels {
         JCudaDriver.cuLaunchKernel(
                 outputDelta, grid, 1, 1, 32 * Grid.COLUMN_WARPS, 1, 1, 0, device.stream, args.params(), null);
         device.launched(OUTPUT_DELTA);
-    }
-
-    static void check(Cost cost, Activation out, Mat z, Mat a, Mat y, Mat delta, int m) {
-        cost.checkOutput(out);
-        ActivationKernels.sameShape("outputDelta", "z", z, "a", a);
-        ActivationKernels.sameShape("outputDelta", "z", z, "y", y);
-        if (delta != null) ActivationKernels.sameShape("outputDelta", "z", z, "delta", delta);
-        ActivationKernels.columns("outputDelta", z, m);
     }
 }

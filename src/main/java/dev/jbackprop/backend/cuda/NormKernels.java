@@ -1,6 +1,7 @@
 package dev.jbackprop.backend.cuda;
 
 import dev.jbackprop.engine.Block;
+import dev.jbackprop.engine.OpsChecks;
 import java.util.Map;
 import jcuda.Pointer;
 import jcuda.driver.CUfunction;
@@ -26,17 +27,8 @@ final class NormKernels {
 
     /** Ops.sumSquares: one launch per segment, then a synchronising copy of the sums. */
     void sumSquares(Block block, long[] offsets, long[] lengths, double[] out) {
-        if (offsets.length != lengths.length || out.length < offsets.length) {
-            throw new IllegalArgumentException("sumSquares: " + offsets.length + " offsets, " + lengths.length
-                    + " lengths, " + out.length + " outputs");
-        }
+        OpsChecks.sumSquares(block, offsets, lengths, out);
         DeviceBlock b = DeviceBlock.of(block, device, "sumSquares block");
-        for (int s = 0; s < offsets.length; s++) {
-            if (offsets[s] < 0 || lengths[s] < 0 || offsets[s] + lengths[s] > b.length()) {
-                throw new IllegalArgumentException("sumSquares: segment [" + offsets[s] + ", "
-                        + (offsets[s] + lengths[s]) + ") outside a block of " + b.length());
-            }
-        }
         int n = offsets.length;
         if (n == 0) return;
         if (sums == null || host.length < n) {

@@ -1,6 +1,7 @@
 package dev.jbackprop.backend.cuda;
 
 import dev.jbackprop.engine.Block;
+import dev.jbackprop.engine.OpsChecks;
 import java.util.Map;
 import jcuda.driver.CUfunction;
 import jcuda.driver.JCudaDriver;
@@ -26,7 +27,7 @@ final class UpdateKernels {
 
     /** Ops.update. velocity may be null when momentum is 0. */
     void update(Block params, Block grads, Block velocity, long weightCount, float rate, float momentum, float decay) {
-        check(params, grads, velocity, weightCount, momentum);
+        OpsChecks.update(params, grads, velocity, weightCount, rate, momentum, decay);
         DeviceBlock dp = DeviceBlock.of(params, device, "update params");
         DeviceBlock dg = DeviceBlock.of(grads, device, "update grads");
         long velocityAddress = velocity == null
@@ -46,26 +47,5 @@ final class UpdateKernels {
         int grid = Grid.blocks(n, Grid.BLOCK, Grid.maxBlocks(device.multiprocessors));
         JCudaDriver.cuLaunchKernel(sgdUpdate, grid, 1, 1, Grid.BLOCK, 1, 1, 0, device.stream, args.params(), null);
         device.launched(SGD_UPDATE);
-    }
-
-    static void check(Block params, Block grads, Block velocity, long weightCount, float momentum) {
-        if (grads.length() != params.length()) {
-            throw new IllegalArgumentException(
-                    "update: " + params.length() + " parameters but " + grads.length() + " gradients");
-        }
-        if (weightCount < 0 || weightCount > params.length()) {
-            throw new IllegalArgumentException(
-                    "update: weightCount " + weightCount + " outside [0, " + params.length() + "]");
-        }
-        if (momentum != 0f) {
-            if (velocity == null)
-                throw new IllegalArgumentException("update: momentum " + momentum + " needs a velocity block");
-            if (velocity.length() != params.length()) {
-                throw new IllegalArgumentException(
-                        "update: " + params.length() + " parameters but a velocity of " + velocity.length());
-            }
-        }
-        if (!Float.isFinite(momentum))
-            throw new IllegalArgumentException("update: momentum must be finite, got " + momentum);
     }
 }

@@ -102,7 +102,7 @@ class Bf16GpuTest {
                 Step.forward(net, m);
                 for (int l = 0; l < net.layers(); l++)
                     assertCopy(ops, "a[" + l + "] after the forward pass, step " + step, net.a[l]);
-                Step.loss(net, m, metrics, true);
+                Step.outputError(net, m, metrics, true);
                 assertCopy(ops, "δ of the output layer, step " + step, net.delta[net.layers() - 1]);
                 Step.backward(net, m);
                 for (int l = 0; l < net.layers(); l++)

@@ -202,7 +202,7 @@ public class KernelBench {
     @Benchmark
     public void outputDelta(Batch s, Bench.Bytes c) {
         for (int i = 0; i < s.launches; i++)
-            s.ops.outputDelta(
+            s.ops.outputError(
                     Cost.CROSS_ENTROPY, Activation.SOFTMAX, s.outZ, s.outA, s.outY, s.outDelta, s.batch, s.metrics);
         s.ops.synchronize();
         c.GB += 4 * 4 * 10.0 * s.batch * s.launches / 1e9;
