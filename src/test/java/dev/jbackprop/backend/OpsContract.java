@@ -171,6 +171,7 @@ public abstract class OpsContract extends OpsArgumentContract {
             Activation.LEAKY_RELU,
             Activation.parse("leaky_relu:0.2"),
             Activation.ELU,
+            Activation.parse("elu:0.5"),
             Activation.parse("elu:0.7"),
             Activation.IDENTITY,
             Activation.SOFTMAX
@@ -218,7 +219,28 @@ public abstract class OpsContract extends OpsArgumentContract {
                 aWant[p] = CpuMath.activate(act.kind().code, (float) act.alpha(), zWant[p]);
         }
         assertBits(act + ": z + bias", zWant, get(dz));
-        assertUlps(act + ": a = σ(z)", aWant, get(da), act.kind() == Activation.Kind.SOFTMAX ? 2 : 1, 1e-37);
+        float[] got = get(da);
+        assertUlps(act + ": a = σ(z)", aWant, got, act.kind() == Activation.Kind.SOFTMAX ? 2 : 1, 1e-37);
+        if (edge) return;
+        // and against the textbook formulas in double, independent of CpuMath
+        for (int j = 0; j < m; j++) {
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            for (int i = 0; i < rows; i++) max = Math.max(max, (double) z[i + j * rows] + bias[i]);
+            for (int i = 0; i < rows; i++) sum += Math.exp((double) z[i + j * rows] + bias[i] - max);
+            for (int i = 0; i < rows; i++) {
+                double zz = (double) z[i + j * rows] + bias[i];
+                double want = switch (act.kind()) {
+                    case SIGMOID -> 1 / (1 + Math.exp(-zz));
+                    case TANH -> Math.tanh(zz);
+                    case RELU -> Math.max(0, zz);
+                    case LEAKY_RELU -> zz > 0 ? zz : act.alpha() * zz;
+                    case ELU -> zz > 0 ? zz : act.alpha() * Math.expm1(zz);
+                    case IDENTITY -> zz;
+                    case SOFTMAX -> Math.exp(zz - max) / sum;
+                };
+                assertEquals(want, got[i + j * rows], 2e-6 * (1 + Math.abs(want)), act + " at " + i + "," + j);
+            }
+        }
     }
 
     static Stream<Arguments> backwardCases() {
@@ -238,15 +260,40 @@ public abstract class OpsContract extends OpsArgumentContract {
         ops.activationBackward(act, dz, da, dd, m);
         float[] want = delta.clone();
         for (int p = 0; p < m * rows; p++) want[p] = delta[p] * CpuMath.derivative(code, alpha, z[p], a[p]);
-        assertBits(act + ": δ ⊙ σ′(z)", want, get(dd));
+        float[] got = get(dd);
+        assertBits(act + ": δ ⊙ σ′(z)", want, got);
         assertBits(act + ": z untouched", z, get(dz));
+        if (edge) return;
+        for (int p = 0; p < m * rows; p++) { // and against σ′ in double, independent of CpuMath
+            double zz = z[p], aa = a[p];
+            double der = switch (act.kind()) {
+                case SIGMOID -> aa * (1 - aa);
+                case TANH -> 1 - aa * aa;
+                case RELU -> zz > 0 ? 1 : 0;
+                case LEAKY_RELU -> zz > 0 ? 1 : act.alpha();
+                case ELU -> zz > 0 ? 1 : act.alpha() * Math.exp(zz);
+                default -> 1;
+            };
+            assertEquals(delta[p] * der, got[p], 1e-5 * (1 + Math.abs(delta[p] * der)), act + " derivative at " + p);
+        }
     }
 
     // ---- output error, cost, accuracy ---------------------------------------------------------
 
     static Stream<Arguments> lossCases() {
         List<Arguments> out = new ArrayList<>();
-        int[][] shapes = {{10, 37, 35}, {1, 50, 50}, {4099, 3, 3}, {3, 5000, 4999}, {1, 1, 1}, {7, 3, 3}, {1, 9, 8}};
+        int[][] shapes = {
+            {10, 37, 35},
+            {1, 50, 50},
+            {4099, 3, 3},
+            {3, 5000, 4999},
+            {1, 1, 1},
+            {3, 5, 5},
+            {4, 9, 9},
+            {10, 13, 13},
+            {7, 3, 3},
+            {1, 9, 8}
+        };
         for (boolean edge : new boolean[] {false, true}) {
             for (int[] sh : edge ? new int[][] {{10, 37, 35}, {1, 50, 50}, {1, 1, 1}} : shapes) {
                 out.add(Arguments.of(Cost.CROSS_ENTROPY, Activation.SOFTMAX, sh[0], sh[1], sh[2], edge));
@@ -300,7 +347,21 @@ public abstract class OpsContract extends OpsArgumentContract {
                     case BINARY_CROSS_ENTROPY -> CpuMath.binaryCrossEntropyCost(z[p], y[p]);
                     case CROSS_ENTROPY -> y[p] == 0f ? 0.0 : y[p] * (lse - z[p]);
                 };
-                double av = a[p], yv = y[p];
+                double av = a[p], yv = y[p], zv = z[p];
+                double textbookDelta = (av - yv)
+                        * (cost != Cost.QUADRATIC
+                                ? 1
+                                : switch (out.kind()) {
+                                    case SIGMOID -> av * (1 - av);
+                                    case TANH -> 1 - av * av;
+                                    case RELU -> zv > 0 ? 1 : 0;
+                                    case LEAKY_RELU -> zv > 0 ? 1 : out.alpha();
+                                    case ELU -> zv > 0 ? 1 : out.alpha() * Math.exp(zv);
+                                    default -> 1;
+                                });
+                if (!edge)
+                    assertEquals(
+                            textbookDelta, deltaWant[p], 1e-6 + 1e-7 * Math.abs(textbookDelta), "δ, textbook, at " + p);
                 costTextbook += switch (cost) {
                     case QUADRATIC -> 0.5 * (av - yv) * (av - yv);
                     case CROSS_ENTROPY -> yv == 0 ? 0 : -yv * Math.log(av);

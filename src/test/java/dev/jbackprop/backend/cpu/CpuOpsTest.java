@@ -35,10 +35,32 @@ class CpuOpsTest {
         return new Mat(b, rows, cols);
     }
 
+    static float[] read(Mat m) {
+        float[] out = new float[(int) m.size()];
+        ops.download(m.block(), 0, out, 0, out.length);
+        return out;
+    }
+
     static float[] random(Random r, int n, double scale) {
         float[] f = new float[n];
         for (int i = 0; i < n; i++) f[i] = (float) (r.nextGaussian() * scale);
         return f;
+    }
+
+    /** Tall enough that the column sums are split over the threads by rows. */
+    @Test
+    void sumColumnsSplitOverThreads() {
+        Random r = new Random(6);
+        int rows = 300, cols = 200, m = 199;
+        float[] x = random(r, rows * cols, 1);
+        Mat S = mat(new float[rows], rows, 1);
+        ops.sumColumns(mat(x, rows, cols), m, S);
+        float[] s = read(S);
+        for (int i = 0; i < rows; i++) {
+            double want = 0;
+            for (int j = 0; j < m; j++) want += x[i + j * rows];
+            assertEquals(want, s[i], 1e-4, "row " + i);
+        }
     }
 
     /** Large enough that the worker pool splits it: every element still gets the update's formula. */
