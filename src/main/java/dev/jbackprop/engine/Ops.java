@@ -115,12 +115,13 @@ public interface Ops extends AutoCloseable {
      * One update over the whole parameter block (weights in [0, weightCount), biases after):
      * with momentum μ = 0: p ← decay·p − rate·g for weights and p ← p − rate·g for biases;
      * otherwise v ← μ·v − rate·g − (1 − decay)·p (weights only) and p ← p + v.
-     * Here rate = η/m and decay = 1 − ηλ/n (the textbook's L2 form).
+     * Here rate = η/m and decay = 1 − ηλ/n (the textbook's L2 form). {@code velocity} may be null when
+     * μ = 0, and is left untouched then.
      */
     void update(Block params, Block grads, Block velocity, long weightCount, float rate, float momentum, float decay);
 
     /**
-     * dst[:, j] = src[:, idx[offset + j]] for j < m: gathers a batch of columns. An index outside
+     * dst[:, j] = src[:, idx[offset + j]] for j &lt; m: gathers a batch of columns. An index outside
      * [0, src.cols) gives a column of NaN (a device cannot check its indices without synchronising).
      */
     void gather(Mat src, IndexBlock idx, int offset, int m, Mat dst);

@@ -81,7 +81,7 @@ public final class CpuMath {
     }
 
     /**
-     * One step of an argmax: whether entry (v, i) beats the best so far (bv, bi), bi < 0 meaning none.
+     * One step of an argmax: whether entry (v, i) beats the best so far (bv, bi), bi &lt; 0 meaning none.
      * It does when it is not NaN and is larger, or equal with a lower index; so the argmax is the first
      * index of the largest entry that is not NaN, and a column of NaN has none (i = −1), which is never
      * a correct prediction. kernels: jb_argmax_better, which also merges the lanes of a warp.
