@@ -4,16 +4,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A fixed set of worker threads that split an index range [0, n) with the calling thread. Unlike a
- * parallel stream it allocates nothing per call, so a training step stays allocation-free: callers
- * keep one {@link RangeTask} object per operation and set its fields before {@link #run}.
- * One caller at a time (the training loop); a second concurrent caller waits.
+ * A fixed team of threads: the calling thread (part 0) and {@code threads − 1} workers (parts 1 …).
+ * {@link #run(PartTask, int)} hands one task to the first {@code parts} of them and returns when all
+ * are done; inside a task, {@link #await()} is a barrier over the whole team (a replayed step runs as
+ * one such task with barriers between its operations, see {@link CpuPlan}). Nothing is allocated per
+ * call, so a training step stays allocation-free. One caller at a time (the training loop); a second
+ * concurrent caller waits.
  */
 final class WorkerPool implements AutoCloseable {
 
-    /** Work over [from, to). */
-    interface RangeTask {
-        void run(int from, int to);
+    /** One part of some work: part p of {@code parts}. */
+    interface PartTask {
+        void run(int part);
     }
 
     // Spins of an idle worker before it parks: the operations of a training step follow each other
@@ -22,20 +24,25 @@ final class WorkerPool implements AutoCloseable {
     // ([784,1024,1024,10], batch 256, on 2 cores: 3 threads ran at 7,151 samples/s spinning and
     // 9,805-9,884 parking; 1 thread 8,772-9,362, 2 threads 14,168-15,722).
     private static final int IDLE_SPINS = 100_000, OVERSUBSCRIBED_SPINS = 200;
+    // Spins at a barrier before yielding the core (another job may hold the core the late thread needs).
+    private static final int BARRIER_SPINS = 20_000;
     private final int idleSpins;
     private final Thread[] workers;
-    private final int parts;
-    private volatile RangeTask task;
-    private volatile int n;
+    final int threads;
+    private volatile PartTask task;
+    private volatile int parts;
     private volatile long generation;
     private final AtomicInteger pending = new AtomicInteger();
     private volatile boolean closed;
     private volatile Throwable failure;
+    // the barrier: arrivals in the current round, and the round number (sense)
+    private final AtomicInteger arrived = new AtomicInteger();
+    private volatile int round;
 
     WorkerPool(int threads) {
-        this.parts = Math.max(1, threads);
-        this.idleSpins = parts > Runtime.getRuntime().availableProcessors() ? OVERSUBSCRIBED_SPINS : IDLE_SPINS;
-        this.workers = new Thread[parts - 1];
+        this.threads = Math.max(1, threads);
+        this.idleSpins = this.threads > Runtime.getRuntime().availableProcessors() ? OVERSUBSCRIBED_SPINS : IDLE_SPINS;
+        this.workers = new Thread[this.threads - 1];
         for (int i = 0; i < workers.length; i++) {
             final int part = i + 1;
             Thread t = new Thread(() -> loop(part), "jbackprop-cpu-" + part);
@@ -45,21 +52,28 @@ final class WorkerPool implements AutoCloseable {
         }
     }
 
-    /** Runs task over [0, n) split into contiguous chunks, one per thread; returns when all are done. */
-    synchronized void run(RangeTask task, int n, int minPerThread) {
-        if (n <= 0) return;
-        int useful = (int) Math.min(parts, Math.max(1, n / Math.max(1, minPerThread)));
-        if (useful <= 1 || workers.length == 0) {
-            task.run(0, n);
+    /**
+     * Runs task.run(p) for p = 0 … parts−1 (at most the team's size), part 0 on the calling thread,
+     * and returns when all are done. With parts = the team's size the task may use {@link #await()}.
+     */
+    synchronized void run(PartTask task, int parts) {
+        parts = Math.min(parts, threads);
+        if (parts <= 1) {
+            task.run(0);
             return;
         }
         this.task = task;
-        this.n = n;
+        this.parts = parts;
         this.failure = null;
+        arrived.set(0);
         pending.set(workers.length);
         generation++;
         for (Thread t : workers) LockSupport.unpark(t);
-        runPart(task, n, 0);
+        try {
+            task.run(0);
+        } catch (Throwable e) {
+            failure = e; // workers waiting at a barrier see it and leave
+        }
         int spins = 0;
         while (pending.get() != 0) {
             if (++spins > 2000) LockSupport.parkNanos(20_000);
@@ -74,10 +88,62 @@ final class WorkerPool implements AutoCloseable {
         }
     }
 
-    private void runPart(RangeTask t, int total, int part) {
-        long from = (long) total * part / parts;
-        long to = (long) total * (part + 1) / parts;
-        if (from < to) t.run((int) from, (int) to);
+    /**
+     * Runs task over [0, n) split into contiguous chunks, one per thread (fewer when a chunk would
+     * have fewer than minPerThread items); returns when all are done.
+     */
+    void run(RangeTask task, int n, int minPerThread) {
+        if (n <= 0) return;
+        int useful = (int) Math.min(threads, Math.max(1, n / Math.max(1, minPerThread)));
+        if (useful <= 1) {
+            task.run(0, n);
+            return;
+        }
+        rangeTask.task = task;
+        rangeTask.n = n;
+        rangeTask.parts = useful;
+        try {
+            run(rangeTask, useful);
+        } finally {
+            rangeTask.task = null;
+        }
+    }
+
+    /** Work over [from, to). */
+    interface RangeTask {
+        void run(int from, int to);
+    }
+
+    private static final class Ranges implements PartTask {
+        RangeTask task;
+        int n, parts;
+
+        @Override
+        public void run(int part) {
+            int from = Split.bound(n, parts, part), to = Split.bound(n, parts, part + 1);
+            if (from < to) task.run(from, to);
+        }
+    }
+
+    private final Ranges rangeTask = new Ranges();
+
+    /**
+     * Waits until every thread of the team has reached this barrier (from within a task run on the
+     * whole team). Throws when another thread failed, so that nobody waits for it.
+     */
+    void await() {
+        int r = round;
+        if (arrived.incrementAndGet() == threads) {
+            arrived.set(0);
+            round = r + 1;
+            return;
+        }
+        int spins = 0;
+        while (round == r) {
+            if (failure != null) throw new IllegalStateException("another thread of the step failed", failure);
+            if (++spins > BARRIER_SPINS) Thread.yield();
+            else Thread.onSpinWait();
+        }
     }
 
     private void loop(int part) {
@@ -93,11 +159,11 @@ final class WorkerPool implements AutoCloseable {
                 continue;
             }
             seen = g;
-            RangeTask t = task;
+            PartTask t = task;
             try {
-                if (t != null) runPart(t, n, part);
+                if (t != null && part < parts) t.run(part);
             } catch (Throwable e) {
-                failure = e;
+                if (failure == null) failure = e;
             } finally {
                 pending.decrementAndGet();
             }
