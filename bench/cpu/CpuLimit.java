@@ -53,9 +53,14 @@ public class CpuLimit {
         CONFIGS.put("small", new Config("small", new int[] {784, 100, 10}, 64));
         CONFIGS.put("default", new Config("default", new int[] {784, 256, 10}, 64));
         CONFIGS.put("wide", new Config("wide", new int[] {784, 1024, 1024, 10}, 256));
+        // on request: the default job's network at other batch sizes
+        for (int b : new int[] {32, 64, 128, 256, 512})
+            CONFIGS.put("default-b" + b, new Config("default-b" + b, new int[] {784, 256, 10}, b));
     }
 
     static double chunkMs = 2;
+    /** The training set of MNIST-format files instead of synthetic data (--data DIR), or null. */
+    static dev.jbackprop.data.Dataset trainSet;
     /** Time on the calling thread's CPU clock instead of the wall clock (with --threads 1 only: time spent descheduled does not count). */
     static boolean cpuTime;
 
@@ -80,6 +85,9 @@ public class CpuLimit {
                 case "--note" -> note = args[++i];
                 case "--chunk-ms" -> chunkMs = Double.parseDouble(args[++i]);
                 case "--cpu-time" -> cpuTime = true;
+                case "--data" ->
+                    trainSet =
+                            dev.jbackprop.data.Mnist.readDir(Path.of(args[++i])).train();
                 default -> {
                     System.err.println(
                             "CpuLimit: unknown argument " + args[i]
@@ -133,11 +141,16 @@ public class CpuLimit {
                     + load0 + " before, " + load1 + " after");
             out.add(String.format(
                     Locale.ROOT,
-                    "- command: `java -cp target/jbackprop-all.jar bench/cpu/CpuLimit.java --threads %d --rounds %d --seconds %s --configs %s`",
+                    "- command: `java -cp target/jbackprop-all.jar bench/cpu/CpuLimit.java --threads %d --rounds %d --seconds %s --configs %s%s`",
                     threads,
                     rounds,
                     seconds,
-                    configs));
+                    configs,
+                    trainSet == null ? "" : " --data DIR"));
+            out.add("- data: "
+                    + (trainSet == null
+                            ? "synthetic (uniform pixels, max(8·batch, 1024) samples)"
+                            : "the training set of --data (" + trainSet.count() + " samples)"));
             if (note != null) out.add("- note: " + note);
             out.add(String.format(
                     Locale.ROOT,
@@ -305,12 +318,20 @@ public class CpuLimit {
             for (int l = 0; l < spec.layers(); l++)
                 f += (l == 0 ? 4.0 : 6.0) * spec.layout().nIn(l) * spec.layout().nOut(l) * cfg.batch;
             flops = f;
-            samples = Math.max(cfg.batch * 8, 1024);
-            Random r = new Random(1);
-            x = new float[spec.inputSize() * samples];
-            y = new float[spec.outputSize() * samples];
-            for (int i = 0; i < x.length; i++) x[i] = r.nextFloat();
-            for (int j = 0; j < samples; j++) y[j * spec.outputSize() + r.nextInt(spec.outputSize())] = 1f;
+            if (trainSet != null
+                    && trainSet.features() == spec.inputSize()
+                    && trainSet.classes() == spec.outputSize()) {
+                samples = trainSet.count();
+                x = trainSet.x();
+                y = trainSet.y();
+            } else {
+                samples = Math.max(cfg.batch * 8, 1024);
+                Random r = new Random(1);
+                x = new float[spec.inputSize() * samples];
+                y = new float[spec.outputSize() * samples];
+                for (int i = 0; i < x.length; i++) x[i] = r.nextFloat();
+                for (int j = 0; j < samples; j++) y[j * spec.outputSize() + r.nextInt(spec.outputSize())] = 1f;
+            }
             init = Init.HE.initialise(spec.layout(), 1);
             hyper = new Step.Hyper(0.01, 0, 0.9, samples);
             net = new Network(ops, spec, cfg.batch, true);
@@ -362,17 +383,24 @@ public class CpuLimit {
         double bestPlanMs = Double.MAX_VALUE;
 
         /** One pass of about {@code seconds} of captured steps with the plan's tasks timed; keeps the fastest pass. */
-        void planPass(double seconds) {
-            if (!(ops instanceof CpuOps cpu)) return;
-            cpu.profile(true);
+        void planPass(double seconds) throws ReflectiveOperationException {
+            // CpuOps.profile and CpuOps.plans by name, so that this file also runs against older jars (without them)
+            java.lang.reflect.Method profile, plans;
+            try {
+                profile = ops.getClass().getMethod("profile", boolean.class);
+                plans = ops.getClass().getMethod("plans");
+            } catch (NoSuchMethodException e) {
+                return;
+            }
+            profile.invoke(ops, true);
             long end = System.nanoTime() + (long) (seconds * 1e9);
             int steps = 0;
             while (steps < 5 || System.nanoTime() < end) {
                 step();
                 steps++;
             }
-            cpu.profile(false);
-            String text = cpu.plans();
+            profile.invoke(ops, false);
+            String text = (String) plans.invoke(ops);
             java.util.regex.Matcher mt = java.util.regex.Pattern.compile(
                             "\\| whole step \\(the fastest \\d+ of \\d+ steps\\) \\| ([0-9.]+) \\|")
                     .matcher(text);

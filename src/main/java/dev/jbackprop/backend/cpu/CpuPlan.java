@@ -37,16 +37,34 @@ final class CpuPlan implements WorkerPool.PartTask {
     private final WorkerPool pool;
     private final int threads;
 
+    // Stages: the runs of tasks between barriers, [stageStart[s], stageStart[s + 1]). A stage's part p
+    // (part p of each of its tasks, in order) is one unit: its thread reads what it wrote itself earlier
+    // in the unit, so a unit may run on any thread, but whole. Thread p runs unit p if it gets there
+    // first, else whoever comes first takes it (a thread another job holds does not hold up the step);
+    // a stage is over when all its units are done.
+    private final int[] stageStart;
+    private final java.util.concurrent.atomic.AtomicLongArray claimed; // [stage·threads + part]: the step that took it
+    private final java.util.concurrent.atomic.AtomicLongArray done; // [stage]: units done over all steps
+    private long step; // steps run, this one included
+
     private CpuPlan(CpuTask[] tasks, boolean[] barrierAfter, CpuLoss.Task[] finish, WorkerPool pool) {
         this.tasks = tasks;
         this.barrierAfter = barrierAfter;
         this.finish = finish;
         this.pool = pool;
         this.threads = pool.threads;
+        int stages = 1;
+        for (int i = 0; i + 1 < tasks.length; i++) if (barrierAfter[i]) stages++;
+        stageStart = new int[stages + 1];
+        for (int i = 0, s = 1; i + 1 < tasks.length; i++) if (barrierAfter[i]) stageStart[s++] = i + 1;
+        stageStart[stages] = tasks.length;
+        claimed = new java.util.concurrent.atomic.AtomicLongArray(stages * threads);
+        done = new java.util.concurrent.atomic.AtomicLongArray(stages);
     }
 
-    // Profiling (diagnostics for benchmarks): per step, per task, nanoseconds on the calling thread (its
-    // part and the barrier after it), and the whole step, for up to PROFILED steps.
+    // Profiling (diagnostics for benchmarks): per step, per task, nanoseconds on the calling thread (the
+    // parts it ran, and the wait at the end of a stage on its last task), and the whole step, for up to
+    // PROFILED steps.
     private static final int PROFILED = 4096;
     private long[][] stepNanos;
     private long[] stepTotal;
@@ -57,7 +75,14 @@ final class CpuPlan implements WorkerPool.PartTask {
     void run(boolean profile) {
         profiling = profile && runs < PROFILED;
         long t0 = profiling ? System.nanoTime() : 0;
-        pool.run(this, threads);
+        step++;
+        try {
+            pool.run(this, threads);
+        } catch (RuntimeException | Error e) { // as if the step had finished, so that the next one can run
+            for (int i = 0; i < claimed.length(); i++) claimed.set(i, step);
+            for (int s = 0; s < done.length(); s++) done.set(s, step * threads);
+            throw e;
+        }
         for (CpuLoss.Task t : finish) t.finish();
         if (profiling) stepTotal[runs++] = System.nanoTime() - t0;
     }
@@ -65,15 +90,32 @@ final class CpuPlan implements WorkerPool.PartTask {
     @Override
     public void run(int thread) {
         CpuTask[] ts = tasks;
+        long g = step;
         boolean timed = profiling && thread == 0;
-        long t = timed ? System.nanoTime() : 0;
-        for (int i = 0; i < ts.length; i++) {
-            if (thread < ts[i].parts) ts[i].run(thread);
-            if (barrierAfter[i]) pool.await();
-            if (timed) {
-                long now = System.nanoTime();
-                stepNanos[runs][i] = now - t;
-                t = now;
+        long[] times = timed ? stepNanos[runs] : null;
+        if (timed) java.util.Arrays.fill(times, 0);
+        int stages = stageStart.length - 1;
+        for (int s = 0; s < stages; s++) {
+            for (int q = 0; q < threads; q++) {
+                int part = (thread + q) % threads, slot = s * threads + part;
+                if (claimed.get(slot) != g - 1 || !claimed.compareAndSet(slot, g - 1, g)) continue;
+                for (int i = stageStart[s]; i < stageStart[s + 1]; i++) {
+                    long t = timed ? System.nanoTime() : 0;
+                    if (part < ts[i].parts) ts[i].run(part);
+                    if (timed) times[i] += System.nanoTime() - t;
+                }
+                done.incrementAndGet(s);
+            }
+            if (s + 1 < stages) {
+                long t = timed ? System.nanoTime() : 0;
+                long all = g * threads;
+                int spins = 0;
+                while (done.get(s) < all) {
+                    pool.checkFailure();
+                    if (++spins > WorkerPool.BARRIER_SPINS) Thread.yield();
+                    else Thread.onSpinWait();
+                }
+                if (timed) times[stageStart[s + 1] - 1] += System.nanoTime() - t;
             }
         }
     }

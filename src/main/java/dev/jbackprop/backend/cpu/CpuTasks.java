@@ -444,10 +444,14 @@ final class CpuTasks {
                 CpuKernels.update(p, g, v, from, to, weights ? to : from, rate, momentum, decay);
                 return;
             }
+            if (NativeKernels.AVAILABLE) {
+                NativeKernels.updateRows(p, g, v, rows, lo, hi, 0, cols, weights, rate, momentum, decay);
+                return;
+            }
             for (int j = 0; j < cols; j++) {
                 long o = 4L * ((long) j * rows + lo);
                 int n = hi - lo;
-                CpuKernels.update(p + o, g + o, v == 0 ? 0 : v + o, 0, n, weights ? n : 0, rate, momentum, decay);
+                CpuKernels.updateJava(p + o, g + o, v == 0 ? 0 : v + o, 0, n, weights ? n : 0, rate, momentum, decay);
             }
         }
 

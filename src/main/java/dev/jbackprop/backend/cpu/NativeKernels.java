@@ -86,10 +86,26 @@ final class NativeKernels {
     static native void update(
             long p, long g, long v, int from, int to, int weightCount, float rate, float momentum, float decay);
 
+    /**
+     * {@link #update} on rows [r0, r1) of columns [c0, c1) of matrices with ld rows (all weights, or all biases
+     * when {@code weights} is false).
+     */
+    static native void updateRows(
+            long p,
+            long g,
+            long v,
+            int ld,
+            int r0,
+            int r1,
+            int c0,
+            int c1,
+            boolean weights,
+            float rate,
+            float momentum,
+            float decay);
+
     /** s[r0:r1] = Σ_j x[r0:r1, j], j = 0 … m−1, summed in column order. */
     static native void sumColumns(long x, long s, int rows, int m, int r0, int r1);
-
-    static native void gemmSlice(int kc);
 
     /** Whether this CPU runs {@link #gemm} and its fused forms (AVX2 and FMA). */
     static native boolean gemmAvailable();

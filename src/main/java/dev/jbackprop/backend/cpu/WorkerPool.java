@@ -24,8 +24,9 @@ final class WorkerPool implements AutoCloseable {
     // ([784,1024,1024,10], batch 256, on 2 cores: 3 threads ran at 7,151 samples/s spinning and
     // 9,805-9,884 parking; 1 thread 8,772-9,362, 2 threads 14,168-15,722).
     private static final int IDLE_SPINS = 100_000, OVERSUBSCRIBED_SPINS = 200;
-    // Spins at a barrier before yielding the core (another job may hold the core the late thread needs).
-    private static final int BARRIER_SPINS = 20_000;
+    // Spins at a barrier (some tens of microseconds) before yielding the core at each further check:
+    // the late thread may be waiting for a core that another job holds.
+    static final int BARRIER_SPINS = 4_000;
     private final int idleSpins;
     private final Thread[] workers;
     final int threads;
@@ -144,6 +145,12 @@ final class WorkerPool implements AutoCloseable {
             if (++spins > BARRIER_SPINS) Thread.yield();
             else Thread.onSpinWait();
         }
+    }
+
+    /** Throws when a thread of the team failed in the task being run (so that nobody waits for it). */
+    void checkFailure() {
+        Throwable f = failure;
+        if (f != null) throw new IllegalStateException("another thread of the step failed", f);
     }
 
     private void loop(int part) {
