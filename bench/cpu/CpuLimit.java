@@ -59,6 +59,8 @@ public class CpuLimit {
     }
 
     static double chunkMs = 2;
+    /** A system property of the backend (jbackprop.cpu.plan, jbackprop.cpu.gemm): steps also on a second backend with it false. */
+    static String ab;
     /** The training set of MNIST-format files instead of synthetic data (--data DIR), or null. */
     static dev.jbackprop.data.Dataset trainSet;
     /** Time on the calling thread's CPU clock instead of the wall clock (with --threads 1 only: time spent descheduled does not count). */
@@ -85,13 +87,14 @@ public class CpuLimit {
                 case "--note" -> note = args[++i];
                 case "--chunk-ms" -> chunkMs = Double.parseDouble(args[++i]);
                 case "--cpu-time" -> cpuTime = true;
+                case "--ab" -> ab = args[++i];
                 case "--data" ->
                     trainSet =
                             dev.jbackprop.data.Mnist.readDir(Path.of(args[++i])).train();
                 default -> {
                     System.err.println(
                             "CpuLimit: unknown argument " + args[i]
-                                    + "; use --threads N --rounds R --seconds S --configs a,b --append FILE --commit C --note TEXT");
+                                    + "; use --threads N --rounds R --seconds S --configs a,b --chunk-ms MS --cpu-time --data DIR --ab PROPERTY --append FILE --commit C --note TEXT");
                     System.exit(2);
                 }
             }
@@ -111,17 +114,32 @@ public class CpuLimit {
         }
         List<String> out = new ArrayList<>();
         String load0 = loadAverage();
-        try (CpuOps ops = new CpuOps(threads)) {
+        CpuOps other = null;
+        if (ab != null) { // the second backend reads the property when it is made
+            String was = System.getProperty(ab);
+            System.setProperty(ab, "false");
+            other = new CpuOps(threads);
+            if (was == null) System.clearProperty(ab);
+            else System.setProperty(ab, was);
+        }
+        try (CpuOps ops = new CpuOps(threads);
+                CpuOps alt = other) {
             Peak peak = new Peak(ops, 2048, threads);
-            List<StepRun> runs = new ArrayList<>();
+            List<StepRun> runs = new ArrayList<>(), alts = new ArrayList<>();
             for (Config c : cfgs) runs.add(new StepRun(ops, c));
+            if (alt != null) for (Config c : cfgs) alts.add(new StepRun(alt, c));
             double bestSplit = 0, bestOwn = 0;
-            double[] best = new double[runs.size()];
+            double[] best = new double[runs.size()], bestAlt = new double[runs.size()];
             for (int r = 0; r < rounds; r++) {
                 bestSplit = Math.max(bestSplit, peak.split(seconds / 2));
                 bestOwn = Math.max(bestOwn, peak.openblasThreads(seconds / 2));
                 for (int i = 0; i < runs.size(); i++) {
-                    best[i] = Math.max(best[i], runs.get(i).stepsPerSecond(seconds));
+                    if (alt != null) { // the two take turns, chunk by chunk
+                        for (int q = 0; q < 4; q++) {
+                            best[i] = Math.max(best[i], runs.get(i).stepsPerSecond(seconds / 4));
+                            bestAlt[i] = Math.max(bestAlt[i], alts.get(i).stepsPerSecond(seconds / 4));
+                        }
+                    } else best[i] = Math.max(best[i], runs.get(i).stepsPerSecond(seconds));
                     runs.get(i).breakdownPass(seconds / 2);
                     runs.get(i).planPass(seconds / 2);
                 }
@@ -137,16 +155,18 @@ public class CpuLimit {
                     commit,
                     threads));
             out.add("- " + ops.description());
+            if (alt != null) out.add("- and, taking turns with it, with -D" + ab + "=false: " + alt.description());
             out.add("- CPU: " + cpuModel() + ", " + Runtime.getRuntime().availableProcessors() + " cores; load average "
                     + load0 + " before, " + load1 + " after");
             out.add(String.format(
                     Locale.ROOT,
-                    "- command: `java -cp target/jbackprop-all.jar bench/cpu/CpuLimit.java --threads %d --rounds %d --seconds %s --configs %s%s`",
+                    "- command: `java -cp target/jbackprop-all.jar bench/cpu/CpuLimit.java --threads %d --rounds %d --seconds %s --configs %s%s%s`",
                     threads,
                     rounds,
                     seconds,
                     configs,
-                    trainSet == null ? "" : " --data DIR"));
+                    trainSet == null ? "" : " --data DIR",
+                    ab == null ? "" : " --ab " + ab));
             out.add("- data: "
                     + (trainSet == null
                             ? "synthetic (uniform pixels, max(8·batch, 1024) samples)"
@@ -176,7 +196,29 @@ public class CpuLimit {
                         1e3 / best[i],
                         gflops,
                         100 * gflops / peakGflops));
+                if (alt != null) {
+                    double g2 = bestAlt[i] * s.flops / 1e9;
+                    out.add(String.format(
+                            Locale.ROOT,
+                            "| %s, %s=false | %s | %d | %,.0f | %.3f | %.1f | %.1f%% |",
+                            s.cfg.name,
+                            ab,
+                            s.spec.sizesText(),
+                            s.cfg.batch,
+                            bestAlt[i] * s.cfg.batch,
+                            1e3 / bestAlt[i],
+                            g2,
+                            100 * g2 / peakGflops));
+                }
             }
+            if (alt != null)
+                for (int i = 0; i < runs.size(); i++)
+                    out.add(String.format(
+                            Locale.ROOT,
+                            "%n%s: %.2f× with %s on (its default) against off",
+                            runs.get(i).cfg.name,
+                            best[i] / bestAlt[i],
+                            ab));
             for (int i = 0; i < runs.size(); i++) {
                 StepRun s = runs.get(i);
                 if (s.bestPlan != null) {
@@ -193,6 +235,7 @@ public class CpuLimit {
                 out.addAll(s.breakdown(1e3 / best[i], peakGflops));
             }
             for (StepRun s : runs) s.close();
+            for (StepRun s : alts) s.close();
         }
         out.add("");
         for (String l : out) System.out.println(l);

@@ -49,11 +49,16 @@ final class CpuGemm {
         return m > n;
     }
 
-    /** The engines, for descriptions. */
-    static String describe() {
-        return NativeKernels.GEMM
-                ? "our AVX2 C kernel up to " + NATIVE_MAX + " multiply-adds"
-                : "OpenBLAS only (" + NativeKernels.GEMM_STATUS + ")";
+    /** The engines, for descriptions ({@code kernels}: which OpenBLAS kernels run). */
+    static String describe(boolean useKernel, String kernels) {
+        return useKernel
+                ? String.format(
+                        java.util.Locale.ROOT,
+                        "our AVX2 C kernel up to %,d multiply-adds, OpenBLAS (%s) above",
+                        NATIVE_MAX,
+                        kernels)
+                : "OpenBLAS (" + kernels + "; no C kernel: "
+                        + (NativeKernels.GEMM ? "-Djbackprop.cpu.gemm=false" : NativeKernels.GEMM_STATUS) + ")";
     }
 
     /** Whether the C kernel's epilogue has this activation (else the Java or C loop runs after it). */
@@ -61,14 +66,23 @@ final class CpuGemm {
         return code == CpuMath.RELU || code == CpuMath.LEAKY_RELU || code == CpuMath.IDENTITY;
     }
 
-    /** Whether the C kernel takes this product. */
-    static boolean nativeTakes(boolean transA, int m, int n, int k, float alpha, float beta) {
-        return NativeKernels.GEMM
-                && alpha == 1f
+    /**
+     * Whether the C kernel takes this product: up to NATIVE_MAX multiply-adds, and a weight gradient
+     * (B transposed) only over a batch of at most NATIVE_MAX_BATCH, past which OpenBLAS's blocking
+     * wins. Per thread on one Zen 3 core (bench/results/2026-12-03-cpu-limit.md): C kernel against
+     * OpenBLAS 100×64×784 78 / 57 GFLOP/s, 256×64×784 71 / 61, 100×392×64 (Bᵀ) 81 / 62, 256×392×128 (Bᵀ)
+     * 71 / 73, 100×392×256 (Bᵀ) 63 / 70, 256×392×256 (Bᵀ) 65 / 76, 256×128×784 70 / 71.
+     */
+    static boolean nativeTakes(boolean transA, boolean transB, int m, int n, int k, float alpha, float beta) {
+        return alpha == 1f
                 && beta == 0f
                 && (long) m * n * k <= NATIVE_MAX
+                && (!transB || k <= NATIVE_MAX_BATCH)
                 && (!transA || (long) m * k <= NATIVE_MAX_TRANSPOSED);
     }
+
+    /** The longest sum (k) of a product with B transposed (a weight gradient: k is the batch) for the C kernel. */
+    static final int NATIVE_MAX_BATCH = 128;
 
     /** One GEMM, its split and its optional epilogue. */
     static final class Task extends CpuTasks.Free {
@@ -85,7 +99,10 @@ final class CpuGemm {
         float actAlpha;
         long bias, out, z; // bias + activation: bias, out = a; backward: z (and out = a, for the Java loops)
 
-        /** Sets the product (shapes already checked) and chooses the engine and the split for {@code threads}. */
+        /**
+         * Sets the product (shapes already checked) and chooses the engine (the C kernel only when {@code
+         * kernel}) and the split for {@code threads}.
+         */
         Task set(
                 boolean transA,
                 boolean transB,
@@ -98,6 +115,7 @@ final class CpuGemm {
                 float beta,
                 Mat c,
                 int threads,
+                boolean kernel,
                 Scratch scratch) {
             this.transA = transA;
             this.transB = transB;
@@ -115,7 +133,7 @@ final class CpuGemm {
             this.scratch = scratch;
             this.epilogue = EPI_NONE;
             long work = (long) m * n * k;
-            useNative = nativeTakes(transA, m, n, k, alpha, beta);
+            useNative = kernel && nativeTakes(transA, transB, m, n, k, alpha, beta);
             if (useNative) {
                 int most = (int) Math.max(1, Math.min(threads, work / MIN_NATIVE_PART));
                 if (n >= 4 * most) {

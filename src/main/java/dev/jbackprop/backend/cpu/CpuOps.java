@@ -41,8 +41,17 @@ public final class CpuOps implements Ops {
         this(Runtime.getRuntime().availableProcessors());
     }
 
+    /**
+     * Two switches for comparisons, read when a backend is made: -Djbackprop.cpu.plan=false runs captured
+     * steps eagerly (one hand-off per operation); -Djbackprop.cpu.gemm=false gives every product to
+     * OpenBLAS.
+     */
+    private final boolean plans, gemmKernel;
+
     public CpuOps(int threads) {
         this.threads = Math.max(1, threads);
+        this.plans = !"false".equals(System.getProperty("jbackprop.cpu.plan"));
+        this.gemmKernel = NativeKernels.GEMM && !"false".equals(System.getProperty("jbackprop.cpu.gemm"));
         Blas.init();
         this.pool = new WorkerPool(this.threads);
         this.scratch = new CpuGemm.Scratch(this.threads);
@@ -60,8 +69,9 @@ public final class CpuOps implements Ops {
 
     @Override
     public String description() {
-        return "CPU, " + threads + " threads, float32; GEMMs: " + CpuGemm.describe() + ", OpenBLAS " + Blas.kernels()
-                + " for the rest, split over the threads; elementwise: " + NativeKernels.STATUS;
+        return "CPU, " + threads + " threads, float32; GEMMs: " + CpuGemm.describe(gemmKernel, Blas.kernels())
+                + ", split over the threads; elementwise: " + NativeKernels.STATUS + "; steps: "
+                + (plans ? "one parallel region each" : "one hand-off per operation (-Djbackprop.cpu.plan=false)");
     }
 
     /** Runs an eager task (recording a copy while a body is captured). */
@@ -136,7 +146,7 @@ public final class CpuOps implements Ops {
     public void gemm(
             boolean transA, boolean transB, int m, int n, int k, float alpha, Mat a, Mat b, float beta, Mat c) {
         OpsChecks.gemm(transA, transB, m, n, k, a, b, c);
-        run(gemmTask.set(transA, transB, m, n, k, alpha, a, b, beta, c, threads, scratch));
+        run(gemmTask.set(transA, transB, m, n, k, alpha, a, b, beta, c, threads, gemmKernel, scratch));
     }
 
     static long addr(Mat m) {
@@ -233,7 +243,7 @@ public final class CpuOps implements Ops {
      */
     @Override
     public StepReplay capture(Runnable body) {
-        return new Replay(body);
+        return plans ? new Replay(body) : body::run;
     }
 
     private final List<Replay> replays = new ArrayList<>();

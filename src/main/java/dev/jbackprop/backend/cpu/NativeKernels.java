@@ -40,8 +40,6 @@ final class NativeKernels {
         boolean gemm = false;
         String gemmStatus;
         if (!ok) gemmStatus = "no native library";
-        else if (!Boolean.parseBoolean(System.getProperty("jbackprop.cpu.gemm", "true")))
-            gemmStatus = "-Djbackprop.cpu.gemm=false";
         else if (!gemmAvailable()) gemmStatus = "this CPU has no AVX2 and FMA";
         else {
             gemm = true;
@@ -51,7 +49,7 @@ final class NativeKernels {
         GEMM_STATUS = gemmStatus;
     }
 
-    /** Whether the small-product GEMM kernel ({@link #gemm}) runs here (AVX2 and FMA, not turned off). */
+    /** Whether the small-product GEMM kernel ({@link #gemm}) can run here (the library, AVX2 and FMA). */
     static final boolean GEMM;
     /** Why not, or which kernel. */
     static final String GEMM_STATUS;
