@@ -56,7 +56,7 @@ public class GemmShapes {
                 double ours = Double.MAX_VALUE, blas = Double.MAX_VALUE;
                 for (int turn = 0; turn < 40; turn++) {
                     long t0 = mx.getCurrentThreadCpuTime();
-                    for (int i = 0; i < reps; i++) NativeKernels.gemm(tb, k, a, m, b, ldb, c, m, 0, m, 0, n);
+                    for (int i = 0; i < reps; i++) NativeKernels.gemm(false, tb, k, a, m, b, ldb, c, m, 0, m, 0, n);
                     ours = Math.min(ours, (mx.getCurrentThreadCpuTime() - t0) / 1e9 / reps);
                     t0 = mx.getCurrentThreadCpuTime();
                     for (int i = 0; i < reps; i++) Blas.sgemm(false, tb, m, n, k, 1f, a, m, b, ldb, 0f, c, m);

@@ -1,6 +1,7 @@
 /*
- * The CPU backend's GEMM for small layers: C[i0:i1, j0:j1] = A[i0:i1, :] · op(B)[:, j0:j1] for
- * column-major A (m × k, no transpose) and op(B) = B (k × n) or Bᵀ (B n × k), with an optional
+ * The CPU backend's GEMM for small layers: C[i0:i1, j0:j1] = op(A)[i0:i1, :] · op(B)[:, j0:j1] for
+ * column-major op(A) = A (m × k) or Aᵀ (A k × m, copied a block of rows at a time) and op(B) = B
+ * (k × n) or Bᵀ (B n × k), with an optional
  * epilogue applied to each block of C while it is still in registers: bias + activation (the
  * forward pass: z = C + bias, a = σ(z) for ReLU, leaky ReLU, identity). OpenBLAS packs both operands
  * on every call, which costs as much as the product itself on the shapes of a small layer
@@ -155,21 +156,33 @@ static const block_fn BLOCKS8[7] = {0, block8x1, block8x2, block8x3, block8x4, b
  */
 enum { KC = 256 };
 
-AVX2 static void gemm(int transB, int k, const float *A, ptrdiff_t lda, const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc, int i0, int i1,
-                      int j0, int j1, const epilogue *e) {
+AVX2 static void gemm(int transA, int transB, int k, const float *A, ptrdiff_t lda, const float *B, ptrdiff_t ldb, float *C, ptrdiff_t ldc,
+                      int i0, int i1, int j0, int j1, const epilogue *e) {
   ptrdiff_t sk = transB ? ldb : 1, sn = transB ? 1 : ldb;
+  float panel[16 * KC + KC / 4 * 16]; /* op(A) = Aᵀ: a block's rows of one slice of k, copied column-major (16 rows) */
   int k0 = 0;
   do {
     int kc = k - k0 < KC ? k - k0 : KC;
     if (k - k0 - kc < KC / 4) kc = k - k0; /* no sliver of a slice at the end */
     int first = k0 == 0, last = k0 + kc == k;
-    const float *Ak = A + k0 * lda, *Bk = B + k0 * sk;
+    const float *Bk = B + k0 * sk;
     for (int i = i0; i < i1; i += 16) {
       int mr = i1 - i < 16 ? i1 - i : 16;
+      const float *Ai;
+      ptrdiff_t la;
+      if (transA) { /* op(A)(r, kk) = A[kk + r·lda] */
+        for (int r = 0; r < mr; r++)
+          for (int kk = 0; kk < kc; kk++) panel[kk * 16 + r] = A[(k0 + kk) + (i + r) * lda];
+        Ai = panel;
+        la = 16;
+      } else {
+        Ai = A + k0 * lda + i;
+        la = lda;
+      }
       const block_fn *blocks = mr > 8 ? BLOCKS16 : BLOCKS8;
       for (int j = j0; j < j1; j += 6) {
         int nr = j1 - j < 6 ? j1 - j : 6;
-        blocks[nr](kc, Ak + i, lda, Bk + j * sn, sk, sn, C, ldc, mr, e, i, j, first, last);
+        blocks[nr](kc, Ai, la, Bk + j * sn, sk, sn, C, ldc, mr, e, i, j, first, last);
       }
     }
     k0 += kc;
@@ -183,23 +196,23 @@ JNIEXPORT jboolean JNICALL Java_dev_jbackprop_backend_cpu_NativeKernels_gemmAvai
   return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? JNI_TRUE : JNI_FALSE;
 }
 
-/* C[i0:i1, j0:j1] = A · op(B) there (alpha = 1, beta = 0), no epilogue. */
-JNIEXPORT void JNICALL Java_dev_jbackprop_backend_cpu_NativeKernels_gemm(JNIEnv *env, jclass cls, jboolean transB, jint k, jlong a, jint lda,
+/* C[i0:i1, j0:j1] = op(A) · op(B) there (alpha = 1, beta = 0), no epilogue. */
+JNIEXPORT void JNICALL Java_dev_jbackprop_backend_cpu_NativeKernels_gemm(JNIEnv *env, jclass cls, jboolean transA, jboolean transB, jint k, jlong a, jint lda,
                                                                          jlong b, jint ldb, jlong c, jint ldc, jint i0, jint i1, jint j0,
                                                                          jint j1) {
   (void)env;
   (void)cls;
   epilogue e = {.kind = EPI_NONE};
-  gemm(transB, k, F(a), lda, F(b), ldb, F(c), ldc, i0, i1, j0, j1, &e);
+  gemm(transA, transB, k, F(a), lda, F(b), ldb, F(c), ldc, i0, i1, j0, j1, &e);
 }
 
 /* The same, then z = C + bias and a = act(z) (act: RELU, LEAKY_RELU or IDENTITY; a laid out like C). */
-JNIEXPORT void JNICALL Java_dev_jbackprop_backend_cpu_NativeKernels_gemmBiasActivation(JNIEnv *env, jclass cls, jboolean transB, jint k,
+JNIEXPORT void JNICALL Java_dev_jbackprop_backend_cpu_NativeKernels_gemmBiasActivation(JNIEnv *env, jclass cls, jboolean transA, jboolean transB, jint k,
                                                                                        jlong a, jint lda, jlong b, jint ldb, jlong c, jint ldc,
                                                                                        jint i0, jint i1, jint j0, jint j1, jlong bias,
                                                                                        jint act, jfloat alpha, jlong out) {
   (void)env;
   (void)cls;
   epilogue e = {.kind = EPI_BIAS_ACT, .bias = F(bias), .a = F(out), .act = act, .alpha = alpha};
-  gemm(transB, k, F(a), lda, F(b), ldb, F(c), ldc, i0, i1, j0, j1, &e);
+  gemm(transA, transB, k, F(a), lda, F(b), ldb, F(c), ldc, i0, i1, j0, j1, &e);
 }

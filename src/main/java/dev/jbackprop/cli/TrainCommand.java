@@ -69,10 +69,10 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Start from these weights (safetensors, PyTorch nn.Linear layout) instead of a random init.")
     Path initWeights;
 
-    @Option(names = "--eta", description = "Learning rate η (default: ${DEFAULT-VALUE}).", defaultValue = "0.05")
+    @Option(names = "--eta", description = "Learning rate η (default: ${DEFAULT-VALUE}).", defaultValue = "0.2")
     double eta;
 
-    @Option(names = "--batch", description = "Mini-batch size m (default: ${DEFAULT-VALUE}).", defaultValue = "64")
+    @Option(names = "--batch", description = "Mini-batch size m (default: ${DEFAULT-VALUE}).", defaultValue = "256")
     int batch;
 
     @Option(names = "--epochs", description = "Epochs (default: ${DEFAULT-VALUE}).", defaultValue = "8")

@@ -99,7 +99,7 @@ class CliTrainTest {
         assertEquals("[\"relu\",\"softmax\"]", c.get("activations").toString());
         assertEquals("cross-entropy", c.get("cost").asText());
         assertEquals("he", c.get("init").asText());
-        assertEquals(0.05, c.get("eta").asDouble());
+        assertEquals(0.2, c.get("eta").asDouble());
         assertEquals(16, c.get("batch").asInt());
         assertEquals(EPOCHS, c.get("epochs").asInt());
         assertEquals(0.9, c.get("momentum").asDouble());

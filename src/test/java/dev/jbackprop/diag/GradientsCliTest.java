@@ -242,6 +242,8 @@ class GradientsCliTest {
                 "train",
                 "--batch",
                 "10",
+                "--eta",
+                "0.05",
                 "--epochs",
                 "2",
                 "--train-size",

@@ -36,8 +36,6 @@ final class CpuGemm {
     static final long NATIVE_MAX = 1L << 24;
     /** A part of a product in the C kernel: at least this many multiply-adds. */
     private static final long MIN_NATIVE_PART = 1L << 15;
-    /** The largest op(A) = Aᵀ the C kernel takes (it transposes A into a scratch block first), in floats. */
-    static final int NATIVE_MAX_TRANSPOSED = 1 << 14;
 
     static final int EPI_NONE = 0, EPI_BIAS_ACT = 1, EPI_BACKWARD = 2;
 
@@ -74,11 +72,7 @@ final class CpuGemm {
      * 71 / 73, 100×392×256 (Bᵀ) 63 / 70, 256×392×256 (Bᵀ) 65 / 76, 256×128×784 70 / 71.
      */
     static boolean nativeTakes(boolean transA, boolean transB, int m, int n, int k, float alpha, float beta) {
-        return alpha == 1f
-                && beta == 0f
-                && (long) m * n * k <= NATIVE_MAX
-                && (!transB || k <= NATIVE_MAX_BATCH)
-                && (!transA || (long) m * k <= NATIVE_MAX_TRANSPOSED);
+        return alpha == 1f && beta == 0f && (long) m * n * k <= NATIVE_MAX && (!transB || k <= NATIVE_MAX_BATCH);
     }
 
     /** The longest sum (k) of a product with B transposed (a weight gradient: k is the batch) for the C kernel. */
@@ -90,8 +84,6 @@ final class CpuGemm {
         int m, n, k, lda, ldb, ldc;
         float alpha, beta;
         long a, b, c; // addresses
-        int ldaT; // rows of the transposed copy of A (native, transA)
-        Scratch scratch; // per-thread blocks for Aᵀ (native, transA)
 
         // epilogue
         int epilogue = EPI_NONE;
@@ -115,8 +107,7 @@ final class CpuGemm {
                 float beta,
                 Mat c,
                 int threads,
-                boolean kernel,
-                Scratch scratch) {
+                boolean kernel) {
             this.transA = transA;
             this.transB = transB;
             this.m = m;
@@ -130,7 +121,6 @@ final class CpuGemm {
             this.ldb = Math.max(1, b.rows());
             this.c = CpuOps.addr(c);
             this.ldc = Math.max(1, c.rows());
-            this.scratch = scratch;
             this.epilogue = EPI_NONE;
             long work = (long) m * n * k;
             useNative = kernel && nativeTakes(transA, transB, m, n, k, alpha, beta);
@@ -180,7 +170,7 @@ final class CpuGemm {
             int lo = from(part), hi = to(part);
             if (lo >= hi) return;
             int i0 = byRows ? lo : 0, i1 = byRows ? hi : m, j0 = byRows ? 0 : lo, j1 = byRows ? n : hi;
-            if (useNative) runNative(part, i0, i1, j0, j1);
+            if (useNative) runNative(i0, i1, j0, j1);
             else runBlas(i0, i1, j0, j1);
             switch (epilogue) {
                 case EPI_BIAS_ACT -> {
@@ -192,19 +182,11 @@ final class CpuGemm {
             }
         }
 
-        private void runNative(int part, int i0, int i1, int j0, int j1) {
-            long aa = a;
-            int la = lda;
-            if (transA) { // op(A) = Aᵀ (m × k): copy rows [i0, i1) of it, column-major with m rows
-                aa = scratch.block(part, (long) m * k);
-                la = m;
-                for (int kk = 0; kk < k; kk++)
-                    for (int i = i0; i < i1; i++) Mem.put(aa, i + (long) kk * m, Mem.get(a, kk + (long) i * lda));
-            }
+        private void runNative(int i0, int i1, int j0, int j1) {
             if (epilogue == EPI_BIAS_ACT && inRegisters(code))
                 NativeKernels.gemmBiasActivation(
-                        transB, k, aa, la, b, ldb, c, ldc, i0, i1, j0, j1, bias, code, actAlpha, out);
-            else NativeKernels.gemm(transB, k, aa, la, b, ldb, c, ldc, i0, i1, j0, j1);
+                        transA, transB, k, a, lda, b, ldb, c, ldc, i0, i1, j0, j1, bias, code, actAlpha, out);
+            else NativeKernels.gemm(transA, transB, k, a, lda, b, ldb, c, ldc, i0, i1, j0, j1);
         }
 
         private void runBlas(int i0, int i1, int j0, int j1) {
@@ -270,7 +252,6 @@ final class CpuGemm {
             t.a = a;
             t.b = b;
             t.c = c;
-            t.scratch = scratch;
             t.parts = parts;
             t.epilogue = epilogue;
             t.code = code;
@@ -299,33 +280,6 @@ final class CpuGemm {
                         case EPI_BACKWARD -> ", ⊙ σ′";
                         default -> "";
                     });
-        }
-    }
-
-    /** Per-thread scratch blocks, grown on first use and kept (no allocation per step once warm). */
-    static final class Scratch implements AutoCloseable {
-        private final org.bytedeco.javacpp.FloatPointer[] blocks;
-
-        Scratch(int threads) {
-            blocks = new org.bytedeco.javacpp.FloatPointer[threads];
-        }
-
-        synchronized long block(int part, long floats) {
-            org.bytedeco.javacpp.FloatPointer b = blocks[part];
-            if (b == null || b.capacity() < floats) {
-                if (b != null) b.close();
-                b = new org.bytedeco.javacpp.FloatPointer(Math.max(floats, 1024));
-                blocks[part] = b;
-            }
-            return b.address();
-        }
-
-        @Override
-        public synchronized void close() {
-            for (int i = 0; i < blocks.length; i++) {
-                if (blocks[i] != null) blocks[i].close();
-                blocks[i] = null;
-            }
         }
     }
 }

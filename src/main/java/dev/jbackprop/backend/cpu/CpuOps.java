@@ -31,7 +31,6 @@ public final class CpuOps implements Ops {
     private final WorkerPool pool;
     private final List<AutoCloseable> owned = new ArrayList<>();
     private final int threads;
-    private final CpuGemm.Scratch scratch;
     /** The tasks of a body being captured, or null. */
     private List<CpuTask> recording;
     /** Whether the body being captured did something a plan cannot replay (a download, an upload, …). */
@@ -54,7 +53,6 @@ public final class CpuOps implements Ops {
         this.gemmKernel = NativeKernels.GEMM && !"false".equals(System.getProperty("jbackprop.cpu.gemm"));
         Blas.init();
         this.pool = new WorkerPool(this.threads);
-        this.scratch = new CpuGemm.Scratch(this.threads);
     }
 
     @Override
@@ -146,7 +144,7 @@ public final class CpuOps implements Ops {
     public void gemm(
             boolean transA, boolean transB, int m, int n, int k, float alpha, Mat a, Mat b, float beta, Mat c) {
         OpsChecks.gemm(transA, transB, m, n, k, a, b, c);
-        run(gemmTask.set(transA, transB, m, n, k, alpha, a, b, beta, c, threads, gemmKernel, scratch));
+        run(gemmTask.set(transA, transB, m, n, k, alpha, a, b, beta, c, threads, gemmKernel));
     }
 
     static long addr(Mat m) {
@@ -339,7 +337,6 @@ public final class CpuOps implements Ops {
     @Override
     public synchronized void close() {
         pool.close();
-        scratch.close();
         for (AutoCloseable c : owned) {
             try {
                 c.close();

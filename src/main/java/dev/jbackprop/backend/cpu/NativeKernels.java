@@ -109,14 +109,28 @@ final class NativeKernels {
     static native boolean gemmAvailable();
 
     /**
-     * C[i0:i1, j0:j1] = A[i0:i1, :] · op(B)[:, j0:j1] (alpha = 1, beta = 0) for column-major A (m × k, lda) and
-     * op(B) = B (k × n) or Bᵀ (B n × k), ldb; each element one chain of fused multiply-adds over k in order.
+     * C[i0:i1, j0:j1] = op(A)[i0:i1, :] · op(B)[:, j0:j1] (alpha = 1, beta = 0) for column-major op(A) = A (m × k)
+     * or Aᵀ (A k × m), lda, and op(B) = B (k × n) or Bᵀ (B n × k), ldb; each element one chain of fused
+     * multiply-adds over k in order.
      */
     static native void gemm(
-            boolean transB, int k, long a, int lda, long b, int ldb, long c, int ldc, int i0, int i1, int j0, int j1);
+            boolean transA,
+            boolean transB,
+            int k,
+            long a,
+            int lda,
+            long b,
+            int ldb,
+            long c,
+            int ldc,
+            int i0,
+            int i1,
+            int j0,
+            int j1);
 
     /** {@link #gemm}, then C += bias (per row) and out = σ(C) there, for RELU, LEAKY_RELU or IDENTITY. */
     static native void gemmBiasActivation(
+            boolean transA,
             boolean transB,
             int k,
             long a,
