@@ -34,8 +34,11 @@ final class CpuGemm {
     private static final int MIN_GEMM_EXTENT = 16;
     /** The largest product (multiply-adds) given to the C kernel. */
     static final long NATIVE_MAX = 1L << 24;
-    /** A part of a product in the C kernel: at least this many multiply-adds. */
-    private static final long MIN_NATIVE_PART = 1L << 15;
+    /**
+     * A part of an eager product in the C kernel: at least this many multiply-adds (some 10 µs), so that
+     * the hand-off to a worker stays small against it (a captured step splits them all).
+     */
+    private static final long MIN_NATIVE_PART = 1L << 19;
 
     static final int EPI_NONE = 0, EPI_BIAS_ACT = 1, EPI_BACKWARD = 2;
 

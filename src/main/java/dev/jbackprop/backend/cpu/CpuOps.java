@@ -60,6 +60,11 @@ public final class CpuOps implements Ops {
         return "cpu";
     }
 
+    /** The threads this backend runs on (the calling thread and its workers). */
+    int threads() {
+        return threads;
+    }
+
     @Override
     public boolean hostMemory() {
         return true;

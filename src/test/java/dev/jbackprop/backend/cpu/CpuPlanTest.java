@@ -36,15 +36,18 @@ import org.junit.jupiter.params.provider.MethodSource;
 class CpuPlanTest {
 
     static Stream<Arguments> cases() {
-        NetworkSpec small =
+        NetworkSpec tiny =
                 NetworkSpec.of(new int[] {30, 20, 10}, Activation.RELU, Activation.SOFTMAX, Cost.CROSS_ENTROPY);
+        // at least CpuPlan.TEAM_MIN_WORK multiply-adds per step: the plans run on the whole team
+        NetworkSpec small =
+                NetworkSpec.of(new int[] {300, 100, 10}, Activation.RELU, Activation.SOFTMAX, Cost.CROSS_ENTROPY);
         NetworkSpec deep = NetworkSpec.of(
-                new int[] {40, 33, 17, 3},
+                new int[] {400, 133, 17, 3},
                 List.of(Activation.parse("leaky_relu:0.1"), Activation.TANH),
                 Activation.SIGMOID,
                 Cost.BINARY_CROSS_ENTROPY);
         NetworkSpec quad = NetworkSpec.of(
-                new int[] {25, 12, 12, 4},
+                new int[] {250, 120, 120, 4},
                 List.of(Activation.SIGMOID, Activation.parse("elu:0.5")),
                 Activation.IDENTITY,
                 Cost.QUADRATIC);
@@ -52,13 +55,15 @@ class CpuPlanTest {
         NetworkSpec blas =
                 NetworkSpec.of(new int[] {784, 600, 10}, Activation.RELU, Activation.SOFTMAX, Cost.CROSS_ENTROPY);
         return Stream.of(
+                Arguments.of(tiny, 64, 0.9, 0.0, 2),
+                Arguments.of(tiny, 37, 0.9, 1.0, 3),
                 Arguments.of(small, 64, 0.9, 0.0, 1),
                 Arguments.of(small, 64, 0.9, 0.0, 2),
-                Arguments.of(small, 37, 0.9, 1.0, 3),
+                Arguments.of(small, 67, 0.9, 1.0, 3),
                 Arguments.of(small, 64, 0.0, 1.0, 2),
                 Arguments.of(deep, 50, 0.9, 0.5, 2),
                 Arguments.of(deep, 50, 0.0, 0.0, 3),
-                Arguments.of(quad, 16, 0.5, 0.0, 2),
+                Arguments.of(quad, 72, 0.5, 0.0, 2),
                 Arguments.of(blas, 64, 0.9, 0.1, 2),
                 Arguments.of(blas, 64, 0.9, 0.1, 1));
     }
@@ -98,7 +103,16 @@ class CpuPlanTest {
                 for (int i = 0; i < 3; i++) sums[i] += mt[i];
             }
             if (rep != null) {
-                assertNotNull(((CpuOps.Replay) rep).plan(), "the body was planned");
+                CpuPlan plan = ((CpuOps.Replay) rep).plan();
+                assertNotNull(plan, "the body was planned");
+                long work = 0;
+                for (int l = 0; l < spec.layers(); l++)
+                    work += (l == 0 ? 2L : 3L)
+                            * spec.layout().nIn(l)
+                            * spec.layout().nOut(l)
+                            * batch;
+                int team = work < CpuPlan.TEAM_MIN_WORK ? 1 : ops.threads();
+                assertEquals(team, plan.threads(), "threads of the plan for " + work + " multiply-adds a step");
                 rep.close();
             }
             float[] act = new float[(int) net.activations.length()];
@@ -127,6 +141,18 @@ class CpuPlanTest {
         String[] what = {"parameters", "velocity", "gradients", "z, a and δ", "cost, correct, count", "cost's low bits"
         };
         for (int i = 0; i < what.length; i++) assertArrayEquals(eager[i], replay[i], what[i] + " of " + spec);
+    }
+
+    /** A step with little work runs on the calling thread: no barrier. */
+    @Test
+    void smallStepRunsOnOneThread() {
+        NetworkSpec spec =
+                NetworkSpec.of(new int[] {784, 30, 10}, Activation.SIGMOID, Activation.SIGMOID, Cost.QUADRATIC);
+        try (CpuOps ops = new CpuOps(2)) {
+            CpuOps.Replay rep = captured(ops, spec, 10);
+            assertEquals(1, rep.plan().threads(), rep.plan().describe());
+            assertEquals(0, rep.plan().barriers(), rep.plan().describe());
+        }
     }
 
     /** The small net's step on 2 threads: its products fused with what follows, and few barriers. */
