@@ -225,7 +225,7 @@ public class CpuLimit {
                     out.add("");
                     out.add(String.format(
                             Locale.ROOT,
-                            "The %s step as it runs (%s, batch %d): the captured step's tasks in order, each timed on the calling thread (its part, and the wait at the barrier after it), the fastest pass:",
+                            "The %s step as it runs (%s, batch %d): the captured step's tasks in order, each timed on the calling thread (the parts it ran, and the wait at the end of a stage), the mean of the fastest fifth of the steps:",
                             s.cfg.name,
                             s.spec.sizesText(),
                             s.cfg.batch));

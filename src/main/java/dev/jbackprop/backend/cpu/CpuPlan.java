@@ -121,9 +121,9 @@ final class CpuPlan implements WorkerPool.PartTask {
     }
 
     /**
-     * The profile so far: per task, milliseconds per step on the calling thread (its part and the
-     * barrier after it), averaged over the fastest fifth of the profiled steps (on a shared machine
-     * the others were slowed by other jobs).
+     * The profile so far: per task, milliseconds per step on the calling thread (the parts of it that
+     * thread ran, and for a stage's last task the wait for the stage's other parts), averaged over the
+     * fastest fifth of the profiled steps (on a shared machine the others were slowed by other jobs).
      */
     String profile() {
         Integer[] order = new Integer[runs];
@@ -145,7 +145,7 @@ final class CpuPlan implements WorkerPool.PartTask {
                     java.util.Locale.ROOT,
                     "| %s%s | %.4f | %.1f%% |%n",
                     tasks[i].name(),
-                    barrierAfter[i] ? ", then a barrier" : "",
+                    barrierAfter[i] ? ", then the wait for the stage" : "",
                     ms[i],
                     100 * ms[i] / total));
         }

@@ -6,10 +6,9 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * A fixed team of threads: the calling thread (part 0) and {@code threads − 1} workers (parts 1 …).
  * {@link #run(PartTask, int)} hands one task to the first {@code parts} of them and returns when all
- * are done; inside a task, {@link #await()} is a barrier over the whole team (a replayed step runs as
- * one such task with barriers between its operations, see {@link CpuPlan}). Nothing is allocated per
- * call, so a training step stays allocation-free. One caller at a time (the training loop); a second
- * concurrent caller waits.
+ * are done (a replayed step is one such task, its threads waiting for each other's stages inside it,
+ * see {@link CpuPlan}). Nothing is allocated per call, so a training step stays allocation-free. One
+ * caller at a time (the training loop); a second concurrent caller waits.
  */
 final class WorkerPool implements AutoCloseable {
 
@@ -24,8 +23,8 @@ final class WorkerPool implements AutoCloseable {
     // ([784,1024,1024,10], batch 256, on 2 cores: 3 threads ran at 7,151 samples/s spinning and
     // 9,805-9,884 parking; 1 thread 8,772-9,362, 2 threads 14,168-15,722).
     private static final int IDLE_SPINS = 100_000, OVERSUBSCRIBED_SPINS = 200;
-    // Spins at a barrier (some tens of microseconds) before yielding the core at each further check:
-    // the late thread may be waiting for a core that another job holds.
+    // Spins while waiting for another thread (some tens of microseconds) before yielding the core at
+    // each further check: the late thread may be waiting for a core that another job holds.
     static final int BARRIER_SPINS = 4_000;
     private final int idleSpins;
     private final Thread[] workers;
@@ -36,9 +35,6 @@ final class WorkerPool implements AutoCloseable {
     private final AtomicInteger pending = new AtomicInteger();
     private volatile boolean closed;
     private volatile Throwable failure;
-    // the barrier: arrivals in the current round, and the round number (sense)
-    private final AtomicInteger arrived = new AtomicInteger();
-    private volatile int round;
 
     WorkerPool(int threads) {
         this.threads = Math.max(1, threads);
@@ -55,7 +51,7 @@ final class WorkerPool implements AutoCloseable {
 
     /**
      * Runs task.run(p) for p = 0 … parts−1 (at most the team's size), part 0 on the calling thread,
-     * and returns when all are done. With parts = the team's size the task may use {@link #await()}.
+     * and returns when all are done.
      */
     synchronized void run(PartTask task, int parts) {
         parts = Math.min(parts, threads);
@@ -66,14 +62,13 @@ final class WorkerPool implements AutoCloseable {
         this.task = task;
         this.parts = parts;
         this.failure = null;
-        arrived.set(0);
         pending.set(workers.length);
         generation++;
         for (Thread t : workers) LockSupport.unpark(t);
         try {
             task.run(0);
         } catch (Throwable e) {
-            failure = e; // workers waiting at a barrier see it and leave
+            failure = e; // workers waiting for this thread's part see it and leave
         }
         int spins = 0;
         while (pending.get() != 0) {
@@ -127,25 +122,6 @@ final class WorkerPool implements AutoCloseable {
     }
 
     private final Ranges rangeTask = new Ranges();
-
-    /**
-     * Waits until every thread of the team has reached this barrier (from within a task run on the
-     * whole team). Throws when another thread failed, so that nobody waits for it.
-     */
-    void await() {
-        int r = round;
-        if (arrived.incrementAndGet() == threads) {
-            arrived.set(0);
-            round = r + 1;
-            return;
-        }
-        int spins = 0;
-        while (round == r) {
-            if (failure != null) throw new IllegalStateException("another thread of the step failed", failure);
-            if (++spins > BARRIER_SPINS) Thread.yield();
-            else Thread.onSpinWait();
-        }
-    }
 
     /** Throws when a thread of the team failed in the task being run (so that nobody waits for it). */
     void checkFailure() {
