@@ -41,8 +41,10 @@ public enum Cost {
             case QUADRATIC -> output.kind() != Activation.Kind.SOFTMAX;
         };
         if (!ok) {
-            throw new IllegalArgumentException(
-                    "cost " + cliName + " does not go with output activation " + output + "; " + VALID_COMBINATIONS);
+            throw new InvalidConfigException(
+                    Setting.COST,
+                    Wording.of("cost " + cliName + " does not go with output activation " + output + "; "
+                            + VALID_COMBINATIONS));
         }
     }
 
