@@ -108,7 +108,7 @@ public record RunConfig(
     public List<String> changesFixedOnResume(RunConfig asked) {
         List<String> out = new ArrayList<>();
         if (!Objects.equals(network(), asked.network())) out.add(RunConfigJson.NETWORK);
-        if (!Objects.equals(init, asked.init)) out.add("init");
+        if (!sameInit(init, asked.init)) out.add("init");
         if (eta != asked.eta) out.add("eta");
         if (batch != asked.batch) out.add("batch");
         if (momentum != asked.momentum) out.add("momentum");
@@ -118,6 +118,16 @@ public record RunConfig(
         if (tf32 != asked.tf32) out.add("tf32");
         if (bf16 != asked.bf16) out.add("bf16");
         return out;
+    }
+
+    /** The same init; the same model file when both name one, however the paths are written. */
+    private static boolean sameInit(String a, String b) {
+        if (a != null && b != null && a.startsWith(INIT_FILE) && b.startsWith(INIT_FILE)) {
+            Path pa = Path.of(a.substring(INIT_FILE.length())).toAbsolutePath().normalize();
+            Path pb = Path.of(b.substring(INIT_FILE.length())).toAbsolutePath().normalize();
+            return pa.equals(pb);
+        }
+        return Objects.equals(a, b);
     }
 
     /** A builder starting from this configuration. */
