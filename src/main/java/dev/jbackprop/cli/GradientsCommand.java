@@ -132,8 +132,8 @@ public final class GradientsCommand implements Callable<Integer> {
     @Option(
             names = "--out",
             paramLabel = "DIR",
-            description = "Where gradients.csv and gradients.png go (default with --train-epochs: "
-                    + "runs/gradients-<date-time>; else none).")
+            description = "Where gradients.csv and gradients.png go (default: runs/gradients-<date-time> with "
+                    + "--train-epochs, else none).")
     Path out;
 
     @Override
