@@ -13,9 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.spi.ToolProvider;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.spi.ToolProvider;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -54,7 +54,8 @@ class PackageRulesTest {
 
     /** Every use of a class by a class of ours, from jdeps -verbose:class over the compiled main classes. */
     static List<Use> uses() throws Exception {
-        Path classes = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path classes = Path.of(
+                Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         assertTrue(Files.isDirectory(classes.resolve("dev/jbackprop/engine")), classes.toString());
         ToolProvider jdeps = ToolProvider.findFirst("jdeps")
                 .orElseThrow(() -> new AssertionError("jdeps is missing: run the tests on a JDK"));
@@ -89,11 +90,13 @@ class PackageRulesTest {
             if (to != null && !to.equals(from) && !from.equals("cli")) {
                 Set<String> allowed = MAY_USE.get(from);
                 if (allowed == null) bad.add(u.from() + ": package '" + from + "' has no rule");
-                else if (!allowed.contains(to)) bad.add(u.from() + " -> " + u.to() + " (" + from + " may use " + allowed + ")");
+                else if (!allowed.contains(to))
+                    bad.add(u.from() + " -> " + u.to() + " (" + from + " may use " + allowed + ")");
             }
             for (Map.Entry<String, Set<String>> lib : LIBRARIES.entrySet()) {
                 if (u.to().startsWith(lib.getKey()) && !lib.getValue().contains(from))
-                    bad.add(u.from() + " -> " + u.to() + " (only " + lib.getValue() + " may use " + lib.getKey() + "*)");
+                    bad.add(u.from() + " -> " + u.to() + " (only " + lib.getValue() + " may use " + lib.getKey()
+                            + "*)");
             }
         }
         return bad;
@@ -111,6 +114,21 @@ class PackageRulesTest {
         for (Use u : uses()) packages.add(packageOf(u.from()));
         packages.remove("cli");
         assertEquals(new TreeSet<>(MAY_USE.keySet()), packages);
+    }
+
+    /** Each package says what it owns and what it may use, as the rules above have it. */
+    @Test
+    void everyPackageDocumentsItsRule() throws Exception {
+        Set<String> packages = new TreeSet<>(MAY_USE.keySet());
+        packages.add("cli");
+        for (String p : packages) {
+            Path info = Path.of("src/main/java/dev/jbackprop", p.replace('.', '/'), "package-info.java");
+            assertTrue(Files.exists(info), info + " is missing");
+            String text = Files.readString(info);
+            assertTrue(text.contains("May use:"), info + " does not say what the package may use");
+            for (String used : MAY_USE.getOrDefault(p, Set.of()))
+                assertTrue(text.contains("{@code " + used + "}"), info + " does not name " + used);
+        }
     }
 
     /** The check itself finds each kind of violation (so that a broken parser cannot pass everything). */

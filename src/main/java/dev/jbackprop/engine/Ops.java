@@ -106,7 +106,7 @@ public interface Ops extends AutoCloseable {
      */
     void update(Block params, Block grads, Block velocity, long weightCount, float rate, float momentum, float decay);
 
-    /** dst[:, j] = src[:, idx[offset + j]] for j < m: gathers a batch of columns. */
+    /** {@code dst[:, j] = src[:, idx[offset + j]]} for {@code j < m}: gathers a batch of columns. */
     void gather(Mat src, IndexBlock idx, int offset, int m, Mat dst);
 
     /** dst[0 … m) = src[offset … offset+m), queued like a kernel (no host synchronisation). */
