@@ -17,11 +17,26 @@ class CommandDefaults implements IDefaultValueProvider {
     /**
      * Defaults by option name.
      *
-     * @param namesAndValues option name, default, option name, default, …
+     * @param groups option name → default, as {@link #network}, {@link #training} and {@link #option} make them
      */
-    CommandDefaults(String... namesAndValues) {
-        if (namesAndValues.length % 2 != 0) throw new IllegalArgumentException("names and values come in pairs");
-        for (int i = 0; i < namesAndValues.length; i += 2) defaults.put(namesAndValues[i], namesAndValues[i + 1]);
+    @SafeVarargs
+    CommandDefaults(Map<String, String>... groups) {
+        for (Map<String, String> g : groups) defaults.putAll(g);
+    }
+
+    /** The defaults of {@link NetOptions}. */
+    static Map<String, String> network(String layers, String activation, String cost) {
+        return Map.of("--layers", layers, "--activation", activation, "--cost", cost);
+    }
+
+    /** The defaults of {@link TrainingOptions}. */
+    static Map<String, String> training(String eta, String momentum, String lambda, String batch, String seed) {
+        return Map.of("--eta", eta, "--momentum", momentum, "--lambda", lambda, "--batch", batch, "--seed", seed);
+    }
+
+    /** The default of one option. */
+    static Map<String, String> option(String name, String value) {
+        return Map.of(name, value);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.jbackprop.cli;
 
+import static dev.jbackprop.cli.CommandDefaults.network;
+
 import dev.jbackprop.config.RunConfig;
 import dev.jbackprop.data.Dataset;
 import dev.jbackprop.data.Mnist;
@@ -38,7 +40,7 @@ public final class EvalCommand implements Callable<Integer> {
     /** eval's defaults for the options it shares with other commands. */
     static final class Defaults extends CommandDefaults {
         Defaults() {
-            super("--layers", RunConfig.AUTO, "--activation", "sigmoid", "--cost", "quadratic");
+            super(network(RunConfig.AUTO, "sigmoid", "quadratic"));
         }
     }
 

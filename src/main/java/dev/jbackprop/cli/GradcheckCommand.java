@@ -1,5 +1,8 @@
 package dev.jbackprop.cli;
 
+import static dev.jbackprop.cli.CommandDefaults.network;
+import static dev.jbackprop.cli.CommandDefaults.option;
+
 import dev.jbackprop.backend.cpu.CpuOps;
 import dev.jbackprop.diag.GradCheck;
 import dev.jbackprop.model.Activation;
@@ -35,7 +38,7 @@ public final class GradcheckCommand implements Callable<Integer> {
     /** gradcheck's defaults for the options it shares with other commands. */
     static final class Defaults extends CommandDefaults {
         Defaults() {
-            super("--layers", "7,5,3,4", "--activation", "sigmoid", "--cost", "quadratic", "--init", "scaled");
+            super(network("7,5,3,4", "sigmoid", "quadratic"), option("--init", "scaled"));
         }
     }
 

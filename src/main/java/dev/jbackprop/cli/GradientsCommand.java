@@ -1,12 +1,14 @@
 package dev.jbackprop.cli;
 
+import static dev.jbackprop.cli.CommandDefaults.network;
+import static dev.jbackprop.cli.CommandDefaults.option;
+import static dev.jbackprop.cli.CommandDefaults.training;
+
+import dev.jbackprop.config.RunConfig;
 import dev.jbackprop.data.Dataset;
 import dev.jbackprop.data.Mnist;
-import dev.jbackprop.diag.GradientNorms.Norms;
 import dev.jbackprop.diag.GradientStudy;
 import dev.jbackprop.diag.GradientStudy.Run;
-import dev.jbackprop.diag.ScalarChain;
-import dev.jbackprop.diag.Spread;
 import dev.jbackprop.engine.DeviceData;
 import dev.jbackprop.engine.DivergedException;
 import dev.jbackprop.engine.Ops;
@@ -21,7 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.function.ToDoubleFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,20 +53,11 @@ public final class GradientsCommand implements Callable<Integer> {
     static final class Defaults extends CommandDefaults {
         Defaults() {
             super(
-                    "--layers", "784,30,30,30,10",
-                    "--activation", "sigmoid",
-                    "--cost", "cross-entropy",
-                    "--init", "auto",
-                    "--eta", "0.1",
-                    "--momentum", "0",
-                    "--lambda", "0",
-                    "--batch", "10",
-                    "--seed", "1");
+                    network("784,30,30,30,10", "sigmoid", "cross-entropy"),
+                    training("0.1", "0", "0", "10", "1"),
+                    option("--init", RunConfig.AUTO));
         }
     }
-
-    /** Input of the scalar chain. */
-    static final double CHAIN_INPUT = 1.0;
 
     @ParentCommand
     Main main;
@@ -191,7 +183,7 @@ public final class GradientsCommand implements Callable<Integer> {
                         spec,
                         new GradientStudy.Training(
                                 epochs, this.training.batch, this.training.hyper(trainSize), every, track));
-                printSingle(o, spec, runs, epochs);
+                tables(o).single(spec, runs, epochs);
                 if (outDir != null) write(o, outDir, spec, ik, runs, track);
             } else {
                 NetworkSpec first = specs.get(0);
@@ -208,8 +200,8 @@ public final class GradientsCommand implements Callable<Integer> {
                             new GradientStudy.Training(
                                     epochs, this.training.batch, this.training.hyper(trainSize), every, false)));
                 }
-                printCompare(o, specs, all, epochs);
-                printChain(o, specs);
+                tables(o).compare(specs, all, epochs);
+                tables(o).chain(specs);
             }
         }
         return 0;
@@ -240,6 +232,10 @@ public final class GradientsCommand implements Callable<Integer> {
             }
             return runs;
         }
+    }
+
+    private GradientTables tables(PrintWriter o) {
+        return new GradientTables(o, init, inits, training.seed);
     }
 
     private void checkNumbers() {
@@ -313,141 +309,5 @@ public final class GradientsCommand implements Callable<Integer> {
         GradientStudy.writeCsv(outDir.resolve("gradients.csv"), runs);
         if (track) Plots.gradientsDuringTraining(outDir.resolve("gradients.png"), spec, ik, runs);
         o.printf("wrote %s%n", outDir.resolve(track ? "gradients.csv and gradients.png" : "gradients.csv"));
-    }
-
-    private static Spread spread(List<Run> runs, ToDoubleFunction<Run> f) {
-        return Spread.of(runs.stream().mapToDouble(f).toArray());
-    }
-
-    private static String layerName(int l) {
-        return "hidden " + (l + 1);
-    }
-
-    void printSingle(PrintWriter o, NetworkSpec spec, List<Run> runs, int epochs) {
-        int hidden = spec.layers() - 1;
-        for (int phase = 0; phase < (epochs > 0 ? 2 : 1); phase++) {
-            boolean after = phase == 1;
-            if (after) {
-                o.printf(
-                        Locale.ROOT,
-                        "after %d epoch%s (test accuracy %s)%n",
-                        epochs,
-                        epochs == 1 ? "" : "s",
-                        percent(spread(runs, Run::testAccuracy)));
-            } else {
-                o.println("at initialisation");
-            }
-            o.printf("%-10s %-30s %-30s %s%n", "layer", "‖∂C/∂b‖", "‖∂C/∂W‖", "‖∂C/∂b‖ ÷ last hidden");
-            for (int l = 0; l < hidden; l++) {
-                final int ll = l;
-                ToDoubleFunction<Run> b = r -> (after ? r.after() : r.atInit()).bias()[ll];
-                ToDoubleFunction<Run> w = r -> (after ? r.after() : r.atInit()).weight()[ll];
-                ToDoubleFunction<Run> ratio = r -> {
-                    Norms n = after ? r.after() : r.atInit();
-                    return n.bias()[ll] / n.bias()[hidden - 1];
-                };
-                o.printf(
-                        Locale.ROOT,
-                        "%-10s %-30s %-30s %s%n",
-                        layerName(l),
-                        spread(runs, b).format(),
-                        spread(runs, w).format(),
-                        ratioText(spread(runs, ratio)));
-            }
-        }
-        o.flush();
-    }
-
-    private static String ratioText(Spread s) {
-        return s.n() == 1
-                ? String.format(Locale.ROOT, "%.3f", s.median())
-                : String.format(Locale.ROOT, "%.3f [%.3f, %.3f]", s.median(), s.p10(), s.p90());
-    }
-
-    private static String percent(Spread s) {
-        return s.n() == 1
-                ? String.format(Locale.ROOT, "%.2f%%", 100 * s.median())
-                : String.format(Locale.ROOT, "%.2f%% [%.2f, %.2f]", 100 * s.median(), 100 * s.p10(), 100 * s.p90());
-    }
-
-    void printCompare(PrintWriter o, List<NetworkSpec> specs, List<List<Run>> all, int epochs) {
-        String afterHead = "after " + epochs + " epoch" + (epochs == 1 ? "" : "s");
-        boolean withAfter = epochs > 0;
-        o.printf(
-                "%-12s %-8s %-9s %-28s %-28s %-28s %s%n",
-                "activation",
-                "init",
-                "layer",
-                "‖∂C/∂b‖ at init",
-                withAfter ? "‖∂C/∂b‖ " + afterHead : "",
-                "‖∂C/∂W‖ at init",
-                withAfter ? "‖∂C/∂W‖ " + afterHead : "");
-        for (int i = 0; i < specs.size(); i++) {
-            NetworkSpec spec = specs.get(i);
-            List<Run> runs = all.get(i);
-            for (int l = 0; l < spec.layers() - 1; l++) {
-                final int ll = l;
-                o.printf(
-                        Locale.ROOT,
-                        "%-12s %-8s %-9s %-28s %-28s %-28s %s%n",
-                        l == 0 ? spec.activation(0).toString() : "",
-                        l == 0 ? init.resolve(spec).cliName : "",
-                        layerName(l),
-                        spread(runs, r -> r.atInit().bias()[ll]).format(),
-                        withAfter ? spread(runs, r -> r.after().bias()[ll]).format() : "",
-                        spread(runs, r -> r.atInit().weight()[ll]).format(),
-                        withAfter ? spread(runs, r -> r.after().weight()[ll]).format() : "");
-            }
-        }
-        if (withAfter) {
-            StringBuilder sb = new StringBuilder("test accuracy " + afterHead + ":");
-            for (int i = 0; i < specs.size(); i++) {
-                sb.append(i == 0 ? " " : "; ")
-                        .append(specs.get(i).activation(0))
-                        .append(' ')
-                        .append(percent(spread(all.get(i), Run::testAccuracy)));
-            }
-            o.println(sb);
-        }
-        o.flush();
-    }
-
-    void printChain(PrintWriter o, List<NetworkSpec> specs) {
-        NetworkSpec c0 = ScalarChain.chainOf(specs.get(0));
-        int hidden = c0.layers() - 1;
-        o.printf(
-                "scalar chain [%s], input x = %s, same inits and seeds: |w_{l+1}·σ′(z_l)|, the factor δ picks up going back from layer l+1 to hidden "
-                        + "layer l%s%n",
-                c0.sizesText(), CHAIN_INPUT, inits == 1 ? "" : " (median over the " + inits + " inits)");
-        StringBuilder head = new StringBuilder(String.format("%-12s %-8s %-7s", "activation", "init", "max σ′"));
-        for (int l = 0; l < hidden; l++) head.append(String.format(" %-10s", layerName(l)));
-        head.append(" product (= |δ of hidden 1 ÷ δ of the output|)");
-        o.println(head);
-        for (NetworkSpec spec : specs) {
-            NetworkSpec chain = ScalarChain.chainOf(spec);
-            Init ik = init.resolve(spec);
-            double[][] f = new double[inits][];
-            double[] prod = new double[inits];
-            for (int i = 0; i < inits; i++) {
-                f[i] = ScalarChain.factors(chain, ik, training.seed + i, CHAIN_INPUT);
-                prod[i] = 1;
-                for (double v : f[i]) prod[i] *= v;
-            }
-            StringBuilder row = new StringBuilder(String.format(
-                    Locale.ROOT,
-                    "%-12s %-8s %-7.3f",
-                    spec.activation(0),
-                    ik.cliName,
-                    ScalarChain.maxSigmaPrime(spec.activation(0))));
-            for (int l = 0; l < hidden; l++) {
-                final int ll = l;
-                double[] col = new double[inits];
-                for (int i = 0; i < inits; i++) col[i] = f[i][ll];
-                row.append(String.format(Locale.ROOT, " %-10.3e", Spread.of(col).median()));
-            }
-            row.append(String.format(Locale.ROOT, " %.3e", Spread.of(prod).median()));
-            o.println(row);
-        }
-        o.flush();
     }
 }

@@ -1,5 +1,8 @@
 package dev.jbackprop.cli;
 
+import static dev.jbackprop.cli.CommandDefaults.network;
+import static dev.jbackprop.cli.CommandDefaults.training;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jbackprop.data.Dataset;
 import dev.jbackprop.data.Mnist;
@@ -38,15 +41,7 @@ public final class ThroughputCommand implements Callable<Integer> {
     /** throughput's defaults for the options it shares with other commands. */
     static final class Defaults extends CommandDefaults {
         Defaults() {
-            super(
-                    "--layers", "784,100,10",
-                    "--activation", "sigmoid",
-                    "--cost", "cross-entropy",
-                    "--eta", "0.01",
-                    "--momentum", "0.9",
-                    "--lambda", "0",
-                    "--batch", "64",
-                    "--seed", "1");
+            super(network("784,100,10", "sigmoid", "cross-entropy"), training("0.01", "0.9", "0", "64", "1"));
         }
     }
 

@@ -1,5 +1,9 @@
 package dev.jbackprop.cli;
 
+import static dev.jbackprop.cli.CommandDefaults.network;
+import static dev.jbackprop.cli.CommandDefaults.option;
+import static dev.jbackprop.cli.CommandDefaults.training;
+
 import dev.jbackprop.config.RunConfig;
 import dev.jbackprop.config.RunConfigJson;
 import dev.jbackprop.engine.Step;
@@ -40,15 +44,9 @@ public final class TrainCommand implements Callable<Integer> {
     static final class Defaults extends CommandDefaults {
         Defaults() {
             super(
-                    "--layers", "784,256,10",
-                    "--activation", "relu",
-                    "--cost", "cross-entropy",
-                    "--init", RunConfig.AUTO,
-                    "--eta", "0.05",
-                    "--momentum", "0.9",
-                    "--lambda", "0",
-                    "--batch", "64",
-                    "--seed", "1");
+                    network("784,256,10", "relu", "cross-entropy"),
+                    training("0.05", "0.9", "0", "64", "1"),
+                    option("--init", RunConfig.AUTO));
         }
     }
 

@@ -1,5 +1,9 @@
 package dev.jbackprop.cli;
 
+import static dev.jbackprop.cli.CommandDefaults.network;
+import static dev.jbackprop.cli.CommandDefaults.option;
+import static dev.jbackprop.cli.CommandDefaults.training;
+
 import dev.jbackprop.diag.Verify;
 import dev.jbackprop.engine.Ops;
 import dev.jbackprop.engine.Step;
@@ -33,16 +37,10 @@ public final class VerifyCommand implements Callable<Integer> {
     static final class Defaults extends CommandDefaults {
         Defaults() {
             super(
-                    "--layers", "784,100,10",
-                    "--activation", "sigmoid",
-                    "--cost", "cross-entropy",
-                    "--init", "scaled",
-                    "--eta", "0.1",
-                    "--momentum", "0.9",
-                    "--lambda", "1.0",
-                    "--batch", "32",
-                    "--seed", "1",
-                    "--backend", "cuda");
+                    network("784,100,10", "sigmoid", "cross-entropy"),
+                    training("0.1", "0.9", "1.0", "32", "1"),
+                    option("--init", "scaled"),
+                    option("--backend", "cuda"));
         }
     }
 

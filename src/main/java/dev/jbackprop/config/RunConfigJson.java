@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A {@link RunConfig} as JSON: one object, snake_case keys in this order: {@code jbackprop_version, layers,
@@ -30,25 +31,8 @@ import java.util.List;
  * {@code threads} 0 (all cores), {@code graphs} true, the rest zero, false or null.
  */
 public final class RunConfigJson {
-    /** The keys a configuration must have. */
-    public static final List<String> REQUIRED = List.of(
-            "layers",
-            "activations",
-            "cost",
-            "eta",
-            "batch",
-            "epochs",
-            "steps",
-            "momentum",
-            "lambda",
-            "seed",
-            "train_size",
-            "data");
-
-    /** Stands for layers, activations and cost together in {@link RunConfig#changesFixedOnResume}. */
-    public static final String NETWORK = "network";
-
-    private static final List<String> KEYS = List.of(
+    /** Every key, in the order written. */
+    public static final List<String> KEYS = List.of(
             "jbackprop_version",
             "layers",
             "activations",
@@ -73,6 +57,28 @@ public final class RunConfigJson {
             "graphs",
             "checkpoint_every",
             "track_gradients");
+
+    /** The keys a configuration may lack (files of 0.1.0 lack threads and graphs). */
+    private static final Set<String> OPTIONAL = Set.of(
+            "jbackprop_version",
+            "init",
+            "validation_size",
+            "test_size",
+            "backend",
+            "device",
+            "threads",
+            "tf32",
+            "bf16",
+            "graphs",
+            "checkpoint_every",
+            "track_gradients");
+
+    /** The keys a configuration must have. */
+    public static final List<String> REQUIRED =
+            KEYS.stream().filter(k -> !OPTIONAL.contains(k)).toList();
+
+    /** Stands for layers, activations and cost together in {@link RunConfig#changesFixedOnResume}. */
+    public static final String NETWORK = "network";
 
     /** Indented, as config.json has always been written. */
     private static final ObjectMapper JSON = JsonMapper.builder()

@@ -69,6 +69,25 @@ class RunConfigJsonTest {
     }
 
     @Test
+    void requiresWhatVersion010RequiredOnResume() {
+        assertEquals(
+                List.of(
+                        "layers",
+                        "activations",
+                        "cost",
+                        "eta",
+                        "batch",
+                        "epochs",
+                        "steps",
+                        "momentum",
+                        "lambda",
+                        "seed",
+                        "train_size",
+                        "data"),
+                RunConfigJson.REQUIRED);
+    }
+
+    @Test
     void readsTheFilesOfVersion010() throws Exception {
         RunConfig c = RunConfigJson.fromJson(V010);
         assertEquals(List.of(16, 8, 10), c.layers());
