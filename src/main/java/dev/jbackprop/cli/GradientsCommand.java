@@ -154,54 +154,19 @@ public final class GradientsCommand implements Callable<Integer> {
                 DeviceData trainData = trainSet == null ? null : TrainRun.upload(ops, trainSet);
                 DeviceData testData = trainSet == null ? null : TrainRun.upload(ops, mnist.test())) {
             Study study = new Study(ops, measureData, trainData, testData);
-            String trainingText = epochs == 0
-                    ? ""
-                    : String.format(
-                            Locale.ROOT,
-                            "; training: %d epoch%s of %s on the first %d images, batch %d, η=%s, λ=%s",
-                            epochs,
-                            epochs == 1 ? "" : "s",
-                            this.training.momentum > 0
-                                    ? "momentum SGD (μ=" + this.training.momentum + ")"
-                                    : "plain SGD",
-                            trainSize,
-                            this.training.batch,
-                            this.training.eta,
-                            this.training.lambda);
-            String seeds = inits == 1
-                    ? "seed " + this.training.seed
-                    : inits + " inits (seeds " + this.training.seed + "–" + (this.training.seed + inits - 1)
-                            + "), median [p10, p90]";
             if (compare == null) {
-                NetworkSpec spec = specs.get(0);
-                Init ik = init.resolve(spec);
-                o.printf("gradients: %s, init %s, %s, on %s%n", spec, ik, seeds, ops.description());
-                o.printf(
-                        "  norm of the gradient averaged over the first %d training images%s%n", samples, trainingText);
-                o.flush();
-                List<Run> runs = study.runs(
-                        spec,
-                        new GradientStudy.Training(
-                                epochs, this.training.batch, this.training.hyper(trainSize), every, track));
-                tables(o).single(spec, runs, epochs);
-                if (outDir != null) write(o, outDir, spec, ik, runs, track);
+                single(
+                        o,
+                        study,
+                        specs.get(0),
+                        new GradientStudy.Training(epochs, training.batch, training.hyper(trainSize), every, track),
+                        outDir);
             } else {
-                NetworkSpec first = specs.get(0);
-                o.printf(
-                        "gradients: %s hidden layers, %s, %s, on %s%n",
-                        first.sizesText(), first.cost(), seeds, ops.description());
-                o.printf(
-                        "  norm of the gradient averaged over the first %d training images%s%n", samples, trainingText);
-                o.flush();
-                List<List<Run>> all = new ArrayList<>();
-                for (NetworkSpec spec : specs) {
-                    all.add(study.runs(
-                            spec,
-                            new GradientStudy.Training(
-                                    epochs, this.training.batch, this.training.hyper(trainSize), every, false)));
-                }
-                tables(o).compare(specs, all, epochs);
-                tables(o).chain(specs);
+                compare(
+                        o,
+                        study,
+                        specs,
+                        new GradientStudy.Training(epochs, training.batch, training.hyper(trainSize), every, false));
             }
         }
         return 0;
@@ -232,6 +197,52 @@ public final class GradientsCommand implements Callable<Integer> {
             }
             return runs;
         }
+    }
+
+    /** One network: its table, and gradients.csv (and .png when tracked) in outDir. */
+    private void single(PrintWriter o, Study study, NetworkSpec spec, GradientStudy.Training t, Path outDir)
+            throws IOException {
+        Init ik = init.resolve(spec);
+        o.printf("gradients: %s, init %s, %s, on %s%n", spec, ik, seeds(), study.ops.description());
+        o.printf("  norm of the gradient averaged over the first %d training images%s%n", samples, trainingText(t));
+        o.flush();
+        List<Run> runs = study.runs(spec, t);
+        tables(o).single(spec, runs, t.epochs());
+        if (outDir != null) write(o, outDir, spec, ik, runs, t.track());
+    }
+
+    /** --compare-activations: one table over the networks, and the scalar chain. */
+    private void compare(PrintWriter o, Study study, List<NetworkSpec> specs, GradientStudy.Training t) {
+        NetworkSpec first = specs.get(0);
+        o.printf(
+                "gradients: %s hidden layers, %s, %s, on %s%n",
+                first.sizesText(), first.cost(), seeds(), study.ops.description());
+        o.printf("  norm of the gradient averaged over the first %d training images%s%n", samples, trainingText(t));
+        o.flush();
+        List<List<Run>> all = new ArrayList<>();
+        for (NetworkSpec spec : specs) all.add(study.runs(spec, t));
+        tables(o).compare(specs, all, t.epochs());
+        tables(o).chain(specs);
+    }
+
+    private String trainingText(GradientStudy.Training t) {
+        if (t.epochs() == 0) return "";
+        return String.format(
+                Locale.ROOT,
+                "; training: %d epoch%s of %s on the first %d images, batch %d, η=%s, λ=%s",
+                t.epochs(),
+                t.epochs() == 1 ? "" : "s",
+                training.momentum > 0 ? "momentum SGD (μ=" + training.momentum + ")" : "plain SGD",
+                trainSize,
+                training.batch,
+                training.eta,
+                training.lambda);
+    }
+
+    private String seeds() {
+        return inits == 1
+                ? "seed " + training.seed
+                : inits + " inits (seeds " + training.seed + "–" + (training.seed + inits - 1) + "), median [p10, p90]";
     }
 
     private GradientTables tables(PrintWriter o) {

@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParseResult;
 
 /** The options that define a network (train, gradients, gradcheck, verify, throughput, eval); defaults per command. */
-public final class NetOptions {
+final class NetOptions {
     static final String[] NAMES = {"--layers", "--activation", "--output-activation", "--cost"};
 
     @Option(

@@ -92,42 +92,47 @@ public final class VerifyCommand implements Callable<Integer> {
                         "cpu", backend.threads, false, false, false, msg -> e.println("jbackprop: " + msg));
                 Ops other = backend.open(precision, main.debug, msg -> e.println("jbackprop: " + msg))) {
             Verify.Report r = Verify.run(cpu, other, spec, batch, steps, hyper, initKind, training.seed, tol);
-            if (!quiet) {
-                o.printf(
-                        "verify %s vs cpu: %s, batch %d, %d steps, tolerance %s %.0e (normalised)%n",
-                        other.name(), spec, batch, steps, tol, tol.value);
-                o.printf("%-6s %-12s %12s %12s  %s%n", "layer", "quantity", "max abs", "normalised", "result");
-                for (Verify.Row row : r.rows()) {
-                    o.printf(
-                            Locale.ROOT,
-                            "%-6d %-12s %12.3e %12.3e  %s%n",
-                            row.layer(),
-                            row.quantity(),
-                            row.maxAbs(),
-                            row.normalised(),
-                            row.pass() ? "pass" : "FAIL");
-                }
-                o.printf(
-                        Locale.ROOT,
-                        "cost of the first batch: cpu %.8g, %s %.8g%n",
-                        r.costWant(),
-                        other.name(),
-                        r.costGot());
-            }
-            Verify.Row w = r.worst();
-            o.printf(
-                    Locale.ROOT,
-                    "%s: %s batch %d steps %d %s: worst %s layer %d normalised %.3e (tolerance %.0e)%n",
-                    r.pass() ? "PASS" : "FAIL",
-                    spec,
-                    batch,
-                    steps,
-                    tol,
-                    w.quantity(),
-                    w.layer(),
-                    w.normalised(),
-                    tol.value);
+            print(o, other.name(), spec, tol, r);
             return r.pass() ? 0 : Main.FAILURE;
         }
+    }
+
+    private void print(PrintWriter o, String backendName, NetworkSpec spec, Verify.Tolerance tol, Verify.Report r) {
+        int batch = training.batch;
+        if (!quiet) {
+            o.printf(
+                    "verify %s vs cpu: %s, batch %d, %d steps, tolerance %s %.0e (normalised)%n",
+                    backendName, spec, batch, steps, tol, tol.value);
+            o.printf("%-6s %-12s %12s %12s  %s%n", "layer", "quantity", "max abs", "normalised", "result");
+            for (Verify.Row row : r.rows()) {
+                o.printf(
+                        Locale.ROOT,
+                        "%-6d %-12s %12.3e %12.3e  %s%n",
+                        row.layer(),
+                        row.quantity(),
+                        row.maxAbs(),
+                        row.normalised(),
+                        row.pass() ? "pass" : "FAIL");
+            }
+            o.printf(
+                    Locale.ROOT,
+                    "cost of the first batch: cpu %.8g, %s %.8g%n",
+                    r.costWant(),
+                    backendName,
+                    r.costGot());
+        }
+        Verify.Row w = r.worst();
+        o.printf(
+                Locale.ROOT,
+                "%s: %s batch %d steps %d %s: worst %s layer %d normalised %.3e (tolerance %.0e)%n",
+                r.pass() ? "PASS" : "FAIL",
+                spec,
+                batch,
+                steps,
+                tol,
+                w.quantity(),
+                w.layer(),
+                w.normalised(),
+                tol.value);
     }
 }
