@@ -1,10 +1,12 @@
 package dev.jbackprop.cli;
 
+import static dev.jbackprop.cli.CommandDefaults.network;
+import static dev.jbackprop.cli.CommandDefaults.option;
+
 import dev.jbackprop.backend.cpu.CpuOps;
 import dev.jbackprop.diag.GradCheck;
 import dev.jbackprop.model.Activation;
 import dev.jbackprop.model.Cost;
-import dev.jbackprop.model.Init;
 import dev.jbackprop.model.NetworkSpec;
 import dev.jbackprop.model.ParamLayout;
 import java.io.PrintWriter;
@@ -16,6 +18,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
 /** jbackprop gradcheck: finite differences vs the reference, and the CPU backend vs the reference. */
@@ -23,50 +26,65 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         name = "gradcheck",
         sortOptions = false,
+        defaultValueProvider = GradcheckCommand.Defaults.class,
         description = {
-            "Checks gradients: the reference's backprop against central finite differences (double, max relative error <= 1e-6),",
-            "and the CPU backend's float32 gradients against the reference (normalised error max|g-r|/max|r| <= 1e-4).",
-            "Without --activation and --cost: every hidden activation x every valid output/cost, summarised. Exit 1 on failure."
+            "Checks gradients: the reference's backprop against central finite differences (double, max relative "
+                    + "error <= 1e-6), and the CPU backend's float32 gradients against the reference (normalised "
+                    + "error max|g-r|/max|r| <= 1e-4).",
+            "Without --activation, --output-activation and --cost: every hidden activation x every valid "
+                    + "output/cost, summarised. Exit 1 on failure."
         })
 public final class GradcheckCommand implements Callable<Integer> {
+    /** gradcheck's defaults for the options it shares with other commands. */
+    static final class Defaults extends CommandDefaults {
+        Defaults() {
+            super(network("7,5,3,4", "sigmoid", "quadratic"), option("--init", "scaled"));
+        }
+    }
+
     @Spec
     CommandSpec cmd;
 
     @Mixin
     NetOptions net;
 
+    @Mixin
+    InitOption init;
+
     @Option(
             names = "--batch",
+            paramLabel = "m",
             description = "Samples in the checked batch (default: ${DEFAULT-VALUE}).",
             defaultValue = "4")
     int batch;
 
-    @Option(names = "--init", description = "Parameter init (default: ${DEFAULT-VALUE}).", defaultValue = "scaled")
-    String init;
-
     @Option(
             names = "--seed",
+            paramLabel = "S",
             defaultValue = "7",
-            description = "Seed for parameters and data (default: ${DEFAULT-VALUE}).")
+            description = "Seed for the parameters and the data (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Override
     public Integer call() {
         PrintWriter o = cmd.commandLine().getOut();
         if (batch <= 0) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
-        Init initKind = Init.parse(init);
-        boolean grid = net.activation == null && net.cost == null && net.outputActivation == null;
+        init.check();
+        ParseResult given = cmd.commandLine().getParseResult();
+        boolean grid = !given.hasMatchedOption("--activation")
+                && !given.hasMatchedOption("--cost")
+                && !given.hasMatchedOption("--output-activation");
+        int[] sizes = NetworkSpec.parseSizes(net.layers);
         try (CpuOps ops = new CpuOps()) {
             if (!grid) {
-                NetworkSpec spec = net.spec("7,5,3,4", "sigmoid", "quadratic");
-                GradCheck.Result r = GradCheck.run(ops, spec, batch, initKind, seed);
+                NetworkSpec spec = net.spec();
+                GradCheck.Result r = GradCheck.run(ops, spec, batch, init.resolve(spec), seed);
                 printTable(o, r);
                 return r.pass() ? 0 : Main.FAILURE;
             }
-            int[] sizes = NetworkSpec.parseSizes(net.layers != null ? net.layers : "7,5,3,4");
             o.printf(
                     "gradient check grid on [%s], batch %d, init %s, seed %d%n",
-                    ParamLayout.sizesText(sizes), batch, initKind, seed);
+                    ParamLayout.sizesText(sizes), batch, init.init, seed);
             o.printf(
                     "%-12s %-8s %-22s %12s %12s  %s%n",
                     "hidden", "output", "cost", "fd max rel", "cpu norm err", "result");
@@ -74,7 +92,7 @@ public final class GradcheckCommand implements Callable<Integer> {
             for (Activation hidden : Activation.hiddenChoices()) {
                 for (Object[] oc : outputsAndCosts()) {
                     NetworkSpec spec = NetworkSpec.of(sizes, hidden, (Activation) oc[0], (Cost) oc[1]);
-                    GradCheck.Result r = GradCheck.run(ops, spec, batch, initKind, seed);
+                    GradCheck.Result r = GradCheck.run(ops, spec, batch, init.resolve(spec), seed);
                     all &= r.pass();
                     o.printf(
                             Locale.ROOT,

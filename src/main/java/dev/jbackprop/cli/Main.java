@@ -34,12 +34,16 @@ public final class Main implements Runnable {
     /** Exit code for failures that are not usage errors. */
     public static final int FAILURE = 1;
 
+    /** Columns of --help. */
+    static final int HELP_WIDTH = 100;
+
+    /** Exit code for usage errors. */
     public static final int USAGE = 2;
 
     @Option(
             names = "--debug",
             scope = CommandLine.ScopeType.INHERIT,
-            description = "Print stack traces; on the GPU, synchronise after each launch.")
+            description = "Print stack traces; on the GPU, synchronise after each launch (default: off).")
     boolean debug;
 
     @Override
@@ -76,6 +80,7 @@ public final class Main implements Runnable {
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setUsageHelpWidth(HELP_WIDTH);
         cl.setParameterExceptionHandler((ex, a) -> {
             err.println("jbackprop: " + ex.getMessage().replace('\n', ' ').trim() + " (see: "
                     + commandPath(ex.getCommandLine()) + " --help)");
@@ -84,30 +89,12 @@ public final class Main implements Runnable {
             return USAGE;
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
-            int code;
-            String msg;
-            if (ex instanceof Failure f) {
-                code = f.exitCode;
-                msg = f.getMessage();
-            } else if (ex instanceof IllegalArgumentException) {
-                code = USAGE;
-                msg = ex.getMessage();
-            } else if (ex instanceof DivergedException d) {
-                code = FAILURE;
-                msg = "training diverged: " + d.getMessage();
-            } else if (ex instanceof java.io.IOException
-                    || ex instanceof GpuException
-                    || ex instanceof CublasUnavailableException) {
-                code = FAILURE; // a GPU error names its operation and device, out of memory says what to try
-                msg = ex.getMessage();
-            } else {
-                code = FAILURE;
-                msg = "internal error: " + ex + " (run again with --debug for the stack trace, and please report it)";
-            }
-            err.println("jbackprop: " + (msg == null ? ex.toString() : msg.replace('\n', ' ')));
+            Outcome r = outcome(ex);
+            err.println("jbackprop: "
+                    + (r.message() == null ? ex.toString() : r.message().replace('\n', ' ')));
             if (showTrace) ex.printStackTrace(err);
             err.flush();
-            return code;
+            return r.exitCode();
         });
         try {
             return cl.execute(args);
@@ -118,6 +105,24 @@ public final class Main implements Runnable {
             err.flush();
             return FAILURE;
         }
+    }
+
+    /** What the user is told about an exception, and the exit code. */
+    private record Outcome(int exitCode, String message) {}
+
+    /**
+     * The one place where exceptions become messages: the library's name settings (see {@link Flags}), usage errors
+     * exit 2, failures 1; anything unexpected is an internal error.
+     */
+    private static Outcome outcome(Exception ex) {
+        if (ex instanceof Failure f) return new Outcome(f.exitCode, f.getMessage());
+        if (ex instanceof DivergedException d) return new Outcome(FAILURE, "training diverged: " + Flags.message(d));
+        if (ex instanceof IllegalArgumentException) return new Outcome(USAGE, Flags.messageOf(ex));
+        if (ex instanceof java.io.IOException || ex instanceof GpuException || ex instanceof CublasUnavailableException)
+            return new Outcome(FAILURE, Flags.messageOf(ex)); // a GPU error names its operation and device
+        return new Outcome(
+                FAILURE,
+                "internal error: " + ex + " (run again with --debug for the stack trace, and please report it)");
     }
 
     private static String commandPath(CommandLine c) {

@@ -2,9 +2,8 @@ package dev.jbackprop.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.jbackprop.diag.Plots;
 import dev.jbackprop.engine.Trainer.EpochResult;
-import dev.jbackprop.io.SafeTensors;
+import dev.jbackprop.io.ModelFile;
 import dev.jbackprop.model.ParamLayout;
 import java.io.IOException;
 import java.io.Writer;
@@ -24,7 +23,13 @@ import java.util.Map;
  * divergence leaves the last good weights).
  */
 public final class RunOutput {
+    /** The first line of metrics.csv. */
     public static final String METRICS_HEADER = "epoch,loss,train_accuracy,test_accuracy,samples_per_second,seconds";
+    /** The run's configuration ({@link dev.jbackprop.config.RunConfigJson}). */
+    public static final String CONFIG = "config.json";
+    /** The trained weights ({@link ModelFile}). */
+    public static final String MODEL = "model.safetensors";
+
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     final Path dir;
@@ -53,7 +58,7 @@ public final class RunOutput {
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new Main.Failure("--out " + dir + " is a file, not a directory; choose a directory");
         }
-        if (!force && (Files.exists(dir.resolve("metrics.csv")) || Files.exists(dir.resolve("model.safetensors")))) {
+        if (!force && (Files.exists(dir.resolve("metrics.csv")) || Files.exists(dir.resolve(MODEL)))) {
             throw new Main.Failure(
                     "--out " + dir + " already holds a run; choose another --out, or add --force to replace it");
         }
@@ -106,13 +111,19 @@ public final class RunOutput {
         return dir;
     }
 
-    public void writeConfig(Map<String, Object> config) throws IOException {
-        writeAtomically(dir.resolve("config.json"), JSON.writeValueAsString(config) + "\n");
+    /** Writes config.json (atomically). */
+    public void writeConfig(String json) throws IOException {
+        writeAtomically(dir.resolve(CONFIG), json + "\n");
+    }
+
+    /** Starts metrics.csv with its header (a new run). */
+    public void startMetrics() throws IOException {
         writeAtomically(dir.resolve("metrics.csv"), METRICS_HEADER + "\n");
     }
 
+    /** Rewrites model.safetensors (atomically). */
     public void writeModel(ParamLayout layout, float[] params, Map<String, String> metadata) throws IOException {
-        SafeTensors.write(dir.resolve("model.safetensors"), layout, params, metadata);
+        ModelFile.write(dir.resolve(MODEL), layout, params, metadata);
     }
 
     public void appendEpoch(EpochResult r) throws IOException {

@@ -1,24 +1,19 @@
 package dev.jbackprop.cli;
 
+import static dev.jbackprop.cli.CommandDefaults.network;
+import static dev.jbackprop.cli.CommandDefaults.training;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jbackprop.data.Dataset;
 import dev.jbackprop.data.Mnist;
-import dev.jbackprop.engine.DeviceData;
-import dev.jbackprop.engine.Metrics;
-import dev.jbackprop.engine.Network;
+import dev.jbackprop.diag.Throughput;
 import dev.jbackprop.engine.Ops;
-import dev.jbackprop.engine.Shuffler;
-import dev.jbackprop.engine.Step;
-import dev.jbackprop.engine.StepReplay;
-import dev.jbackprop.io.SafeTensors;
+import dev.jbackprop.io.ModelFile;
 import dev.jbackprop.model.Init;
 import dev.jbackprop.model.NetworkSpec;
-import dev.jbackprop.model.ParamLayout;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Locale;
-import java.util.Random;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,17 +23,28 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * jbackprop throughput: whole training steps (gather, forward, cost, backward, update) on a
- * resident dataset (synthetic, or the training set of IDX files), timed after a warm-up. For benchmark
- * scripts (bench/compare replays the same steps in numpy and PyTorch); JMH benchmarks live in bench/jmh.
+ * jbackprop throughput: whole training steps on a resident dataset (synthetic, or the training set of IDX files),
+ * timed by {@link Throughput}. For benchmark scripts (bench/compare replays the same steps in numpy and PyTorch).
  */
 @Command(
         mixinStandardHelpOptions = true,
         name = "throughput",
         sortOptions = false,
-        description =
-                "Times training steps on synthetic data (or --data): samples/s, ms/step, GEMM GFLOP/s and the loss.")
+        defaultValueProvider = ThroughputCommand.Defaults.class,
+        description = {
+            "Times whole training steps on synthetic data (or --data) and prints samples/s, ms/step, GEMM GFLOP/s "
+                    + "and the loss.",
+            "The steps cycle through the samples in a fixed shuffled order; the best and the median of --repeats "
+                    + "timed runs of --steps steps are reported, after --warmup untimed steps."
+        })
 public final class ThroughputCommand implements Callable<Integer> {
+    /** throughput's defaults for the options it shares with other commands. */
+    static final class Defaults extends CommandDefaults {
+        Defaults() {
+            super(network("784,100,10", "sigmoid", "cross-entropy"), training("0.01", "0.9", "0", "64", "1"));
+        }
+    }
+
     @ParentCommand
     Main main;
 
@@ -48,176 +54,130 @@ public final class ThroughputCommand implements Callable<Integer> {
     @Mixin
     NetOptions net;
 
-    @Option(names = "--batch", defaultValue = "64")
-    int batch;
+    @Mixin
+    TrainingOptions training;
 
-    @Option(names = "--steps", defaultValue = "200", description = "Timed steps (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--steps",
+            paramLabel = "N",
+            defaultValue = "200",
+            description = "Timed steps per repeat (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--warmup", defaultValue = "50", description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--warmup",
+            paramLabel = "N",
+            defaultValue = "50",
+            description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(
             names = "--repeats",
+            paramLabel = "N",
             defaultValue = "3",
-            description = "Timed repeats; the best and median are reported (default: ${DEFAULT-VALUE}).")
+            description = "Timed repeats; the best and the median are reported (default: ${DEFAULT-VALUE}).")
     int repeats;
 
-    @Option(names = "--backend", defaultValue = "auto")
-    String backend;
+    @Mixin
+    BackendOptions backend;
 
-    @Option(names = "--tf32", description = "GPU: let cuBLAS use TF32 tensor cores.")
-    boolean tf32;
+    @Mixin
+    PrecisionOptions precision;
 
     @Option(
-            names = "--bf16",
-            description = "GPU: GEMMs on bfloat16 copies of their inputs (FP32 sums, FP32 master weights).")
-    boolean bf16;
-
-    @Option(names = "--threads", defaultValue = "0")
-    int threads;
-
-    @Option(names = "--no-graph", description = "GPU: run every step eagerly instead of replaying it as a CUDA graph.")
+            names = "--no-graph",
+            description = "GPU: run every step eagerly instead of replaying it as one CUDA graph (default: graphs on).")
     boolean noGraph;
 
-    @Option(names = "--json", description = "Print one JSON object instead of text.")
+    @Option(names = "--json", description = "Print one JSON object instead of text (default: text).")
     boolean json;
 
     @Option(
             names = "--data",
             paramLabel = "DIR",
-            description =
-                    "Use the training set of the MNIST-format IDX files in DIR (in a fixed shuffled order) instead of synthetic data.")
+            description = "Time on the training set of the MNIST-format IDX files in DIR instead of synthetic data "
+                    + "(default: synthetic data, uniform inputs and random classes).")
     Path data;
 
     @Option(
             names = "--init-weights",
             paramLabel = "FILE",
-            description =
-                    "Start from these weights (safetensors, PyTorch nn.Linear layout) instead of the seeded init.")
+            description = "Start from these weights (safetensors, PyTorch nn.Linear layout) instead of the "
+                    + "activation's recommended init drawn from --seed (default: none).")
     Path initWeights;
-
-    @Option(names = "--eta", defaultValue = "0.01", description = "Learning rate (default: ${DEFAULT-VALUE}).")
-    double eta;
-
-    @Option(names = "--momentum", defaultValue = "0.9", description = "Momentum (default: ${DEFAULT-VALUE}).")
-    double momentum;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter o = cmd.commandLine().getOut();
         PrintWriter e = cmd.commandLine().getErr();
-        if (batch <= 0 || steps <= 0 || warmup < 0 || repeats <= 0)
+        if (training.batch <= 0 || steps <= 0 || warmup < 0 || repeats <= 0)
             throw new IllegalArgumentException("--batch, --steps and --repeats must be positive");
-        Backends.check(backend, tf32, bf16);
-        NetworkSpec spec = net.spec("784,100,10", "sigmoid", "cross-entropy");
-        ParamLayout layout = spec.layout();
+        backend.check(precision.tf32, precision.bf16);
+        NetworkSpec spec = net.spec();
+        float[][] xy;
         int samples;
-        float[] x, y;
         if (data != null) {
             Dataset d = Mnist.readDir(data).train();
-            if (d.features() != spec.inputSize() || d.classes() != spec.outputSize() || d.count() < batch) {
+            if (d.features() != spec.inputSize() || d.classes() != spec.outputSize() || d.count() < training.batch) {
                 throw new IllegalArgumentException(data + " holds " + d.count() + " samples of " + d.features()
-                        + " features and " + d.classes() + " classes; the network is " + spec + " with batch " + batch);
+                        + " features and " + d.classes() + " classes; the network is " + spec + " with batch "
+                        + training.batch);
             }
             samples = d.count();
-            x = d.x();
-            y = d.y();
+            xy = new float[][] {d.x(), d.y()};
         } else {
-            samples = Math.max(batch * 8, 1024);
-            Random r = new Random(1);
-            x = new float[spec.inputSize() * samples];
-            y = new float[spec.outputSize() * samples];
-            for (int i = 0; i < x.length; i++) x[i] = r.nextFloat();
-            for (int j = 0; j < samples; j++) y[j * spec.outputSize() + r.nextInt(spec.outputSize())] = 1f;
+            samples = Math.max(training.batch * 8, 1024);
+            xy = Throughput.synthetic(spec, samples);
         }
         float[] initial = initWeights != null
-                ? SafeTensors.read(initWeights, layout)
-                : Init.recommendedFor(spec.activation(0)).initialise(layout, 1);
-        double flopsPerStep = 0;
-        for (int l = 0; l < layout.layers(); l++)
-            flopsPerStep += (l == 0 ? 4.0 : 6.0) * layout.nIn(l) * layout.nOut(l) * batch;
-
-        Step.Hyper hyper = new Step.Hyper(eta, 0, momentum, samples);
-        try (Ops ops = Backends.open(backend, threads, tf32, bf16, main.debug, msg -> e.println("jbackprop: " + msg));
-                Network network = new Network(ops, spec, batch, true);
-                DeviceData data = DeviceData.upload(ops, x, y, spec.inputSize(), spec.outputSize(), samples);
-                Metrics metrics = ops.allocateMetrics();
-                StepReplay replay = !noGraph && data.capturable()
-                        ? ops.capture(() -> {
-                            data.loadPrepared(batch, network.x, network.y);
-                            Step.train(network, batch, metrics, hyper);
-                        })
-                        : null) {
-            network.setParameters(initial);
-            int[] perm = new int[samples];
-            new Shuffler(1).shuffle(perm);
-            data.beginEpoch(perm);
-            double[] times = new double[repeats];
-            int[] off = {0};
-            Runnable one = () -> {
-                if (off[0] + batch > samples) off[0] = 0;
-                if (replay != null) { // the indices outside the graph, the step inside
-                    data.prepare(off[0], batch);
-                    replay.run();
-                } else {
-                    data.load(off[0], batch, network.x, network.y);
-                    Step.train(network, batch, metrics, hyper);
-                }
-                off[0] += batch;
-            };
-            for (int i = 0; i < warmup; i++) one.run();
-            ops.synchronize();
-            for (int rep = 0; rep < repeats; rep++) {
-                metrics.reset(); // the loss reported is the mean over the last repeat
-                long t0 = System.nanoTime();
-                for (int i = 0; i < steps; i++) one.run();
-                ops.synchronize();
-                times[rep] = (System.nanoTime() - t0) / 1e9;
-            }
-            double[] sorted = times.clone();
-            Arrays.sort(sorted);
-            double best = sorted[0], median = sorted[repeats / 2];
-            double sps = steps * (double) batch / best;
-            double msPerStep = 1e3 * best / steps;
-            double gflops = flopsPerStep * steps / best / 1e9;
-            double[] mt = metrics.read();
-            if (!Double.isFinite(mt[0])) throw new Main.Failure("the cost became non-finite during the throughput run");
-            double loss = mt[0] / mt[2];
-            if (json) {
-                ObjectNode n = RunOutput.JSON.createObjectNode();
-                n.put("backend", ops.name())
-                        .put("device", ops.description())
-                        .put("network", spec.toString())
-                        .put("batch", batch)
-                        .put("steps", steps)
-                        .put("repeats", repeats)
-                        .put("samples_per_second", sps)
-                        .put("ms_per_step", msPerStep)
-                        .put("median_ms_per_step", 1e3 * median / steps)
-                        .put("gemm_gflops", gflops)
-                        .put("tf32", tf32)
-                        .put("bf16", bf16)
-                        .put("graphs", replay != null)
-                        .put("loss", loss);
-                o.println(n.toString());
-            } else {
-                o.printf(
-                        Locale.ROOT,
-                        "%s batch %d on %s: %,.0f samples/s, %.3f ms/step (median %.3f), %.1f GFLOP/s in GEMMs (best of %d x %d steps); loss %.6f%n",
-                        spec,
-                        batch,
-                        ops.description(),
-                        sps,
-                        msPerStep,
-                        1e3 * median / steps,
-                        gflops,
-                        repeats,
-                        steps,
-                        loss);
-                if (replay == null && !noGraph) o.println("(steps run eagerly: the data is streamed, not resident)");
-            }
+                ? ModelFile.read(initWeights, spec.layout())
+                : Init.recommendedFor(spec.activation(0)).initialise(spec.layout(), training.seed);
+        Throughput.Settings settings = new Throughput.Settings(training.batch, steps, warmup, repeats, !noGraph);
+        try (Ops ops = backend.open(precision, main.debug, msg -> e.println("jbackprop: " + msg))) {
+            Throughput.Result r = Throughput.run(
+                    ops, spec, initial, xy[0], xy[1], samples, training.hyper(samples), training.seed, settings);
+            if (!Double.isFinite(r.loss()))
+                throw new Main.Failure("the cost became non-finite during the throughput run");
+            if (json) o.println(json(ops, spec, r));
+            else print(o, ops, spec, r);
         }
         return 0;
+    }
+
+    private String json(Ops ops, NetworkSpec spec, Throughput.Result r) {
+        ObjectNode n = RunOutput.JSON.createObjectNode();
+        n.put("backend", ops.name())
+                .put("device", ops.description())
+                .put("network", spec.toString())
+                .put("batch", training.batch)
+                .put("steps", steps)
+                .put("repeats", repeats)
+                .put("samples_per_second", r.samplesPerSecond())
+                .put("ms_per_step", r.msPerStep())
+                .put("median_ms_per_step", r.medianMsPerStep())
+                .put("gemm_gflops", r.gemmGflops())
+                .put("tf32", precision.tf32)
+                .put("bf16", precision.bf16)
+                .put("graphs", r.graphs())
+                .put("loss", r.loss());
+        return n.toString();
+    }
+
+    private void print(PrintWriter o, Ops ops, NetworkSpec spec, Throughput.Result r) {
+        o.printf(
+                Locale.ROOT,
+                "%s batch %d on %s: %,.0f samples/s, %.3f ms/step (median %.3f), %.1f GFLOP/s in GEMMs (best of %d x "
+                        + "%d steps); loss %.6f%n",
+                spec,
+                training.batch,
+                ops.description(),
+                r.samplesPerSecond(),
+                r.msPerStep(),
+                r.medianMsPerStep(),
+                r.gemmGflops(),
+                repeats,
+                steps,
+                r.loss());
+        if (!r.graphs() && !noGraph) o.println("(steps run eagerly: the data is streamed, not resident)");
     }
 }

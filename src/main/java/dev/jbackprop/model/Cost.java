@@ -45,8 +45,10 @@ public enum Cost {
     /** Throws with the list of valid combinations if {@code output} does not go with this cost. */
     public void checkOutput(Activation output) {
         if (!goesWith(output)) {
-            throw new IllegalArgumentException(
-                    "cost " + cliName + " does not go with output activation " + output + "; " + VALID_COMBINATIONS);
+            throw new InvalidConfigException(
+                    Setting.COST,
+                    Wording.of("cost " + cliName + " does not go with output activation " + output + "; "
+                            + VALID_COMBINATIONS));
         }
     }
 

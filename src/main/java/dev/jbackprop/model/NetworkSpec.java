@@ -6,7 +6,12 @@ import java.util.List;
 
 /**
  * What a network is: layer sizes n_1 … n_L (n_1 the input), one activation per weight layer (the
- * last is the output activation) and a cost. Validated on construction.
+ * last is the output activation) and a cost. Validated on construction: an invalid network is an
+ * {@link InvalidConfigException}.
+ *
+ * @param sizes n_1 … n_L
+ * @param activations one per weight layer, the output activation last
+ * @param cost the cost
  */
 public record NetworkSpec(int[] sizes, List<Activation> activations, Cost cost) {
 
@@ -14,24 +19,31 @@ public record NetworkSpec(int[] sizes, List<Activation> activations, Cost cost) 
 
     public NetworkSpec {
         if (sizes == null || sizes.length < 2) {
-            throw new IllegalArgumentException("--layers needs at least an input and an output size, e.g. 784,30,10");
+            throw new InvalidConfigException(
+                    Setting.LAYER_SIZES, "needs at least an input and an output size, e.g. 784,30,10");
         }
         sizes = sizes.clone();
         for (int n : sizes) {
             if (n <= 0 || n > MAX_LAYER_SIZE) {
-                throw new IllegalArgumentException("layer sizes must be between 1 and " + MAX_LAYER_SIZE + ", got " + n
-                        + " in " + Arrays.toString(sizes));
+                throw new InvalidConfigException(
+                        Setting.LAYER_SIZES,
+                        Wording.of("layer sizes must be between 1 and " + MAX_LAYER_SIZE + ", got " + n + " in "
+                                + Arrays.toString(sizes)));
             }
         }
         activations = List.copyOf(activations);
         if (activations.size() != sizes.length - 1) {
-            throw new IllegalArgumentException("expected " + (sizes.length - 1)
-                    + " activations (one per layer after the input), got " + activations.size());
+            throw new InvalidConfigException(
+                    Setting.HIDDEN_ACTIVATIONS,
+                    Wording.of("expected " + (sizes.length - 1) + " activations (one per layer after the input), got "
+                            + activations.size()));
         }
         for (int l = 0; l < activations.size() - 1; l++) {
             if (activations.get(l).kind() == Activation.Kind.SOFTMAX) {
-                throw new IllegalArgumentException("softmax is only valid for the output layer, not hidden layer "
-                        + (l + 1) + "; " + Cost.VALID_COMBINATIONS);
+                throw new InvalidConfigException(
+                        Setting.HIDDEN_ACTIVATIONS,
+                        Wording.of("softmax is only valid for the output layer, not hidden layer " + (l + 1) + "; "
+                                + Cost.VALID_COMBINATIONS));
             }
         }
         cost.checkOutput(activations.get(activations.size() - 1));
@@ -43,7 +55,8 @@ public record NetworkSpec(int[] sizes, List<Activation> activations, Cost cost) 
      */
     public static NetworkSpec of(int[] sizes, List<Activation> hidden, Activation output, Cost cost) {
         if (sizes == null || sizes.length < 2) {
-            throw new IllegalArgumentException("--layers needs at least an input and an output size, e.g. 784,30,10");
+            throw new InvalidConfigException(
+                    Setting.LAYER_SIZES, "needs at least an input and an output size, e.g. 784,30,10");
         }
         int nHidden = sizes.length - 2;
         List<Activation> acts = new ArrayList<>();
@@ -52,9 +65,12 @@ public record NetworkSpec(int[] sizes, List<Activation> activations, Cost cost) 
         } else if (hidden.size() == nHidden) {
             acts.addAll(hidden);
         } else {
-            throw new IllegalArgumentException(
-                    "--activation lists " + hidden.size() + " activations but the network has " + nHidden
-                            + " hidden layers: give one for all, or one per hidden layer");
+            throw new InvalidConfigException(
+                    Setting.HIDDEN_ACTIVATIONS,
+                    Wording.of(
+                            Setting.HIDDEN_ACTIVATIONS,
+                            " lists " + hidden.size() + " activations but the network has " + nHidden
+                                    + " hidden layers: give one for all, or one per hidden layer"));
         }
         acts.add(output != null ? output : cost.defaultOutput());
         return new NetworkSpec(sizes, acts, cost);
@@ -104,8 +120,12 @@ public record NetworkSpec(int[] sizes, List<Activation> activations, Cost cost) 
             try {
                 s[i] = Integer.parseInt(parts[i].trim());
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--layers: '" + parts[i].trim()
-                        + "' is not a whole number; expected a comma list such as 784,30,10");
+                throw new InvalidConfigException(
+                        Setting.LAYER_SIZES,
+                        Wording.of(
+                                Setting.LAYER_SIZES,
+                                ": '" + parts[i].trim()
+                                        + "' is not a whole number; expected a comma list such as 784,30,10"));
             }
         }
         return s;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.jbackprop.io.SafeTensors;
+import dev.jbackprop.io.ModelFile;
 import dev.jbackprop.model.Init;
 import dev.jbackprop.model.ParamLayout;
 import java.io.IOException;
@@ -295,7 +295,7 @@ class CliErrorsTest {
         Files.writeString(root.resolve("afile"), "keep me\n");
 
         ParamLayout other = new ParamLayout(new int[] {16, 9, 10});
-        SafeTensors.write(root.resolve("other.safetensors"), other, Init.XAVIER.initialise(other, 1), Map.of());
+        ModelFile.write(root.resolve("other.safetensors"), other, Init.XAVIER.initialise(other, 1), Map.of());
         writeModel(root.resolve("good.safetensors"), new int[] {16, 8, 10});
         writeModel(root.resolve("nine.safetensors"), new int[] {9, 4, 10});
         byte[] good = Files.readAllBytes(root.resolve("good.safetensors"));
@@ -321,7 +321,7 @@ class CliErrorsTest {
         acts.add("softmax");
         String cfg = RunOutput.JSON.writeValueAsString(
                 Map.of("layers", sizes, "activations", acts, "cost", "cross-entropy"));
-        SafeTensors.write(file, layout, Init.HE.initialise(layout, 2), Map.of("jbackprop", cfg));
+        ModelFile.write(file, layout, Init.HE.initialise(layout, 2), Map.of("jbackprop", cfg));
     }
 
     static int counter;

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.jbackprop.io.ModelFile;
 import dev.jbackprop.io.SafeTensors;
 import dev.jbackprop.model.Init;
 import dev.jbackprop.model.ParamLayout;
@@ -86,7 +87,7 @@ class CliTrainTest {
     }
 
     static float[] params(Path run, ParamLayout layout) throws IOException {
-        return SafeTensors.read(run.resolve("model.safetensors"), layout);
+        return ModelFile.read(run.resolve("model.safetensors"), layout);
     }
 
     @Test

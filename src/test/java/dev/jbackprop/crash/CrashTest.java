@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.jbackprop.io.Checkpoint;
+import dev.jbackprop.io.CheckpointDir;
+import dev.jbackprop.io.ModelFile;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -61,8 +63,8 @@ class CrashTest {
     }
 
     static long latestStepName(Path dir) throws IOException {
-        List<Path> all = Checkpoint.list(dir);
-        return all.isEmpty() ? -1 : Checkpoint.stepOf(all.get(0));
+        List<Path> all = CheckpointDir.list(dir);
+        return all.isEmpty() ? -1 : CheckpointDir.stepOf(all.get(0));
     }
 
     /** The temporary files of checkpoint writes that a kill cut short. */
@@ -147,16 +149,16 @@ class CrashTest {
             seenTemporaries.addAll(tmps);
             String childOut = Files.readString(out);
             if (kill > 0 && childOut.contains("resuming from ")) {
-                String expect = "resuming from " + ckpts.resolve(Checkpoint.fileName(verified)) + ":";
+                String expect = "resuming from " + ckpts.resolve(CheckpointDir.fileName(verified)) + ":";
                 assertTrue(
                         childOut.contains(expect),
                         "child " + kill + " should resume from step " + verified + ":\n" + childOut);
             }
-            for (Path f : Checkpoint.list(ckpts)) {
+            for (Path f : CheckpointDir.list(ckpts)) {
                 Checkpoint.read(f); // every file under a checkpoint name is whole and verifies
             }
             List<String> warnings = new ArrayList<>();
-            Checkpoint.Loaded latest = Checkpoint.latest(ckpts, warnings::add);
+            Checkpoint.Loaded latest = CheckpointDir.latest(ckpts, warnings::add);
             assertNotNull(latest, "a complete checkpoint after kill " + kill);
             assertEquals(List.of(), warnings, "no broken checkpoint after kill " + kill);
             long step = latest.state().steps();
@@ -183,7 +185,8 @@ class CrashTest {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the final resumed run finishes");
         String finalOut = Files.readString(out);
         assertEquals(0, p.exitValue(), finalOut);
-        assertTrue(finalOut.contains("resuming from " + ckpts.resolve(Checkpoint.fileName(verified)) + ":"), finalOut);
+        assertTrue(
+                finalOut.contains("resuming from " + ckpts.resolve(CheckpointDir.fileName(verified)) + ":"), finalOut);
 
         Path straight = tmp.resolve("straight");
         List<String> straightArgs = new ArrayList<>(freshArgs.subList(0, freshArgs.indexOf("--checkpoint-every")));
@@ -193,8 +196,8 @@ class CrashTest {
         assertEquals(0, r.code(), r.err());
         dev.jbackprop.model.ParamLayout layout = new dev.jbackprop.model.ParamLayout(new int[] {16, 24, 10});
         assertArrayEquals(
-                dev.jbackprop.io.SafeTensors.read(straight.resolve("model.safetensors"), layout),
-                dev.jbackprop.io.SafeTensors.read(run.resolve("model.safetensors"), layout),
+                ModelFile.read(straight.resolve("model.safetensors"), layout),
+                ModelFile.read(run.resolve("model.safetensors"), layout),
                 "weights after " + KILLS + " kills and resumes");
         assertEquals(
                 ResumeCliTest.metrics(straight),

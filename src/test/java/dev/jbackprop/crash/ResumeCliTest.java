@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jbackprop.cli.Main;
 import dev.jbackprop.io.Checkpoint;
-import dev.jbackprop.io.SafeTensors;
+import dev.jbackprop.io.CheckpointDir;
+import dev.jbackprop.io.ModelFile;
 import dev.jbackprop.model.ParamLayout;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -84,7 +85,7 @@ class ResumeCliTest {
     }
 
     static float[] model(Path run) throws IOException {
-        return SafeTensors.read(run.resolve("model.safetensors"), LAYOUT);
+        return ModelFile.read(run.resolve("model.safetensors"), LAYOUT);
     }
 
     @BeforeAll
@@ -106,19 +107,19 @@ class ResumeCliTest {
         ok(train(fresh(run, "--epochs", "1", "--checkpoint-every", "1e")));
         assertEquals(
                 List.of(
-                        run.resolve("checkpoints").resolve(Checkpoint.fileName(32)),
-                        run.resolve("checkpoints").resolve(Checkpoint.fileName(0))),
-                Checkpoint.list(run.resolve("checkpoints")));
+                        run.resolve("checkpoints").resolve(CheckpointDir.fileName(32)),
+                        run.resolve("checkpoints").resolve(CheckpointDir.fileName(0))),
+                CheckpointDir.list(run.resolve("checkpoints")));
         Result r = ok(train("--resume", run.toString(), "--epochs", "3"));
         assertTrue(
                 r.out()
-                        .contains("resuming from " + run.resolve("checkpoints").resolve(Checkpoint.fileName(32))
+                        .contains("resuming from " + run.resolve("checkpoints").resolve(CheckpointDir.fileName(32))
                                 + ": 1 epochs done, step 32"),
                 r.out());
         assertSameAsStraight(run);
         assertTrue(Files.readString(run.resolve("config.json")).contains("\"epochs\" : 3"));
         Checkpoint.Loaded last =
-                Checkpoint.read(Checkpoint.list(run.resolve("checkpoints")).get(0));
+                Checkpoint.read(CheckpointDir.list(run.resolve("checkpoints")).get(0));
         assertEquals(3, last.state().epochsDone(), "a checkpoint is written at the end");
         assertArrayEquals(model(straight), last.snapshot().params());
     }
@@ -129,8 +130,8 @@ class ResumeCliTest {
         ok(train(fresh(run, "--epochs", "3", "--steps", "45", "--checkpoint-every", "10")));
         Path ckpts = run.resolve("checkpoints");
         assertEquals(
-                List.of(ckpts.resolve(Checkpoint.fileName(45)), ckpts.resolve(Checkpoint.fileName(40))),
-                Checkpoint.list(ckpts));
+                List.of(ckpts.resolve(CheckpointDir.fileName(45)), ckpts.resolve(CheckpointDir.fileName(40))),
+                CheckpointDir.list(ckpts));
         Path copy = tmp.resolve("copy");
         copyTree(run, copy);
 
@@ -139,7 +140,7 @@ class ResumeCliTest {
         assertSameAsStraight(run);
 
         Files.delete(copy.resolve("checkpoints")
-                .resolve(Checkpoint.fileName(45))); // as if stopped just before step 45's checkpoint
+                .resolve(CheckpointDir.fileName(45))); // as if stopped just before step 45's checkpoint
         r = ok(train("--resume", copy.toString(), "--steps", "0", "--checkpoint-every", "7"));
         assertTrue(r.out().contains(": 1 epochs done, step 40 (8 of 32 in epoch 2)"), r.out());
         assertSameAsStraight(copy);
@@ -150,9 +151,9 @@ class ResumeCliTest {
         Path run = tmp.resolve("run");
         ok(train(fresh(run, "--epochs", "3", "--steps", "40", "--checkpoint-every", "20")));
         Path ckpts = run.resolve("checkpoints");
-        byte[] good = Files.readAllBytes(ckpts.resolve(Checkpoint.fileName(40)));
-        Files.write(ckpts.resolve(Checkpoint.fileName(50)), Arrays.copyOf(good, good.length - 100)); // truncated
-        Files.write(ckpts.resolve(Checkpoint.fileName(60)), "not a checkpoint at all".getBytes()); // garbage
+        byte[] good = Files.readAllBytes(ckpts.resolve(CheckpointDir.fileName(40)));
+        Files.write(ckpts.resolve(CheckpointDir.fileName(50)), Arrays.copyOf(good, good.length - 100)); // truncated
+        Files.write(ckpts.resolve(CheckpointDir.fileName(60)), "not a checkpoint at all".getBytes()); // garbage
         Files.write(ckpts.resolve(".ckpt-000000070.safetensors.1.tmp"), good); // a write cut short: never a checkpoint
 
         Result r = ok(train("--resume", run.toString(), "--steps", "0"));
@@ -162,12 +163,12 @@ class ResumeCliTest {
                 .toList();
         assertEquals(2, warnings.size(), r.err());
         assertTrue(
-                warnings.get(0).contains(Checkpoint.fileName(60))
-                        && warnings.get(1).contains(Checkpoint.fileName(50)),
+                warnings.get(0).contains(CheckpointDir.fileName(60))
+                        && warnings.get(1).contains(CheckpointDir.fileName(50)),
                 r.err());
         assertTrue(warnings.get(1).contains("truncated"), warnings.get(1));
-        assertTrue(r.out().contains("resuming from " + ckpts.resolve(Checkpoint.fileName(40))), r.out());
-        assertTrue(Files.exists(ckpts.resolve(Checkpoint.fileName(60) + ".corrupt")), "set aside, not deleted");
+        assertTrue(r.out().contains("resuming from " + ckpts.resolve(CheckpointDir.fileName(40))), r.out());
+        assertTrue(Files.exists(ckpts.resolve(CheckpointDir.fileName(60) + ".corrupt")), "set aside, not deleted");
         assertTrue(Files.notExists(ckpts.resolve(".ckpt-000000070.safetensors.1.tmp")));
         assertSameAsStraight(run);
     }
@@ -230,7 +231,7 @@ class ResumeCliTest {
         Path run = tmp.resolve("run");
         ok(train(fresh(run, "--epochs", "1", "--checkpoint-every", "1e")));
         Checkpoint.Loaded last =
-                Checkpoint.read(Checkpoint.list(run.resolve("checkpoints")).get(0));
+                Checkpoint.read(CheckpointDir.list(run.resolve("checkpoints")).get(0));
         String config = last.config();
         String edited = config.replaceAll("\"bf16\"\\s*:\\s*false", "\"bf16\" : true");
         assertTrue(!edited.equals(config), config);

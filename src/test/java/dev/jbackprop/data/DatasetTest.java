@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.jbackprop.model.InvalidConfigException;
+import dev.jbackprop.model.Setting;
 import org.junit.jupiter.api.Test;
 
 class DatasetTest {
@@ -103,8 +105,9 @@ class DatasetTest {
         Split t = Split.of(d, 1, 2);
         assertArrayEquals(new int[] {0, 2}, t.validation().labels());
         assertEquals(0, Split.of(d, 4).validation().count());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Split.of(d, 5));
-        assertTrue(e.getMessage().contains("--train-size 5"), e.getMessage());
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> Split.of(d, 5));
+        assertEquals(Setting.TRAIN_SIZE, e.setting());
+        assertTrue(e.getMessage().contains("trainSize 5 must be between 1 and the 4"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Split.of(d, 0));
         assertThrows(IllegalArgumentException.class, () -> Split.of(d, 3, 2));
     }

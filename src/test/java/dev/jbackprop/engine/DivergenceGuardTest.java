@@ -1,6 +1,7 @@
 package dev.jbackprop.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,10 +9,12 @@ import dev.jbackprop.backend.cpu.CpuOps;
 import dev.jbackprop.cli.Main;
 import dev.jbackprop.crash.TinyData;
 import dev.jbackprop.io.Checkpoint;
-import dev.jbackprop.io.SafeTensors;
+import dev.jbackprop.io.CheckpointDir;
+import dev.jbackprop.io.ModelFile;
 import dev.jbackprop.model.Activation;
 import dev.jbackprop.model.Cost;
 import dev.jbackprop.model.NetworkSpec;
+import dev.jbackprop.model.Setting;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -57,7 +60,9 @@ class DivergenceGuardTest {
                     m.startsWith("in epoch 1 at step " + d.step + " (step " + d.step
                             + " of the epoch): the cost became NaN or infinite"),
                     m);
-            assertTrue(m.contains("try a smaller --eta (now 1.0E20)") && m.contains("--momentum (now 0.9)"), m);
+            assertTrue(m.contains("try a smaller eta (now 1.0E20)") && m.contains("less momentum (now 0.9)"), m);
+            assertEquals(List.of(Setting.ETA, Setting.MOMENTUM), d.wording().settings(), "the advice names settings");
+            assertFalse(m.contains("--"), "the library speaks of the API, not of flags: " + m);
             assertTrue(d.layer > 0, m);
             assertTrue(m.contains("of layer " + d.layer + " of 2 (tensor layers." + (d.layer - 1) + "."), m);
         }
@@ -156,11 +161,11 @@ class DivergenceGuardTest {
         assertTrue(err.contains("(tensor layers."), err);
         assertTrue(err.contains("the initial weights are in " + out.resolve("model.safetensors")), err);
         assertTrue(err.contains("the last good checkpoint is " + out.resolve("checkpoints")), err);
-        SafeTensors.read(
+        ModelFile.read(
                 out.resolve("model.safetensors"),
                 NetworkSpec.of(new int[] {16, 12, 10}, Activation.RELU, null, Cost.CROSS_ENTROPY)
                         .layout());
-        List<Path> ckpts = Checkpoint.list(out.resolve("checkpoints"));
+        List<Path> ckpts = CheckpointDir.list(out.resolve("checkpoints"));
         assertTrue(!ckpts.isEmpty());
         for (Path p : ckpts) Checkpoint.read(p); // all finite and whole
         assertTrue(Files.exists(out.resolve("curves.png")));

@@ -9,10 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.jbackprop.backend.cpu.CpuOps;
 import dev.jbackprop.cli.Backends;
 import dev.jbackprop.io.Checkpoint;
+import dev.jbackprop.io.CheckpointDir;
 import dev.jbackprop.model.Activation;
 import dev.jbackprop.model.Cost;
 import dev.jbackprop.model.Init;
 import dev.jbackprop.model.NetworkSpec;
+import dev.jbackprop.model.TrainingSnapshot;
+import dev.jbackprop.model.TrainingState;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -95,7 +98,7 @@ public class ResumeTest {
             @Override
             public void step(int epoch, int stepInEpoch) {
                 if (trainer.steps() % k == 0) {
-                    Path f = dir.resolve(Checkpoint.fileName(trainer.steps()));
+                    Path f = dir.resolve(CheckpointDir.fileName(trainer.steps()));
                     try {
                         Checkpoint.write(f, SPEC.layout(), trainer.snapshot(), "{}", null);
                     } catch (Exception e) {
@@ -130,7 +133,7 @@ public class ResumeTest {
                 straightParams = r.net.parameters();
                 straightVelocity = r.net.velocity();
             }
-            Path file = tmp.resolve(Checkpoint.fileName(13));
+            Path file = tmp.resolve(CheckpointDir.fileName(13));
             List<Trainer.EpochResult> first;
             try (Run r = new Run(ops, config(1, 0))) {
                 first = r.trainer.run(QUIET);
@@ -196,7 +199,7 @@ public class ResumeTest {
                 r.trainer.run(QUIET);
                 straightParams = r.net.parameters();
             }
-            Trainer.Snapshot snap = null;
+            TrainingSnapshot snap = null;
             for (long stop : new long[] {3, 7, 13, 14, 20}) {
                 try (Run r = new Run(ops, config(2, stop))) {
                     if (snap != null) r.trainer.restore(snap);
@@ -219,11 +222,11 @@ public class ResumeTest {
     void restoreRejectsAStateThatDoesNotFitTheData() {
         try (CpuOps ops = new CpuOps(1);
                 Run r = new Run(ops, config(2, 0))) {
-            Trainer.Snapshot ok = r.trainer.snapshot();
-            Trainer.State bad = new Trainer.State(1, 3, 99, 5, 0, 0, 0); // 1 epoch of 13 steps + 3 is 16, not 99
+            TrainingSnapshot ok = r.trainer.snapshot();
+            TrainingState bad = new TrainingState(1, 3, 99, 5, 0, 0, 0); // 1 epoch of 13 steps + 3 is 16, not 99
             IllegalArgumentException e = assertThrows(
                     IllegalArgumentException.class,
-                    () -> r.trainer.restore(new Trainer.Snapshot(bad, ok.params(), ok.velocity())));
+                    () -> r.trainer.restore(new TrainingSnapshot(bad, ok.params(), ok.velocity())));
             assertTrue(e.getMessage().contains("13 steps per epoch"), e.getMessage());
         }
     }

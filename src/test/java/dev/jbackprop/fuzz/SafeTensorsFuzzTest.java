@@ -4,6 +4,7 @@ import static dev.jbackprop.fuzz.ReaderCall.call;
 
 import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.jbackprop.io.ModelFile;
 import dev.jbackprop.io.SafeTensors;
 import dev.jbackprop.model.ParamLayout;
 import java.nio.ByteBuffer;
@@ -62,18 +63,18 @@ class SafeTensorsFuzzTest {
         Map<String, String> meta = call(budget, () -> SafeTensors.readMetadata(f), f);
         Map<String, SafeTensors.Tensor> tensors = call(budget, () -> SafeTensors.readTensors(f), f);
         check((meta == null) == (tensors == null), "readMetadata and readTensors disagree on the header");
-        int[] sizes = call(budget, () -> SafeTensors.readSizes(f), f);
+        int[] sizes = call(budget, () -> ModelFile.readSizes(f), f);
         check(sizes == null || tensors != null, "readSizes accepted a header readTensors rejected");
-        float[] fixed = call(budget, () -> SafeTensors.read(f, FIXED), f);
+        float[] fixed = call(budget, () -> ModelFile.read(f, FIXED), f);
         check(fixed == null || sizes != null, "read accepted a file readSizes rejected");
         if (sizes == null) return;
 
         ParamLayout layout = new ParamLayout(sizes);
-        float[] p = call(budget, () -> SafeTensors.read(f, layout), f);
+        float[] p = call(budget, () -> ModelFile.read(f, layout), f);
         if (p == null) return; // a dtype other than F32, or non-finite weights
         for (int l = 0; l < layout.layers(); l++) {
-            float[] w = tensors.get(SafeTensors.weightName(l)).data();
-            float[] b = tensors.get(SafeTensors.biasName(l)).data();
+            float[] w = tensors.get(ModelFile.weightName(l)).data();
+            float[] b = tensors.get(ModelFile.biasName(l)).data();
             for (int j = 0; j < layout.nOut(l); j++) {
                 for (int k = 0; k < layout.nIn(l); k++) {
                     check(

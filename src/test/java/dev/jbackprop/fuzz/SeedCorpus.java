@@ -1,7 +1,7 @@
 package dev.jbackprop.fuzz;
 
 import dev.jbackprop.data.Idx;
-import dev.jbackprop.io.SafeTensors;
+import dev.jbackprop.io.ModelFile;
 import dev.jbackprop.model.ParamLayout;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -98,7 +98,7 @@ public final class SeedCorpus {
         ParamLayout layout = new ParamLayout(sizes);
         float[] p = new float[(int) layout.total()];
         for (int i = 0; i < p.length; i++) p[i] = (float) r.nextGaussian();
-        SafeTensors.write(file, layout, p, meta);
+        ModelFile.write(file, layout, p, meta);
     }
 
     /** A non-network file: a scalar and tensors of other dtypes, one of them empty. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jbackprop.data.Idx;
+import dev.jbackprop.io.ModelFile;
 import dev.jbackprop.io.SafeTensors;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,9 +45,9 @@ class SeedCorpusTest {
             assertEquals("pt", SafeTensors.readMetadata(p).get("format"));
             assertTrue(SafeTensors.readTensors(p).size() >= 2);
             if (p.getFileName().toString().startsWith("net")) {
-                int[] sizes = SafeTensors.readSizes(p);
+                int[] sizes = ModelFile.readSizes(p);
                 assertEquals(
-                        SafeTensors.read(p, new dev.jbackprop.model.ParamLayout(sizes)).length,
+                        ModelFile.read(p, new dev.jbackprop.model.ParamLayout(sizes)).length,
                         new dev.jbackprop.model.ParamLayout(sizes).total());
             }
         }

@@ -6,8 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.jbackprop.engine.Trainer;
 import dev.jbackprop.model.ParamLayout;
+import dev.jbackprop.model.TrainingSnapshot;
+import dev.jbackprop.model.TrainingState;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,17 +32,17 @@ class CheckpointTest {
         return p;
     }
 
-    static Trainer.Snapshot snapshot(long step, boolean momentum) {
-        Trainer.State st = new Trainer.State(2, 3, step, -0x123456789abcdefL, 12.345678901234567, 17, 40);
-        return new Trainer.Snapshot(st, values(step), momentum ? values(step + 1000) : null);
+    static TrainingSnapshot snapshot(long step, boolean momentum) {
+        TrainingState st = new TrainingState(2, 3, step, -0x123456789abcdefL, 12.345678901234567, 17, 40);
+        return new TrainingSnapshot(st, values(step), momentum ? values(step + 1000) : null);
     }
 
     @Test
     void roundTripsEverythingExactly() throws Exception {
-        Trainer.Snapshot s = snapshot(42, true);
+        TrainingSnapshot s = snapshot(42, true);
         s.params()[0] = -0f;
         s.params()[1] = Float.MIN_VALUE;
-        Path f = dir.resolve(Checkpoint.fileName(42));
+        Path f = dir.resolve(CheckpointDir.fileName(42));
         Checkpoint.write(f, LAYOUT, s, "{\"eta\":0.1}", Map.of("extra", "x"));
         Checkpoint.Loaded c = Checkpoint.read(f);
         assertEquals(s.state(), c.state());
@@ -75,8 +76,8 @@ class CheckpointTest {
 
     @Test
     void withoutMomentum() throws Exception {
-        Trainer.Snapshot s = snapshot(7, false);
-        Path f = dir.resolve(Checkpoint.fileName(7));
+        TrainingSnapshot s = snapshot(7, false);
+        Path f = dir.resolve(CheckpointDir.fileName(7));
         Checkpoint.write(f, LAYOUT, s, "{}", null);
         Checkpoint.Loaded c = Checkpoint.read(f);
         assertNull(c.snapshot().velocity());
@@ -85,18 +86,18 @@ class CheckpointTest {
 
     @Test
     void refusesNonFiniteParameters() {
-        Trainer.Snapshot s = snapshot(1, false);
+        TrainingSnapshot s = snapshot(1, false);
         s.params()[3] = Float.NaN;
         assertThrows(
                 IllegalArgumentException.class,
-                () -> Checkpoint.write(dir.resolve(Checkpoint.fileName(1)), LAYOUT, s, "{}", null));
-        assertTrue(Files.notExists(dir.resolve(Checkpoint.fileName(1))));
+                () -> Checkpoint.write(dir.resolve(CheckpointDir.fileName(1)), LAYOUT, s, "{}", null));
+        assertTrue(Files.notExists(dir.resolve(CheckpointDir.fileName(1))));
     }
 
     /** Any single flipped bit, in the header or the data, is caught (by the checksum or the parser). */
     @Test
     void detectsEverySingleBitFlip() throws Exception {
-        Path f = dir.resolve(Checkpoint.fileName(42));
+        Path f = dir.resolve(CheckpointDir.fileName(42));
         Checkpoint.write(f, LAYOUT, snapshot(42, true), "{\"eta\":0.1}", null);
         byte[] good = Files.readAllBytes(f);
         Random r = new Random(3);
@@ -114,7 +115,7 @@ class CheckpointTest {
 
     @Test
     void rejectsTruncatedFilesAtEveryLength() throws Exception {
-        Path f = dir.resolve(Checkpoint.fileName(42));
+        Path f = dir.resolve(CheckpointDir.fileName(42));
         Checkpoint.write(f, LAYOUT, snapshot(42, true), "{}", null);
         byte[] good = Files.readAllBytes(f);
         for (int len = 0; len < good.length; len += 7) {
@@ -126,10 +127,10 @@ class CheckpointTest {
     @Test
     void rejectsAModelFileAndAMisnamedCheckpoint() throws Exception {
         Path model = dir.resolve("model.safetensors");
-        SafeTensors.write(model, LAYOUT, values(1), Map.of());
+        ModelFile.write(model, LAYOUT, values(1), Map.of());
         BadFileException e = assertThrows(BadFileException.class, () -> Checkpoint.read(model));
         assertTrue(e.getMessage().contains("not a jbackprop checkpoint"), e.getMessage());
-        Path f = dir.resolve(Checkpoint.fileName(5));
+        Path f = dir.resolve(CheckpointDir.fileName(5));
         Checkpoint.write(f, LAYOUT, snapshot(42, false), "{}", null);
         e = assertThrows(BadFileException.class, () -> Checkpoint.read(f));
         assertTrue(e.getMessage().contains("named for step 5"), e.getMessage());
@@ -137,44 +138,45 @@ class CheckpointTest {
 
     @Test
     void latestSkipsBrokenNewerFilesWithAWarning() throws Exception {
-        Checkpoint.save(dir, LAYOUT, snapshot(10, true), "{}", null);
-        Checkpoint.save(dir, LAYOUT, snapshot(20, true), "{}", null);
-        byte[] good = Files.readAllBytes(dir.resolve(Checkpoint.fileName(20)));
-        Files.write(dir.resolve(Checkpoint.fileName(30)), Arrays.copyOf(good, good.length / 2)); // truncated
-        Files.write(dir.resolve(Checkpoint.fileName(40)), "garbage, not a checkpoint".getBytes());
-        Files.write(dir.resolve(Checkpoint.fileName(100)), new byte[0]);
+        CheckpointDir.save(dir, LAYOUT, snapshot(10, true), "{}", null);
+        CheckpointDir.save(dir, LAYOUT, snapshot(20, true), "{}", null);
+        byte[] good = Files.readAllBytes(dir.resolve(CheckpointDir.fileName(20)));
+        Files.write(dir.resolve(CheckpointDir.fileName(30)), Arrays.copyOf(good, good.length / 2)); // truncated
+        Files.write(dir.resolve(CheckpointDir.fileName(40)), "garbage, not a checkpoint".getBytes());
+        Files.write(dir.resolve(CheckpointDir.fileName(100)), new byte[0]);
         Files.write(dir.resolve(".ckpt-000000050.safetensors.123.tmp"), good); // a temporary is never a checkpoint
         List<String> warnings = new ArrayList<>();
-        Checkpoint.Loaded c = Checkpoint.latest(dir, warnings::add);
+        Checkpoint.Loaded c = CheckpointDir.latest(dir, warnings::add);
         assertEquals(20, c.state().steps());
         assertEquals(3, warnings.size(), warnings.toString());
         assertTrue(
-                warnings.get(0).startsWith("skipping checkpoint " + dir.resolve(Checkpoint.fileName(100))),
+                warnings.get(0).startsWith("skipping checkpoint " + dir.resolve(CheckpointDir.fileName(100))),
                 warnings.get(0));
-        assertEquals(3, Checkpoint.setAsideNewer(dir, c));
+        assertEquals(3, CheckpointDir.setAsideNewer(dir, c));
         assertEquals(
-                List.of(dir.resolve(Checkpoint.fileName(20)), dir.resolve(Checkpoint.fileName(10))),
-                Checkpoint.list(dir));
-        assertEquals(1, Checkpoint.removeTemporaries(dir));
-        assertTrue(Files.exists(dir.resolve(Checkpoint.fileName(40) + ".corrupt")));
+                List.of(dir.resolve(CheckpointDir.fileName(20)), dir.resolve(CheckpointDir.fileName(10))),
+                CheckpointDir.list(dir));
+        assertEquals(1, CheckpointDir.removeTemporaries(dir));
+        assertTrue(Files.exists(dir.resolve(CheckpointDir.fileName(40) + ".corrupt")));
     }
 
     @Test
     void latestIsNullWhenNothingVerifies() throws Exception {
-        Files.write(dir.resolve(Checkpoint.fileName(1)), new byte[] {1, 2, 3});
+        Files.write(dir.resolve(CheckpointDir.fileName(1)), new byte[] {1, 2, 3});
         List<String> warnings = new ArrayList<>();
-        assertNull(Checkpoint.latest(dir, warnings::add));
+        assertNull(CheckpointDir.latest(dir, warnings::add));
         assertEquals(1, warnings.size());
-        assertNull(Checkpoint.latest(dir.resolve("missing"), warnings::add));
+        assertNull(CheckpointDir.latest(dir.resolve("missing"), warnings::add));
     }
 
     @Test
     void saveKeepsTheNewestTwo() throws Exception {
         for (long step : new long[] {5, 1000, 15, 20000000000L, 25})
-            Checkpoint.save(dir, LAYOUT, snapshot(step, false), "{}", null);
-        List<Path> left = Checkpoint.list(dir);
+            CheckpointDir.save(dir, LAYOUT, snapshot(step, false), "{}", null);
+        List<Path> left = CheckpointDir.list(dir);
         assertEquals(
-                List.of(dir.resolve(Checkpoint.fileName(20000000000L)), dir.resolve(Checkpoint.fileName(1000))), left);
+                List.of(dir.resolve(CheckpointDir.fileName(20000000000L)), dir.resolve(CheckpointDir.fileName(1000))),
+                left);
         assertEquals(20000000000L, Checkpoint.read(left.get(0)).state().steps());
         try (var s = Files.list(dir)) {
             assertEquals(2, s.count(), "no temporary files left");
@@ -183,10 +185,10 @@ class CheckpointTest {
 
     @Test
     void lockExcludesASecondRun() throws Exception {
-        try (AutoCloseable held = Checkpoint.lock(dir)) {
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> Checkpoint.lock(dir));
+        try (AutoCloseable held = CheckpointDir.lock(dir)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> CheckpointDir.lock(dir));
             assertTrue(e.getMessage().contains("in use"), e.getMessage());
         }
-        Checkpoint.lock(dir).close(); // free again
+        CheckpointDir.lock(dir).close(); // free again
     }
 }

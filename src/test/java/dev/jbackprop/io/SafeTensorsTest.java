@@ -52,9 +52,9 @@ class SafeTensorsTest {
             ParamLayout layout = new ParamLayout(sizes);
             float[] p = randomParams(layout, r);
             Path f = dir.resolve("net" + trial + ".safetensors");
-            SafeTensors.write(f, layout, p, Map.of("trial", Integer.toString(trial)));
-            assertArrayEquals(p, SafeTensors.read(f, layout), Arrays.toString(sizes));
-            assertArrayEquals(sizes, SafeTensors.readSizes(f));
+            ModelFile.write(f, layout, p, Map.of("trial", Integer.toString(trial)));
+            assertArrayEquals(p, ModelFile.read(f, layout), Arrays.toString(sizes));
+            assertArrayEquals(sizes, ModelFile.readSizes(f));
             assertEquals(Integer.toString(trial), SafeTensors.readMetadata(f).get("trial"));
             Map<String, SafeTensors.Tensor> t = SafeTensors.readTensors(f);
             assertEquals(2 * layout.layers(), t.size());
@@ -82,7 +82,7 @@ class SafeTensorsTest {
         ParamLayout layout = new ParamLayout(new int[] {3, 2, 4});
         float[] p = randomParams(layout, new Random(1));
         Path f = dir.resolve("spec.safetensors");
-        SafeTensors.write(f, layout, p, Map.of("config", "{\"layers\": [3, 2, 4], \"note\": \"é\"}"));
+        ModelFile.write(f, layout, p, Map.of("config", "{\"layers\": [3, 2, 4], \"note\": \"é\"}"));
         byte[] bytes = Files.readAllBytes(f);
         ByteBuffer bb = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         long n = bb.getLong(0);
@@ -133,23 +133,23 @@ class SafeTensorsTest {
     void writeIsAtomicAndReplaces() throws IOException {
         ParamLayout layout = new ParamLayout(new int[] {2, 3});
         Path f = dir.resolve("m.safetensors");
-        SafeTensors.write(f, layout, randomParams(layout, new Random(1)), null);
+        ModelFile.write(f, layout, randomParams(layout, new Random(1)), null);
         float[] second = randomParams(layout, new Random(2));
-        SafeTensors.write(f, layout, second, Map.of());
-        assertArrayEquals(second, SafeTensors.read(f, layout));
+        ModelFile.write(f, layout, second, Map.of());
+        assertArrayEquals(second, ModelFile.read(f, layout));
         try (Stream<Path> s = Files.list(dir)) {
             assertEquals(List.of(f), s.toList(), "no temporary files left");
         }
         float[] bad = second.clone();
         bad[4] = Float.NaN;
         IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> SafeTensors.write(f, layout, bad, null));
+                assertThrows(IllegalArgumentException.class, () -> ModelFile.write(f, layout, bad, null));
         assertTrue(e.getMessage().contains("layers.0.weight[1, 1] is NaN"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> SafeTensors.write(f, layout, new float[3], null));
-        assertArrayEquals(second, SafeTensors.read(f, layout), "a refused write leaves the old file");
+        assertThrows(IllegalArgumentException.class, () -> ModelFile.write(f, layout, new float[3], null));
+        assertArrayEquals(second, ModelFile.read(f, layout), "a refused write leaves the old file");
         BadFileException w = assertThrows(
                 BadFileException.class,
-                () -> SafeTensors.write(dir.resolve("no/such/dir/m.safetensors"), layout, second, null));
+                () -> ModelFile.write(dir.resolve("no/such/dir/m.safetensors"), layout, second, null));
         assertTrue(w.getMessage().contains("cannot write"), w.getMessage());
     }
 
@@ -212,11 +212,11 @@ class SafeTensorsTest {
         // a real file cut short: its last tensor now reaches past the end
         ParamLayout layout = new ParamLayout(new int[] {3, 2});
         Path ok = dir.resolve("ok.safetensors");
-        SafeTensors.write(ok, layout, new float[(int) layout.total()], null);
+        ModelFile.write(ok, layout, new float[(int) layout.total()], null);
         byte[] full = Files.readAllBytes(ok);
         Path cut = raw(Arrays.copyOf(full, full.length - 4));
         rejects(cut, "reach beyond the");
-        check(cut, "reach beyond", assertThrows(BadFileException.class, () -> SafeTensors.read(cut, layout)));
+        check(cut, "reach beyond", assertThrows(BadFileException.class, () -> ModelFile.read(cut, layout)));
         rejects(raw(Arrays.copyOf(full, 20)), "truncated");
     }
 
@@ -292,8 +292,8 @@ class SafeTensorsTest {
     void rejectsFilesThatDoNotMatchTheNetwork() throws IOException {
         ParamLayout net = new ParamLayout(new int[] {3, 2});
         Path f42 = dir.resolve("f42.safetensors");
-        SafeTensors.write(f42, new ParamLayout(new int[] {4, 2}), new float[10], null);
-        BadFileException e = assertThrows(BadFileException.class, () -> SafeTensors.read(f42, net));
+        ModelFile.write(f42, new ParamLayout(new int[] {4, 2}), new float[10], null);
+        BadFileException e = assertThrows(BadFileException.class, () -> ModelFile.read(f42, net));
         check(
                 f42,
                 "tensor 'layers.0.weight' has shape [2, 4], expected [2, 3] for a 3,2 network; the file seems to hold a 4,2 network",
@@ -301,8 +301,8 @@ class SafeTensorsTest {
 
         ParamLayout deeper = new ParamLayout(new int[] {3, 2, 1});
         Path f32 = dir.resolve("f32.safetensors");
-        SafeTensors.write(f32, net, new float[8], null);
-        e = assertThrows(BadFileException.class, () -> SafeTensors.read(f32, deeper));
+        ModelFile.write(f32, net, new float[8], null);
+        e = assertThrows(BadFileException.class, () -> ModelFile.read(f32, deeper));
         check(
                 f32,
                 "has no tensor 'layers.1.weight' that a 3,2,1 network needs; the file seems to hold a 3,2 network",
@@ -312,18 +312,18 @@ class SafeTensorsTest {
                 "{" + t("layers.0.weight", "F32", "[2, 3]", 0, 24) + "," + t("layers.0.bias", "F32", "[2]", 24, 32)
                         + "," + t("step", "I64", "[]", 32, 40) + "}",
                 40);
-        e = assertThrows(BadFileException.class, () -> SafeTensors.read(extra, net));
+        e = assertThrows(BadFileException.class, () -> ModelFile.read(extra, net));
         check(extra, "holds tensor 'step' I64[] that a 3,2 network does not have", e);
-        e = assertThrows(BadFileException.class, () -> SafeTensors.readSizes(extra));
+        e = assertThrows(BadFileException.class, () -> ModelFile.readSizes(extra));
         check(extra, "do not form a chain", e);
 
         Path half = craft(
                 "{" + t("layers.0.weight", "F16", "[2, 3]", 0, 12) + "," + t("layers.0.bias", "F16", "[2]", 12, 16)
                         + "}",
                 16);
-        e = assertThrows(BadFileException.class, () -> SafeTensors.read(half, net));
+        e = assertThrows(BadFileException.class, () -> ModelFile.read(half, net));
         check(half, "tensor 'layers.0.weight' has dtype F16; parameters must be F32", e);
-        assertArrayEquals(new int[] {3, 2}, SafeTensors.readSizes(half));
+        assertArrayEquals(new int[] {3, 2}, ModelFile.readSizes(half));
     }
 
     @Test
@@ -331,20 +331,20 @@ class SafeTensorsTest {
         ParamLayout layout = new ParamLayout(new int[] {3, 2, 1});
         float[] p = randomParams(layout, new Random(7));
         Path f = dir.resolve("nan.safetensors");
-        SafeTensors.write(f, layout, p, null);
+        ModelFile.write(f, layout, p, null);
         byte[] bytes = Files.readAllBytes(f);
         ByteBuffer bb = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
         long data = 8 + bb.getLong(0);
         // layers.0.weight element (1, 0) is at row-major index 1·3 + 0 = 3
         bb.putFloat((int) (data + 4 * 3), Float.NaN);
         Path nan = raw(bytes);
-        BadFileException e = assertThrows(BadFileException.class, () -> SafeTensors.read(nan, layout));
+        BadFileException e = assertThrows(BadFileException.class, () -> ModelFile.read(nan, layout));
         check(nan, "tensor 'layers.0.weight' element [1, 0] (index 3) is NaN", e);
         // the last bias, after layers.0.weight (6), layers.0.bias (2) and layers.1.weight (2) in file order
         byte[] b2 = Files.readAllBytes(f);
         ByteBuffer.wrap(b2).order(ByteOrder.LITTLE_ENDIAN).putFloat((int) (data + 4 * 10), Float.NEGATIVE_INFINITY);
         Path inf = raw(b2);
-        e = assertThrows(BadFileException.class, () -> SafeTensors.read(inf, layout));
+        e = assertThrows(BadFileException.class, () -> ModelFile.read(inf, layout));
         check(inf, "tensor 'layers.1.bias' element [0] is -Infinity", e);
         // tooling sees the stored values as they are
         assertTrue(
@@ -364,7 +364,7 @@ class SafeTensorsTest {
         Path good = dir.resolve("good.safetensors");
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("config", "{\"a\": 1}");
-        SafeTensors.write(good, layout, randomParams(layout, new Random(3)), meta);
+        ModelFile.write(good, layout, randomParams(layout, new Random(3)), meta);
         byte[] orig = Files.readAllBytes(good);
         Random r = new Random(99);
         int rejected = 0;
@@ -380,7 +380,7 @@ class SafeTensorsTest {
             try {
                 SafeTensors.readTensors(p);
                 SafeTensors.readMetadata(p);
-                SafeTensors.read(p, layout);
+                ModelFile.read(p, layout);
             } catch (BadFileException e) {
                 assertTrue(e.getMessage().startsWith(p.toString()), e.getMessage());
                 rejected++;

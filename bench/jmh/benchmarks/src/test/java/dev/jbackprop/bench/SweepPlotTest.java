@@ -1,4 +1,4 @@
-package dev.jbackprop.diag;
+package dev.jbackprop.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

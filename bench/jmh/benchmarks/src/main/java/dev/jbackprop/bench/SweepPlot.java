@@ -1,4 +1,4 @@
-package dev.jbackprop.diag;
+package dev.jbackprop.bench;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  * (log) against width (log), one line per batch size, one panel per backend + precision (cpu, cuda
  * fp32, tf32, bf16) and depth, and per device when the files come from several.
  *
- * <pre>java -cp bench/jmh/target/benchmarks.jar dev.jbackprop.diag.SweepPlot RESULT-jmh.json... [-o OUT.png]</pre>
+ * <pre>java -cp bench/jmh/target/benchmarks.jar dev.jbackprop.bench.SweepPlot RESULT-jmh.json... [-o OUT.png]</pre>
  *
  * Samples/s is the benchmark's "samples" counter where it has one, else steps/s × batch. Rows without
  * a positive finite score are left out (a set-up that failed leaves no row at all), never drawn as zero.

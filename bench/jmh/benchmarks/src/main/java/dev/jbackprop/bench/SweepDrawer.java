@@ -1,4 +1,4 @@
-package dev.jbackprop.diag;
+package dev.jbackprop.bench;
 
 import java.awt.BasicStroke;
 import java.awt.Color;

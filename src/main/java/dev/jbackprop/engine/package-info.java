@@ -1,0 +1,11 @@
+/**
+ * The training engine, written once against the buffer operations of {@link dev.jbackprop.engine.Ops} (the
+ * contract every backend implements): a network's blocks and views ({@link dev.jbackprop.engine.Network}), the
+ * training step ({@link dev.jbackprop.engine.Step}: forward, output error, backward, update), data resident on the
+ * backend ({@link dev.jbackprop.engine.DeviceData}) and the epochs around it ({@link dev.jbackprop.engine.Trainer}:
+ * shuffling, metrics, the divergence guard, snapshots to resume from).
+ *
+ * <p>May use: {@code model}. Backends implement it; nothing here knows a backend, a file format or the command
+ * line.
+ */
+package dev.jbackprop.engine;

@@ -1,0 +1,44 @@
+package dev.jbackprop.model;
+
+/**
+ * A setting of the library that an error message may name. Messages say {@link #apiName()} (the name of the
+ * parameter or record component in the API); a front end renders its own name for it instead (the command line
+ * renders its flag), through {@link Wording#render}.
+ */
+public enum Setting {
+    /** The layer sizes n_1 … n_L of a network ({@link NetworkSpec#sizes()}). */
+    LAYER_SIZES("sizes"),
+    /** The hidden layers' activations ({@link NetworkSpec#of(int[], java.util.List, Activation, Cost)}). */
+    HIDDEN_ACTIVATIONS("hidden activations"),
+    /** The cost function, with the output activation it needs. */
+    COST("cost"),
+    /** The learning rate η. */
+    ETA("eta"),
+    /** The L2 weight decay λ. */
+    LAMBDA("lambda"),
+    /** The momentum μ. */
+    MOMENTUM("momentum"),
+    /** The mini-batch size. */
+    BATCH("batch"),
+    /** The number of epochs. */
+    EPOCHS("epochs"),
+    /** The limit on training steps in all. */
+    MAX_STEPS("maxSteps"),
+    /** How many of the training samples are trained on. */
+    TRAIN_SIZE("trainSize"),
+    /** How many of the remaining training samples validate. */
+    VALIDATION_SIZE("validationSize"),
+    /** The directory that holds a data set's files. */
+    DATA_DIR("dataDir");
+
+    private final String apiName;
+
+    Setting(String apiName) {
+        this.apiName = apiName;
+    }
+
+    /** The name the API gives the setting. */
+    public String apiName() {
+        return apiName;
+    }
+}
