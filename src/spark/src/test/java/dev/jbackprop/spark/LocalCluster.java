@@ -18,8 +18,12 @@ import org.apache.spark.SparkContext;
 final class LocalCluster {
     private LocalCluster() {}
 
+    /** Executor JVM options that start faster on a busy 2-core machine: the client compiler and one GC thread. */
+    static final String FAST_START = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC";
+
     /** Starts {@code local-cluster[workers,1,memoryMiB]}, or explains in one line what is missing. */
-    static SparkContext start(int workers, int memoryMiB, String appName) throws IOException {
+    static SparkContext start(int workers, int memoryMiB, String appName, String executorJavaOptions)
+            throws IOException {
         String home = System.getenv("SPARK_HOME");
         if (home == null || System.getenv("SPARK_SCALA_VERSION") == null) {
             throw new IllegalStateException("local-cluster needs SPARK_HOME (a folder with a jars/ subfolder) and"
@@ -32,8 +36,7 @@ final class LocalCluster {
                 .setAppName(appName)
                 .set("spark.executor.extraClassPath", System.getProperty("java.class.path"))
                 .set("spark.executor.memory", (memoryMiB / 2) + "m")
-                // executor JVMs start faster on a busy 2-core machine with the client compiler and one GC thread
-                .set("spark.executor.extraJavaOptions", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC");
+                .set("spark.executor.extraJavaOptions", executorJavaOptions);
         SparkContexts.defaults(conf, master);
         // executors log next to the test reports instead of in SPARK_HOME/work
         conf.set("spark.worker.dir", new File(home, "work").getAbsolutePath());

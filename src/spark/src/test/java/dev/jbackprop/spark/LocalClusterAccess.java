@@ -8,6 +8,6 @@ public final class LocalClusterAccess {
     private LocalClusterAccess() {}
 
     public static SparkContext start(int workers, int memoryMiB, String appName) throws IOException {
-        return LocalCluster.start(workers, memoryMiB, appName);
+        return LocalCluster.start(workers, memoryMiB, appName, "");
     }
 }

@@ -24,7 +24,7 @@ class LocalClusterTest {
 
     @BeforeAll
     static void start() throws Exception {
-        sc = LocalCluster.start(2, 1024, "LocalClusterTest");
+        sc = LocalCluster.start(2, 1024, "LocalClusterTest", LocalCluster.FAST_START);
     }
 
     @AfterAll

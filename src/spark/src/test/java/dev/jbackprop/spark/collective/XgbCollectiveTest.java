@@ -120,6 +120,25 @@ class XgbCollectiveTest {
     }
 
     @Test
+    void checkedSumRefusesWorkersOutOfStepThroughTheRealCollective() throws Exception {
+        // worker 1 has skipped a step (its loop is one batch ahead): the bare sum would look fine, the tail does not
+        List<Worker<String>> workers = new ArrayList<>();
+        for (int rank = 0; rank < 2; rank++) {
+            long step = 7 + rank;
+            workers.add(c -> {
+                CheckedSum sum = new CheckedSum(c, 1000);
+                IntegrityException e = assertThrows(IntegrityException.class, () -> sum.sum(step, 32, 1.0, 3));
+                return e.getMessage();
+            });
+        }
+        for (Future<String> f : group(10, workers)) {
+            assertTrue(
+                    f.get().startsWith("the workers are not at the same step: the step tags sum to 15, expected 2 x "),
+                    f.get());
+        }
+    }
+
+    @Test
     void aPeerThatLeavesFailsTheOthersNextSumAtOnce() throws Exception {
         int timeout = 20;
         Worker<Long> leaver = c -> {
