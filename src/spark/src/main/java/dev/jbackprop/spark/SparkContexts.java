@@ -28,7 +28,7 @@ public final class SparkContexts {
     private SparkContexts() {}
 
     /**
-     * Starts (or, under spark-submit, joins) the SparkContext for {@code master} with jbackprop's defaults: no web UI
+     * Starts (or, under spark-submit, joins: the master then must be the one spark-submit gave) the SparkContext for {@code master} with jbackprop's defaults: no web UI
      * unless asked; a barrier stage that needs more slots than exist fails at once instead of re-checking for 10
      * minutes; on a local master the driver listens on 127.0.0.1.
      *
@@ -38,12 +38,18 @@ public final class SparkContexts {
         checkMaster(master);
         SparkConf conf = new SparkConf().setMaster(master).setAppName(appName);
         defaults(conf, master);
+        SparkContext sc;
         try {
-            return SparkContext.getOrCreate(conf);
+            sc = SparkContext.getOrCreate(conf);
         } catch (Exception e) { // SparkException is checked, though Scala does not declare it
             throw new SparkSetupException(
                     "cannot start Spark with master '" + master + "': " + firstLine(e) + " (check the master URL)", e);
         }
+        if (!sc.master().equals(master)) { // getOrCreate returned a context already running in this JVM
+            throw new SparkSetupException("a SparkContext with master '" + sc.master()
+                    + "' already runs in this JVM (one per JVM): stop it first, or ask for that master");
+        }
+        return sc;
     }
 
     /** jbackprop's defaults, each only where the configuration does not say otherwise. */
