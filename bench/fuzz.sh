@@ -26,12 +26,12 @@ case "$dur" in
 esac
 [[ "$seconds" =~ ^[0-9]+$ && "$seconds" -gt 0 ]] || usage # 0 would mean "forever" to libFuzzer
 cd "$here"
-mkdir -p target/fuzz
-log="target/fuzz/fuzz-$reader-$(date +%Y%m%d-%H%M%S).log"
+mkdir -p src/core/target/fuzz
+log="src/core/target/fuzz/fuzz-$reader-$(date +%Y%m%d-%H%M%S).log"
 echo "fuzzing $reader for ${seconds} s per reader; log: $log"
 set +e
 # exec.skip: the fuzzers need no CUDA kernels or cuBLAS bridge
-mvn -B ${MVN_FLAGS:-} -Dexec.skip test-compile surefire:test@fuzz -Dfuzz.tests="$tests" -Dfuzz.seconds="$seconds" 2>&1 | tee "$log"
+mvn -B ${MVN_FLAGS:-} -Dexec.skip -pl src/core test-compile surefire:test@fuzz -Dfuzz.tests="$tests" -Dfuzz.seconds="$seconds" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
 echo "== summary"
