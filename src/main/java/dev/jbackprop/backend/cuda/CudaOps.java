@@ -98,6 +98,11 @@ public final class CudaOps implements Ops {
         return device;
     }
 
+    /** The cuBLAS side (for tests). */
+    Gemm gemmForTests() {
+        return gemm;
+    }
+
     Bf16Kernels bf16Kernels() {
         return bf16;
     }

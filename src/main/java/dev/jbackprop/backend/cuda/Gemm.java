@@ -158,6 +158,7 @@ final class Gemm implements AutoCloseable {
 
     /** "13.0.2" from cublasGetProperty; loads JCublas2 (call CublasCompat.ensureCublas12() first). */
     static String libraryVersion() {
+        NativeCache.initialiseJcuda("jcuda.jcublas.JCublas2");
         int[] major = new int[1], minor = new int[1], patch = new int[1];
         JCublas2.setExceptionsEnabled(true);
         JCublas2.cublasGetProperty(libraryPropertyType.MAJOR_VERSION, major);
