@@ -65,6 +65,9 @@ final class Kernel {
         this.function = function;
         this.args = new KernelArgs(signature.typeList());
         this.maxBlocks = Grid.maxBlocks(device.multiprocessors);
+        // the kernels' row walk (kernels/elementwise.cuh) keeps a thread's first index and the stride in 32 bits
+        if ((long) maxBlocks * Grid.BLOCK > Integer.MAX_VALUE)
+            throw new IllegalStateException(maxBlocks + " blocks of " + Grid.BLOCK + " threads exceed 2^31");
     }
 
     /** Grid-stride over {@code n} elements: blocks of {@link Grid#BLOCK} threads, at most {@link Grid#maxBlocks}. */
