@@ -3,8 +3,10 @@
 #   OUT/runtime/        a jlink Java runtime (only the modules jbackprop uses)
 #   OUT/lib/            jbackprop-all.jar (kernels fatbin and the cuBLAS bridge inside), the test
 #                       classes and the JUnit console launcher for the gpu-tagged tests
-#   OUT/jbackprop       launcher;  OUT/gpu-check.sh  the GPU check;  OUT/COMMIT  the commit it was built from
-# Usage: bench/bundle.sh [OUT]   (default: bundle/, which git ignores). Fails if OUT exceeds 60 MB.
+#   OUT/jbackprop       launcher;  OUT/gpu-check.sh  the GPU check (and OUT/verify-matrix.txt, its verify cases);
+#   OUT/COMMIT          the commit it was built from
+# Usage: bench/bundle.sh [OUT]   (default: bundle/, which git ignores). Fails if OUT exceeds 60 MiB (a GPU node's
+# copy of the working tree may carry 64 MiB in all).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$(realpath -m "${1:-$here/bundle}")"
@@ -43,12 +45,13 @@ exec "$here/runtime/bin/java" ${JAVA_OPTS:--Xmx16g} -Djava.awt.headless=true -ja
 LAUNCH
 chmod +x "$out/jbackprop"
 cp bench/gpu-check.sh "$out/gpu-check.sh"
+cp bench/verify-matrix.txt "$out/verify-matrix.txt"
 (git rev-parse HEAD 2>/dev/null || echo unknown) > "$out/COMMIT"
 git diff --quiet 2>/dev/null || echo "dirty" >> "$out/COMMIT"
 
 size_mb=$(du -sm "$out" | cut -f1)
-echo "bundle: $out ($size_mb MB; kernels: $(unzip -l "$out/lib/jbackprop-all.jar" | grep -c 'jbackprop.fatbin') fatbin)"
+echo "bundle: $out ($size_mb MiB; kernels: $(unzip -l "$out/lib/jbackprop-all.jar" | grep -c 'jbackprop.fatbin') fatbin)"
 if [ "$size_mb" -gt "$limit_mb" ]; then
-  echo "bundle: $size_mb MB exceeds the $limit_mb MB limit" >&2
+  echo "bundle: $size_mb MiB exceeds the $limit_mb MiB limit" >&2
   exit 1
 fi

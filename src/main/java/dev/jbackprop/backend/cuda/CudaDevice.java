@@ -124,7 +124,7 @@ final class CudaDevice implements AutoCloseable {
         return v[0];
     }
 
-    /** "device 0 (NVIDIA H100 80GB HBM3, sm_90)". */
+    /** "device 0 (NVIDIA H200, sm_90)". */
     String describe() {
         return "device " + ordinal + " (" + name + ", sm_" + ccMajor + ccMinor + ")";
     }
