@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fake-log.h"
+
 #define FAKE_HANDLE ((void *)0x5eedc0b1a5ULL)
 #define NOT_SUPPORTED 15
 
@@ -133,16 +135,10 @@ static void gemv_run(const void *p)
 
 static void logf_(const char *fmt, ...)
 {
-    const char *path = getenv("FAKE_CUBLAS13_LOG");
-    FILE *f = path ? fopen(path, "a") : NULL;
-    if (!f)
-        return;
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
+    fake_log("FAKE_CUBLAS13_LOG", fmt, ap);
     va_end(ap);
-    fputc('\n', f);
-    fclose(f);
 }
 
 int cublasCreate_v2(void **handle)

@@ -10,7 +10,6 @@ import dev.jbackprop.engine.Ops;
 import dev.jbackprop.engine.Step;
 import dev.jbackprop.model.Init;
 import dev.jbackprop.model.NetworkSpec;
-import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -46,20 +45,10 @@ class Bf16ToleranceTest {
      */
     @Test
     void atAReluKinkFlipsAreReportedNotFailed() {
-        VerifyMatrix.Case run = new VerifyMatrix.Case(
-                "matrix",
-                "bf16",
-                List.of(
-                        "--layers",
-                        "784,4099,10",
-                        "--activation",
-                        "relu",
-                        "--cost",
-                        "cross-entropy",
-                        "--batch",
-                        "129",
-                        "--steps",
-                        "2"));
+        VerifyMatrix.Case run = VerifyMatrix.read().stream()
+                .filter(c -> c.precision().equals("bf16") && c.args().contains("784,4099,10"))
+                .findFirst()
+                .orElseThrow();
         Verify.Report r = ToleranceEmulation.emulate(run, RoundedGemmOps.Rounding.BF16, Verify.Tolerance.BF16);
         assertTrue(r.pass(), run + " with its kink flips set apart");
         assertEquals(1, r.flips().size(), "flips in the ReLU layer only: " + r.flips());

@@ -183,10 +183,6 @@ final class CudaDevice implements AutoCloseable {
         }
     }
 
-    void launched(String what) {
-        launched(what, null);
-    }
-
     /**
      * The one place a CudaException becomes our exception: operation, {@code detail} (its shapes or
      * arguments: a Supplier is asked, anything else printed, only now, on failure), the device, and,

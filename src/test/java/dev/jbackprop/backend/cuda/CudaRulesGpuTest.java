@@ -8,14 +8,8 @@ import dev.jbackprop.backend.cpu.CpuOps;
 import dev.jbackprop.diag.Verify;
 import dev.jbackprop.diag.VerifyMatrix;
 import dev.jbackprop.engine.Block;
-import dev.jbackprop.engine.Mat;
-import dev.jbackprop.engine.Metrics;
 import dev.jbackprop.engine.StepReplay;
 import dev.jbackprop.model.Init;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import jcuda.driver.JCudaDriver;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -39,53 +33,13 @@ class CudaRulesGpuTest {
         assertTrue(CudaProbe.info().contains("cuBLAS: "), CudaProbe.info());
     }
 
-    /** Another backend's upload, download, metrics read and norms on another thread while one captures. */
+    /** {@link GpuScenarios#twoBackends}. */
     @Test
     void anotherBackendsCopiesDoNotBreakACapture() throws Exception {
-        try (CudaOps capturing = new CudaOps(CudaOptions.defaults());
-                CudaOps other = new CudaOps(CudaOptions.defaults());
-                Block b = capturing.allocate(2);
-                Block o = other.allocate(3);
-                Block params = other.allocate(4);
-                Metrics m = other.allocateMetrics()) {
-            CountDownLatch capturingNow = new CountDownLatch(1), otherDone = new CountDownLatch(1);
-            AtomicReference<Throwable> error = new AtomicReference<>();
-            float[] seen = new float[3];
-            Thread t = new Thread(() -> {
-                try {
-                    capturingNow.await();
-                    other.upload(new float[] {1.5f, 2.5f, 3.5f}, 0, o, 0, 3);
-                    other.download(o, 0, seen, 0, 3);
-                    m.read();
-                    other.sumSquares(params, new long[] {0}, new long[] {4}, new double[1]);
-                } catch (Throwable e) {
-                    error.set(e);
-                } finally {
-                    otherDone.countDown();
-                }
-            });
-            t.start();
-            int[] runs = {0};
-            try (StepReplay r = capturing.capture(() -> {
-                capturing.fill(b, 7f);
-                if (++runs[0] == 2) {
-                    capturingNow.countDown();
-                    try {
-                        assertTrue(otherDone.await(60, TimeUnit.SECONDS));
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-            })) {
-                r.run();
-                r.run();
-                r.run();
-                t.join();
-                assertEquals(null, error.get());
-                assertEquals(1, capturing.capturedGraphs(), "the capture survived");
-            }
-            assertArrayEquals(new float[] {1.5f, 2.5f, 3.5f}, seen);
-        }
+        GpuScenarios.TwoBackends r = GpuScenarios.twoBackends();
+        assertEquals(null, r.error());
+        assertEquals(1, r.graphs(), "the capture survived");
+        assertArrayEquals(new float[] {1.5f, 2.5f, 3.5f}, r.download());
     }
 
     /**
@@ -114,29 +68,13 @@ class CudaRulesGpuTest {
         }
     }
 
+    /** {@link GpuScenarios#onesGrowth}. */
     @Test
     void growingTheOnesVectorLeavesCapturedGraphsValid() {
-        int rows = 3, cols = 9000;
-        float[] x = new float[rows * cols];
-        for (int j = 0; j < cols; j++) for (int i = 0; i < rows; i++) x[j * rows + i] = (i + 1) * (j % 7);
-        try (CudaOps ops = new CudaOps(CudaOptions.defaults());
-                Block xb = ops.allocate(x.length);
-                Block narrow = ops.allocate(rows);
-                Block wide = ops.allocate(rows)) {
-            ops.upload(x, 0, xb, 0, x.length);
-            Mat xm = new Mat(xb, rows, cols);
-            try (StepReplay r = ops.capture(() -> ops.sumColumns(xm, 10, new Mat(narrow, rows, 1)))) {
-                for (int i = 0; i < 3; i++) r.run();
-                ops.sumColumns(xm, cols, new Mat(wide, rows, 1));
-                assertEquals(cols, ops.gemmForTests().onesLength());
-                ops.fill(narrow, -1f);
-                r.run();
-                float[] out = new float[rows];
-                ops.download(narrow, 0, out, 0, rows);
-                // Σ (i+1)·(j mod 7) over j < 10 = (i+1)·(0+1+…+6 + 0+1+2) = 24·(i+1)
-                assertArrayEquals(new float[] {24f, 48f, 72f}, out);
-            }
-        }
+        GpuScenarios.Ones r = GpuScenarios.onesGrowth();
+        assertEquals(9000, r.onesLength());
+        assertArrayEquals(new float[] {24f, 48f, 72f}, r.replayed());
+        assertArrayEquals(new float[] {26995f, 53990f, 80985f}, r.wide());
     }
 
     /** verify --tf32 on the matrix's smoke case, and the wide ReLU network in FP32 with its kink flips set apart. */
@@ -145,35 +83,10 @@ class CudaRulesGpuTest {
         try (CudaOps tf32 = new CudaOps(new CudaOptions(0, true, false, false));
                 CudaOps fp32 = new CudaOps(CudaOptions.defaults());
                 CpuOps cpu = new CpuOps(2)) {
-            for (VerifyMatrix.Case c : List.of(
-                    new VerifyMatrix.Case(
-                            "smoke",
-                            "tf32",
-                            List.of(
-                                    "--layers",
-                                    "37,29,13,11",
-                                    "--activation",
-                                    "tanh",
-                                    "--cost",
-                                    "binary-cross-entropy",
-                                    "--batch",
-                                    "7",
-                                    "--steps",
-                                    "3")),
-                    new VerifyMatrix.Case(
-                            "matrix",
-                            "fp32",
-                            List.of(
-                                    "--layers",
-                                    "784,4099,10",
-                                    "--activation",
-                                    "relu",
-                                    "--cost",
-                                    "cross-entropy",
-                                    "--batch",
-                                    "129",
-                                    "--steps",
-                                    "2")))) {
+            for (VerifyMatrix.Case c : VerifyMatrix.read()) {
+                boolean smokeTf32 = c.tier().equals("smoke") && c.precision().equals("tf32");
+                boolean wideRelu = c.precision().equals("fp32") && c.args().contains("784,4099,10");
+                if (!smokeTf32 && !wideRelu) continue;
                 boolean isTf32 = c.precision().equals("tf32");
                 Verify.Report r = Verify.run(
                         cpu,

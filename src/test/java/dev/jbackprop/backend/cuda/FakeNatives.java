@@ -34,43 +34,30 @@ final class FakeNatives {
 
     /** dir/libcublas.so.13 from fake-cublas13.c. */
     static Path buildCublas13(Path dir) throws Exception {
-        Files.createDirectories(dir);
-        Path lib = dir.resolve("libcublas.so.13");
-        gcc(
+        return build(
                 dir,
-                List.of(
-                        "-Wl,-soname,libcublas.so.13",
-                        "-Wl,--version-script," + SOURCES.resolve("fake-cublas13.map"),
-                        "-o",
-                        lib.toString(),
-                        SOURCES.resolve("fake-cublas13.c").toString(),
-                        "-ldl"));
-        return lib;
+                "libcublas.so.13",
+                "fake-cublas13.c",
+                "-Wl,--version-script," + SOURCES.resolve("fake-cublas13.map"),
+                "-ldl");
     }
 
     /** dir/libcuda.so.1 from fake-cuda.c (with the kernels' host-compilable maths). */
     static Path buildCuda(Path dir) throws Exception {
-        Files.createDirectories(dir);
-        Path lib = dir.resolve("libcuda.so.1");
-        gcc(
-                dir,
-                List.of(
-                        "-Wextra",
-                        "-I" + Path.of("kernels").toAbsolutePath(),
-                        "-Wl,-soname,libcuda.so.1",
-                        "-o",
-                        lib.toString(),
-                        SOURCES.resolve("fake-cuda.c").toString(),
-                        "-lpthread",
-                        "-lm"));
-        return lib;
+        return build(
+                dir, "libcuda.so.1", "fake-cuda.c", "-I" + Path.of("kernels").toAbsolutePath(), "-lpthread", "-lm");
     }
 
-    private static void gcc(Path dir, List<String> args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("gcc", "-shared", "-fPIC", "-O2", "-Wall", "-Werror"));
-        cmd.addAll(args);
+    private static Path build(Path dir, String soname, String source, String... more) throws Exception {
+        Path lib = Files.createDirectories(dir).resolve(soname);
+        List<String> cmd = new ArrayList<>(List.of(
+                "gcc", "-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror", "-Wl,-soname," + soname, "-o"));
+        cmd.add(lib.toString());
+        cmd.add(SOURCES.resolve(source).toString());
+        cmd.addAll(List.of(more));
         Result r = exec(cmd, Map.of(), dir);
-        assertEquals(0, r.rc, "building " + args + " failed:\n" + r.err);
+        assertEquals(0, r.rc, "building " + lib + " failed:\n" + r.err);
+        return lib;
     }
 
     record Result(int rc, String out, String err) {
