@@ -30,6 +30,42 @@
 
 JB_FN bool jb_isnan(float x) { return x != x; }
 
+// Where a thread of a grid-stride loop over the n = rows·m elements of a column-major matrix is:
+// element i, its row (i mod rows) and column (i div rows), carried from step to step instead of
+// divided out per element (a 64-bit division per element costs far more than the element's work).
+// The launchers cap the grid (Grid.maxBlocks), so a thread's first index and the stride fit in 32
+// bits: the divisions here are 32-bit and happen once per thread. KernelMathTest walks it on the host.
+typedef struct {
+  long long first;   // the thread's first element
+  long long stride;  // elements per step
+  int row;           // the current element's row
+  long long col;     // and column
+  int strideRows;    // stride mod rows
+  long long strideCols;  // stride div rows
+} JbRowWalk;
+
+JB_FN JbRowWalk jb_row_walk_from(unsigned first, unsigned stride, int rows) {
+  const unsigned r = rows > 0 ? (unsigned)rows : 1u;
+  JbRowWalk w;
+  w.first = first;
+  w.stride = stride;
+  w.row = (int)(first % r);
+  w.col = first / r;
+  w.strideRows = (int)(stride % r);
+  w.strideCols = stride / r;
+  return w;
+}
+
+// Moves the walk one stride on: the row wraps at most once (strideRows < rows).
+JB_FN void jb_row_step(JbRowWalk* w, int rows) {
+  w->row += w->strideRows;
+  w->col += w->strideCols;
+  if (w->row >= rows) {
+    w->row -= rows;
+    w->col += 1;
+  }
+}
+
 // float32 → bfloat16 (the top 16 bits of a float32), round to nearest, ties to even: overflow rounds
 // to ±inf, subnormals round like any other value (no flush to zero), and a NaN stays a NaN of the
 // same sign with the top of its payload and the quiet bit set (rounding its bits as a number could

@@ -11,6 +11,9 @@
 //   H x                       jb_bf16 (16-bit result)
 //   M v i bv bi               jb_argmax_better (i, bi: %x of the int's bits; result 1.0f or 0.0f)
 //   S a y                     jb_single_output_correct (result 1.0f or 0.0f)
+//   R first stride rows n     jb_row_walk_from / jb_row_step from element first to n: the number of
+//                             steps whose (row, col) differs from (i mod rows, i div rows), or ffffffff
+//                             if the walk visits other elements than first, first + stride, …
 #include <cstdio>
 #include <cstdint>
 #include <cstring>
@@ -56,6 +59,19 @@ int main() {
         std::scanf("%x %x %llx", &u[0], &u[1], &l);
         double lse; std::memcpy(&lse, &l, 8);
         std::printf("%016llx\n", bd(jb_cross_entropy_term(f(u[0]), f(u[1]), lse))); break;
+      }
+      case 'R': {
+        unsigned first, stride; int rows; long long n;
+        std::scanf("%x %x %x %llx", &first, &stride, (unsigned*)&rows, &n);
+        unsigned bad = 0;
+        long long expect = first;
+        JbRowWalk w = jb_row_walk_from(first, stride, rows);
+        for (long long i = w.first; i < n; i += w.stride, jb_row_step(&w, rows), expect += stride) {
+          if (i != expect) { bad = 0xffffffffu; break; }
+          if (w.row != (int)(i % rows) || w.col != i / rows) bad++;
+        }
+        std::printf("%08x\n", bad);
+        break;
       }
       default: std::fprintf(stderr, "unknown op '%s'\n", op); return 2;
     }

@@ -2,6 +2,7 @@ package dev.jbackprop.cli;
 
 import dev.jbackprop.backend.cpu.CpuOps;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,7 +33,12 @@ public final class InfoCommand implements Callable<Integer> {
             o.println("cpu:  NOT available: " + e.getMessage());
         }
         String why = Backends.cudaUnavailableReason();
-        o.println(why == null ? "cuda: available: " + Backends.cudaInfo() : "cuda: NOT available: " + why);
+        List<String> cuda = Backends.cudaInfo().lines().toList(); // the verdict, then what was found and looked at
+        o.println(
+                why == null
+                        ? "cuda: available: " + cuda.get(0).replaceFirst("^CUDA available: ", "")
+                        : "cuda: NOT available: " + why);
+        for (String line : cuda.subList(1, cuda.size())) o.println("      " + line);
         o.println(PRECISIONS);
         return 0;
     }

@@ -10,18 +10,45 @@ import dev.jbackprop.model.Activation;
 import dev.jbackprop.model.Cost;
 
 /**
- * Test-only emulation of the CUDA backend's --bf16 on another backend (the CPU): every operation is
- * the wrapped backend's, except that {@link #gemm} first rounds A and B to bfloat16 ({@link Bf16},
- * the kernels' jb_bf16) into scratch matrices. That is all --bf16 changes: the GEMMs read bfloat16
- * copies of W, x, a and δ, while master weights, z, a, δ, updates and column sums stay float32. A
- * product of two bfloat16 is exact in float32, so a float32 GEMM on the rounded copies differs from
- * cuBLAS's BF16 GEMM (FP32 compute) only in the order of the float32 sums.
+ * Test-only emulation of the CUDA backend's reduced-precision GEMM inputs on another backend (the
+ * CPU): every operation is the wrapped backend's, except that {@link #gemm} first rounds A and B
+ * into scratch matrices. With {@link Rounding#BF16} that is --bf16 ({@link Bf16}, the kernels'
+ * jb_bf16): the GEMMs read bfloat16 copies of W, x, a and δ, while master weights, z, a, δ, updates
+ * and column sums stay float32; a product of two bfloat16 is exact in float32, so a float32 GEMM on
+ * the rounded copies differs from cuBLAS's BF16 GEMM (FP32 compute) only in the order of the float32
+ * sums. With the TF32 roundings it is --tf32 ({@link Tf32}): cuBLAS's TF32 tensor-core GEMMs read
+ * A and B with 10-bit mantissas (products of two are exact in float32) and sum in float32.
  */
 public final class RoundedGemmOps implements Ops {
-    private final Ops inner;
+    /** How the GEMM inputs are rounded. */
+    public enum Rounding {
+        /** float32 → bfloat16, to nearest, ties to even (--bf16). */
+        BF16,
+        /** float32 → TF32 by dropping 13 mantissa bits (--tf32, if the tensor cores truncate). */
+        TF32_TRUNCATE,
+        /** float32 → TF32 to nearest, ties away (--tf32, if cuBLAS converts with cvt.rna). */
+        TF32_NEAREST;
 
+        float apply(float x) {
+            return switch (this) {
+                case BF16 -> Bf16.round(x);
+                case TF32_TRUNCATE -> Tf32.truncate(x);
+                case TF32_NEAREST -> Tf32.nearest(x);
+            };
+        }
+    }
+
+    private final Ops inner;
+    private final Rounding rounding;
+
+    /** BF16 (--bf16). */
     public RoundedGemmOps(Ops inner) {
+        this(inner, Rounding.BF16);
+    }
+
+    public RoundedGemmOps(Ops inner, Rounding rounding) {
         this.inner = inner;
+        this.rounding = rounding;
     }
 
     @Override
@@ -46,7 +73,7 @@ public final class RoundedGemmOps implements Ops {
     private Block rounded(Mat x) {
         float[] v = new float[Math.toIntExact(x.size())];
         inner.download(x.block(), 0, v, 0, v.length);
-        for (int i = 0; i < v.length; i++) v[i] = Bf16.round(v[i]);
+        for (int i = 0; i < v.length; i++) v[i] = rounding.apply(v[i]);
         Block r = inner.allocate(v.length);
         inner.upload(v, 0, r, 0, v.length);
         return r;
@@ -54,12 +81,12 @@ public final class RoundedGemmOps implements Ops {
 
     @Override
     public String name() {
-        return inner.name() + " with bfloat16 GEMM inputs";
+        return inner.name() + " with " + rounding + " GEMM inputs";
     }
 
     @Override
     public String description() {
-        return inner.description() + ", GEMM inputs rounded to bfloat16 (emulated)";
+        return inner.description() + ", GEMM inputs rounded: " + rounding + " (emulated)";
     }
 
     @Override

@@ -155,6 +155,54 @@ class KernelFatbinTest {
         assertTrue(missing.isEmpty(), "kernels missing from the fatbin: " + missing);
     }
 
+    private static final Pattern LABEL = Pattern.compile("^\\s*(\\$L__\\w+):");
+    private static final Pattern BRANCH = Pattern.compile("\\bbra(?:\\.uni)?\\s+(\\$L__\\w+);");
+    private static final Pattern DIV64 = Pattern.compile("\\b(div|rem)\\.[su]64\\b");
+
+    /**
+     * The 64-bit divisions and modulos inside loops of each kernel's PTX: a loop is the lines from a
+     * label to a branch back to it. Outside loops (per thread, e.g. the compiler's trip counts) they
+     * cost nothing per element; inside a grid-stride loop one per element costs more than the element.
+     */
+    static List<String> divisionsInLoops(String ptx) {
+        List<String> found = new ArrayList<>();
+        String[] lines = ptx.split("\n");
+        String kernel = "?";
+        java.util.Map<String, Integer> labels = new java.util.HashMap<>();
+        for (int i = 0; i < lines.length; i++) {
+            Matcher e = Pattern.compile("\\.entry\\s+(\\w+)\\(").matcher(lines[i]);
+            if (e.find()) {
+                kernel = e.group(1);
+                labels.clear();
+            }
+            Matcher l = LABEL.matcher(lines[i]);
+            if (l.find()) labels.put(l.group(1), i);
+            Matcher b = BRANCH.matcher(lines[i]);
+            if (b.find() && labels.containsKey(b.group(1))) { // a backward branch: lines [label, i] are a loop
+                for (int j = labels.get(b.group(1)); j <= i; j++)
+                    if (DIV64.matcher(lines[j]).find()) found.add(kernel + ": " + lines[j].trim());
+            }
+        }
+        return found;
+    }
+
+    @Test
+    void noKernelDividesIn64BitsPerElement() throws IOException {
+        assumeTrue(Nvcc.find().isPresent(), Nvcc.ABSENT);
+        Path fatbin =
+                Path.of("target/classes/dev/jbackprop/kernels/jbackprop.fatbin").toAbsolutePath();
+        String ptx = null;
+        for (Image im : images(Files.readAllBytes(fatbin)))
+            if (im.isPtx()) ptx = new String(im.payload(), StandardCharsets.ISO_8859_1);
+        assertTrue(ptx != null && ptx.contains(".entry gather_columns("), "no PTX in the fatbin");
+        assertEquals(List.of(), divisionsInLoops(ptx));
+        // the check sees a division in a loop where there is one
+        assertEquals(
+                List.of("k: rem.s64 %rd5, %rd4, %rd3;"),
+                divisionsInLoops(".visible .entry k(\n$L__BB0_2:\nrem.s64 %rd5, %rd4, %rd3;\n@%p1 bra $L__BB0_2;\n"
+                        + "div.u64 %rd9, %rd8, %rd7;\n"));
+    }
+
     @Test
     void containerReaderRejectsGarbage() {
         AssertionErrorCatcher.expectFailure(() -> images(new byte[64]));

@@ -424,6 +424,33 @@ class KernelMathTest {
                     + String.join("\n  ", bad.subList(0, Math.min(40, bad.size()))));
     }
 
+    /**
+     * The row walk of bias_activation and gather_columns (jb_row_walk_from, jb_row_step): a thread's
+     * (row, column) carried along its grid-stride loop equals (i mod rows, i div rows) at every element,
+     * for strides smaller and larger than rows, 1-row matrices, and element counts past 2^31.
+     */
+    @Test
+    void rowWalkMatchesDivisionAtEveryStep() throws Exception {
+        List<String> lines = new ArrayList<>();
+        int[] rowsCases = {1, 2, 7, 10, 256, 784, 4099, 65_537, 1 << 20};
+        long[][] threads = {{0, 1}, {5, 256}, {255, 256}, {1000, 33_792}, {33_791, 33_792}, {7, 1 << 20}};
+        for (int rows : rowsCases) {
+            for (long[] t : threads) {
+                long n = Math.min((long) rows * 129, t[0] + 200_000L * t[1]);
+                lines.add(String.format("R %x %x %x %x", t[0], t[1], rows, n));
+            }
+        }
+        // far past 2^31 elements (4099 rows × 600,000 columns): a few steps from deep in the loop
+        lines.add(String.format("R %x %x %x %x", 1_000, 1 << 21, 4099, 4099L * 600_000));
+        Path file = Files.createTempFile(dir, "walk", ".txt");
+        Files.writeString(file, String.join("\n", lines) + "\n");
+        Nvcc.Result res = Nvcc.run(List.of(program.toString()), file, Map.of(), 120);
+        assertEquals(0, res.exit(), "host program failed:\n" + res.output());
+        String[] out = res.output().strip().split("\n");
+        assertEquals(lines.size(), out.length);
+        for (int i = 0; i < lines.size(); i++) assertEquals("00000000", out[i].trim(), lines.get(i));
+    }
+
     /** Runs the program over {@link #cases} and compares; reports every mismatch. */
     private void check(int expectedCount) throws Exception {
         assertEquals(expectedCount, cases.size(), "test grid size");

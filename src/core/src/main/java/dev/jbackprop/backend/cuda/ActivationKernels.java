@@ -3,38 +3,32 @@ package dev.jbackprop.backend.cuda;
 import dev.jbackprop.engine.Mat;
 import dev.jbackprop.engine.OpsChecks;
 import dev.jbackprop.model.Activation;
-import java.util.Map;
-import jcuda.driver.CUfunction;
-import jcuda.driver.JCudaDriver;
+import java.util.List;
 
 /**
  * Launcher for kernels/activations.cu: bias + activation forward, activation derivative backward.
  * When the output block (a, delta) has a bfloat16 copy, the kernel writes it too.
  */
 final class ActivationKernels {
-    static final String BIAS_ACTIVATION = "bias_activation";
-    static final String BIAS_SOFTMAX = "bias_softmax";
-    static final String ACTIVATION_BACKWARD = "activation_backward";
-    static final String[] KERNELS = {BIAS_ACTIVATION, BIAS_SOFTMAX, ACTIVATION_BACKWARD};
-    /** Parameter types of each kernel, in order (checked against the PTX by a test). */
-    static final Map<String, String> SIGNATURES = Map.of(
-            BIAS_ACTIVATION, "i32 f32 ptr ptr ptr ptr i32 i64", // act, alpha, z, bias, a, a16 (may be null), rows, n
-            BIAS_SOFTMAX, "ptr ptr ptr ptr i32 i32", // z, bias, a, a16 (may be null), rows, m
-            ACTIVATION_BACKWARD, "i32 f32 ptr ptr ptr ptr i64"); // act, alpha, z, a, delta, delta16 (may be null), n
+    static final Kernel.Signature BIAS_ACTIVATION = Kernel.Signature.of(
+            "bias_activation", "i32 act, f32 alpha, ptr z, ptr bias, ptr a, ptr a16, i32 rows, i64 n");
+    static final Kernel.Signature BIAS_SOFTMAX =
+            Kernel.Signature.of("bias_softmax", "ptr z, ptr bias, ptr a, ptr a16, i32 rows, i32 m");
+    static final Kernel.Signature ACTIVATION_BACKWARD = Kernel.Signature.of(
+            "activation_backward", "i32 act, f32 alpha, ptr z, ptr a, ptr delta, ptr delta16, i64 n");
+    /** The kernels of activations.cu (a16, delta16: the bfloat16 copy, may be null). */
+    static final List<Kernel.Signature> KERNELS = List.of(BIAS_ACTIVATION, BIAS_SOFTMAX, ACTIVATION_BACKWARD);
 
     private final CudaDevice device;
-    private final CUfunction biasActivation;
-    private final CUfunction biasSoftmax;
-    private final CUfunction backward;
-    private final KernelArgs biasActivationArgs = new KernelArgs(SIGNATURES.get(BIAS_ACTIVATION));
-    private final KernelArgs biasSoftmaxArgs = new KernelArgs(SIGNATURES.get(BIAS_SOFTMAX));
-    private final KernelArgs backwardArgs = new KernelArgs(SIGNATURES.get(ACTIVATION_BACKWARD));
+    private final Kernel biasActivation;
+    private final Kernel biasSoftmax;
+    private final Kernel backward;
 
     ActivationKernels(CudaDevice device) {
         this.device = device;
-        biasActivation = device.function(BIAS_ACTIVATION);
-        biasSoftmax = device.function(BIAS_SOFTMAX);
-        backward = device.function(ACTIVATION_BACKWARD);
+        biasActivation = device.kernel(BIAS_ACTIVATION);
+        biasSoftmax = device.kernel(BIAS_SOFTMAX);
+        backward = device.kernel(ACTIVATION_BACKWARD);
     }
 
     /** z[:, j] += bias, a[:, j] = σ(z[:, j]) for j < m. */
@@ -45,43 +39,24 @@ final class ActivationKernels {
         DeviceBlock da = DeviceBlock.of(a.block(), device, "biasActivation a");
         long n = (long) z.rows() * m;
         if (n == 0) return;
-        if (act.kind() == Activation.Kind.SOFTMAX) {
-            biasSoftmaxArgs
-                    .pointer(0, dz.address())
-                    .pointer(1, db.address())
-                    .pointer(2, da.address())
-                    .pointer(3, da.bf16Address())
-                    .i32(4, z.rows())
-                    .i32(5, m);
-            int grid = Grid.blocks(m, Grid.COLUMN_WARPS, Grid.maxBlocks(device.multiprocessors));
-            JCudaDriver.cuLaunchKernel(
-                    biasSoftmax,
-                    grid,
-                    1,
-                    1,
-                    32 * Grid.COLUMN_WARPS,
-                    1,
-                    1,
-                    0,
-                    device.stream,
-                    biasSoftmaxArgs.params(),
-                    null);
-            device.launched(BIAS_SOFTMAX);
+        if (act.kind() == Activation.Kind.SOFTMAX) { // one warp per column: max, Σ e^(z−max), normalise
+            forward(biasSoftmax.args, 0, dz, db, da, z.rows()).i32(5, m);
+            biasSoftmax.perColumn(m);
         } else {
-            biasActivationArgs
-                    .i32(0, act.kind().code)
-                    .f32(1, (float) act.alpha())
-                    .pointer(2, dz.address())
-                    .pointer(3, db.address())
-                    .pointer(4, da.address())
-                    .pointer(5, da.bf16Address())
-                    .i32(6, z.rows())
-                    .i64(7, n);
-            int grid = Grid.blocks(n, Grid.BLOCK, Grid.maxBlocks(device.multiprocessors));
-            JCudaDriver.cuLaunchKernel(
-                    biasActivation, grid, 1, 1, Grid.BLOCK, 1, 1, 0, device.stream, biasActivationArgs.params(), null);
-            device.launched(BIAS_ACTIVATION);
+            biasActivation.args.i32(0, act.kind().code).f32(1, (float) act.alpha());
+            forward(biasActivation.args, 2, dz, db, da, z.rows()).i64(7, n);
+            biasActivation.linear(n);
         }
+    }
+
+    /** The slots bias_activation and bias_softmax share, from {@code at} on: z, bias, a, a16, rows. */
+    private static KernelArgs forward(
+            KernelArgs args, int at, DeviceBlock z, DeviceBlock bias, DeviceBlock a, int rows) {
+        return args.pointer(at, z.address())
+                .pointer(at + 1, bias.address())
+                .pointer(at + 2, a.address())
+                .pointer(at + 3, a.bf16Address())
+                .i32(at + 4, rows);
     }
 
     /** delta ⊙= σ′(z) for the first m columns (a = σ(z)). */
@@ -92,17 +67,13 @@ final class ActivationKernels {
         DeviceBlock dd = DeviceBlock.of(delta.block(), device, "activationBackward delta");
         long n = (long) z.rows() * m;
         if (n == 0) return;
-        backwardArgs
-                .i32(0, act.kind().code)
-                .f32(1, (float) act.alpha())
+        backward.args.i32(0, act.kind().code).f32(1, (float) act.alpha());
+        backward.args
                 .pointer(2, dz.address())
                 .pointer(3, da.address())
                 .pointer(4, dd.address())
                 .pointer(5, dd.bf16Address())
                 .i64(6, n);
-        int grid = Grid.blocks(n, Grid.BLOCK, Grid.maxBlocks(device.multiprocessors));
-        JCudaDriver.cuLaunchKernel(
-                backward, grid, 1, 1, Grid.BLOCK, 1, 1, 0, device.stream, backwardArgs.params(), null);
-        device.launched(ACTIVATION_BACKWARD);
+        backward.linear(n);
     }
 }

@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -15,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -25,6 +25,13 @@ import java.util.stream.Stream;
  * {@code libcublas.so.12}, built from {@code native/}, that forwards every cuBLAS name JCublas2 uses
  * to {@code libcublas.so.13}); the dynamic linker then satisfies JCublas2's dependency by soname.
  * Call {@link #ensureCublas12()} before anything touches {@code jcuda.jcublas.JCublas2}.
+ *
+ * <p>Where it looks, in order: env {@value #ENV_CUBLAS13}; the dynamic linker's path (ldconfig cache,
+ * LD_LIBRARY_PATH); CUDA installs ($CUDA_HOME, /usr/local/cuda*, …); the Python environment of the
+ * interpreter on PATH ({@code python3}, else {@code python}): its {@code nvidia/cublas/lib} and
+ * {@code nvidia/cu13/lib}, where PyTorch's CUDA wheels put cuBLAS. The outcome line says where it
+ * found cuBLAS; the failure says every place it looked. The bridge is written to the jbackprop cache
+ * ({@link NativeCache}), not to /tmp.
  *
  * <p>Knobs: env {@value #ENV_CUBLAS13} (path of libcublas.so.13, or its folder); system properties
  * {@value #PROP_MODE} ({@code auto}, {@code force}: bridge even if libcublas.so.12 exists,
@@ -60,6 +67,8 @@ public final class CublasCompat {
      *
      * @param linkerPath sonames the dynamic linker finds by itself (ldconfig cache, LD_LIBRARY_PATH)
      * @param extraDirs further folders to look in (CUDA installs); a hit there must be preloaded
+     * @param python the Python environment's cuBLAS folders, asked for only when nothing else has cuBLAS
+     * @param cacheDir where the bridge is written
      */
     record Inputs(
             Map<String, String> env,
@@ -67,7 +76,27 @@ public final class CublasCompat {
             String bridgePath,
             Map<String, Path> linkerPath,
             List<Path> extraDirs,
+            Supplier<PythonLibs> python,
+            Path cacheDir,
             boolean linuxX64) {}
+
+    /**
+     * The cuBLAS folders of a Python environment: {@code nvidia/cublas/lib} and {@code nvidia/cu13/lib}
+     * under each folder of its {@code nvidia} namespace package (and of its site-packages).
+     *
+     * @param interpreter the python found on PATH, or null
+     * @param dirs the candidate folders (they need not exist)
+     * @param note what was asked, for messages ("no python3 or python on PATH", …)
+     */
+    record PythonLibs(Path interpreter, List<Path> dirs, String note) {
+        static PythonLibs none(String note) {
+            return new PythonLibs(null, List.of(), note);
+        }
+
+        String describe() {
+            return interpreter == null ? note : "the Python environment of " + interpreter + " " + dirs;
+        }
+    }
 
     private static String outcome;
 
@@ -84,6 +113,29 @@ public final class CublasCompat {
             outcome = ensure(systemInputs(), System::load);
         }
         return outcome;
+    }
+
+    /**
+     * Where cuBLAS would be taken from, without loading anything: one line naming the file, or every
+     * place looked. For {@code jbackprop info} when the probe stops before it loads cuBLAS.
+     */
+    public static synchronized String locate() {
+        if (outcome != null) return outcome;
+        return locate(systemInputs());
+    }
+
+    static String locate(Inputs in) {
+        if (!in.linuxX64()) return "not searched off x86-64 Linux";
+        Path c12 = in.linkerPath().get(CUBLAS12);
+        if (c12 == null) c12 = find(CUBLAS12, in.extraDirs());
+        if (c12 == null && cublas13WithoutPython(in) == null)
+            c12 = find(CUBLAS12, in.python().get().dirs());
+        if (c12 != null) return CUBLAS12 + " at " + c12;
+        try {
+            return CUBLAS13 + " at " + locateCublas13(in) + " (used through the bridge)";
+        } catch (CublasUnavailableException e) {
+            return e.getMessage();
+        }
     }
 
     static String ensure(Inputs in, Loader loader) {
@@ -106,6 +158,9 @@ public final class CublasCompat {
                 return CUBLAS12 + " found at " + onLinkerPath + "; no bridge needed";
             }
             Path cublas12 = find(CUBLAS12, in.extraDirs());
+            // the Python environment is asked last, only when no CUDA install has cuBLAS 12 or 13
+            if (cublas12 == null && cublas13WithoutPython(in) == null)
+                cublas12 = find(CUBLAS12, in.python().get().dirs());
             if (cublas12 != null) {
                 // not on the linker's path: preload it so JCublas2's dependency is met by soname
                 loadWithLt(cublas12, "libcublasLt.so.12", loader);
@@ -122,11 +177,19 @@ public final class CublasCompat {
         // libcublas.so.13 first, so the bridge's dlopen("libcublas.so.13") finds it loaded already
         loadWithLt(cublas13, "libcublasLt.so.13", loader);
         if (bridge == null) {
-            bridge = extractBridge();
+            bridge = extractBridge(in.cacheDir());
         }
         load(bridge, loader, "the cuBLAS bridge");
         return (mode.equals("force") ? "bridge forced: " : CUBLAS12 + " not found: ") + "JCublas2 runs on " + cublas13
                 + " through the bridge " + bridge;
+    }
+
+    /** libcublas.so.13 from the environment variable, the linker's path or a CUDA install; null if none. */
+    private static Path cublas13WithoutPython(Inputs in) {
+        String explicit = in.env().get(ENV_CUBLAS13);
+        if (explicit != null && !explicit.isBlank()) return locateCublas13(in);
+        Path p = in.linkerPath().get(CUBLAS13);
+        return p != null ? p : find(CUBLAS13, in.extraDirs());
     }
 
     private static Path locateCublas13(Inputs in) {
@@ -147,14 +210,17 @@ public final class CublasCompat {
             p = find(CUBLAS13, in.extraDirs());
         }
         if (p == null) {
+            p = find(CUBLAS13, in.python().get().dirs());
+        }
+        if (p == null) {
             throw new CublasUnavailableException(
                     "No cuBLAS found: JCuda 12.6 needs " + CUBLAS12 + " (cuBLAS from CUDA 12), or "
                             + CUBLAS13
-                            + " (CUDA 13), which jbackprop bridges. Install one (the CUDA toolkit, or the distribution's"
-                            + " libcublas-12-x / libcublas-13-x package), put its lib folder on LD_LIBRARY_PATH, or set "
-                            + ENV_CUBLAS13 + "=/path/to/" + CUBLAS13
-                            + ". Looked on LD_LIBRARY_PATH, in the ldconfig cache and in "
-                            + in.extraDirs(),
+                            + " (CUDA 13), which jbackprop bridges. Install one (the CUDA toolkit, the distribution's"
+                            + " libcublas-12-x / libcublas-13-x package, or pip's nvidia-cublas), put its lib folder on"
+                            + " LD_LIBRARY_PATH, or set " + ENV_CUBLAS13 + "=/path/to/" + CUBLAS13
+                            + ". Looked on LD_LIBRARY_PATH, in the ldconfig cache, in " + in.extraDirs() + " and in "
+                            + in.python().get().describe(),
                     null);
         }
         return p;
@@ -180,7 +246,7 @@ public final class CublasCompat {
         }
     }
 
-    private static Path extractBridge() {
+    private static Path extractBridge(Path cacheDir) {
         try (InputStream res = CublasCompat.class.getResourceAsStream(BRIDGE_RESOURCE)) {
             if (res == null) {
                 throw new CublasUnavailableException(
@@ -189,15 +255,12 @@ public final class CublasCompat {
                                 + PROP_BRIDGE_PATH + "=/path/to/bridge/" + CUBLAS12,
                         null);
             }
-            Path dir = Files.createTempDirectory("jbackprop-cublas-");
-            Path file = dir.resolve(CUBLAS12);
-            // deleteOnExit runs in reverse order: the file goes before its folder
-            dir.toFile().deleteOnExit();
-            file.toFile().deleteOnExit();
-            Files.copy(res, file, StandardCopyOption.REPLACE_EXISTING);
-            return file;
+            return NativeCache.extract(res, cacheDir.resolve("cublas-bridge"), CUBLAS12);
         } catch (IOException e) {
-            throw new CublasUnavailableException("Could not extract the cuBLAS bridge to a temporary folder: " + e, e);
+            throw new CublasUnavailableException(
+                    "Could not write the cuBLAS bridge to " + cacheDir + " (set JBACKPROP_CACHE to a writable folder): "
+                            + e,
+                    e);
         }
     }
 
@@ -231,7 +294,88 @@ public final class CublasCompat {
             extra.addAll(cudaDirs(env));
         }
         return new Inputs(
-                env, System.getProperty(PROP_MODE), System.getProperty(PROP_BRIDGE_PATH), linker, extra, linuxX64);
+                env,
+                System.getProperty(PROP_MODE),
+                System.getProperty(PROP_BRIDGE_PATH),
+                linker,
+                extra,
+                memoize(() -> pythonLibs(env)),
+                NativeCache.dir(),
+                linuxX64);
+    }
+
+    private static <T> Supplier<T> memoize(Supplier<T> s) {
+        return new Supplier<>() {
+            private T value;
+
+            @Override
+            public synchronized T get() {
+                if (value == null) value = s.get();
+                return value;
+            }
+        };
+    }
+
+    /** Prints the interpreter, then one folder a line: the {@code nvidia} package's folders and each site-packages/nvidia. */
+    static final String PYTHON_SCRIPT = String.join(
+            "\n",
+            "import sys, site",
+            "print(sys.executable)",
+            "dirs = []",
+            "try:",
+            "    import nvidia",
+            "    dirs += list(nvidia.__path__)",
+            "except Exception:",
+            "    pass",
+            "try:",
+            "    dirs += [p + '/nvidia' for p in site.getsitepackages() + [site.getusersitepackages()]]",
+            "except Exception:",
+            "    pass",
+            "print('\\n'.join(dict.fromkeys(dirs)))");
+
+    /** The cuBLAS folders of the Python on PATH (a python3, else a python); never throws. */
+    static PythonLibs pythonLibs(Map<String, String> env) {
+        Path python = null;
+        for (String name : List.of("python3", "python")) {
+            for (Path d : pathList(env.get("PATH"))) {
+                Path p = d.resolve(name);
+                if (python == null && Files.isExecutable(p)) python = p;
+            }
+        }
+        if (python == null) return PythonLibs.none("no python3 or python on PATH");
+        try {
+            Process p = new ProcessBuilder(python.toString(), "-c", PYTHON_SCRIPT)
+                    .redirectErrorStream(false)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            byte[] out;
+            try (InputStream s = p.getInputStream()) {
+                out = s.readAllBytes();
+            }
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroy();
+                return PythonLibs.none(python + " did not say where its packages are");
+            }
+            return parsePython(python, new String(out, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            return PythonLibs.none(python + " could not be run: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return PythonLibs.none(python + " was interrupted");
+        }
+    }
+
+    /** From {@link #PYTHON_SCRIPT}'s output: each nvidia folder's {@code cublas/lib}, then its {@code cu13/lib}. */
+    static PythonLibs parsePython(Path python, String output) {
+        List<String> lines =
+                output.lines().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        Path interpreter = lines.isEmpty() ? python : Path.of(lines.get(0));
+        Set<Path> dirs = new LinkedHashSet<>();
+        for (String l : lines.subList(Math.min(1, lines.size()), lines.size())) {
+            dirs.add(Path.of(l, "cublas", "lib"));
+            dirs.add(Path.of(l, "cu13", "lib"));
+        }
+        return new PythonLibs(interpreter, new ArrayList<>(dirs), "");
     }
 
     /** CUDA install folders, newest versioned install first. */

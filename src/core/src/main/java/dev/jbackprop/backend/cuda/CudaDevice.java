@@ -11,11 +11,14 @@ import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
 import jcuda.CudaException;
+import jcuda.Pointer;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
+import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUstream;
+import jcuda.driver.CUstream_flags;
 import jcuda.driver.JCudaDriver;
 
 /**
@@ -24,9 +27,14 @@ import jcuda.driver.JCudaDriver;
  * where JCuda's CudaException becomes a {@link GpuException} with context.
  *
  * <p>Threads: the primary context is made current on whichever thread calls {@link #bind()}, which
- * every {@link CudaOps} entry point does first. The stream is created blocking (flags 0), so the
- * synchronous copies on the legacy default stream are ordered after queued kernels; we also
- * synchronise the stream before each of them.
+ * every {@link CudaOps} entry point does first.
+ *
+ * <p>Streams: the stream is created non-blocking (CU_STREAM_NON_BLOCKING), and nothing of ours uses
+ * the legacy default stream: every copy is an async copy on this stream followed, where the host
+ * needs the data, by a synchronisation of this stream ({@link #copyToDevice}, {@link #copyToHost}).
+ * A legacy-stream call synchronises with every blocking stream of the context; while another
+ * CudaOps (another thread, the same primary context) captures a step on its stream, such a call
+ * would fail with CUDA_ERROR_STREAM_CAPTURE_IMPLICIT and invalidate that capture.
  */
 final class CudaDevice implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.jbackprop.backend.cuda");
@@ -59,6 +67,11 @@ final class CudaDevice implements AutoCloseable {
     static CudaDevice open(int ordinal, boolean debug) {
         CudaProbe.Availability a = CudaProbe.probe();
         if (!a.available()) throw new GpuException("the CUDA backend is not available: " + a.reason());
+        return openProbed(ordinal, debug);
+    }
+
+    /** Opens device {@code ordinal} without asking the probe (the probe's own self-test). */
+    static CudaDevice openProbed(int ordinal, boolean debug) {
         try {
             return new CudaDevice(ordinal, debug);
         } catch (CudaException e) {
@@ -88,7 +101,7 @@ final class CudaDevice implements AutoCloseable {
             retained = true;
             JCudaDriver.cuCtxSetCurrent(context);
             CURRENT.set(this);
-            JCudaDriver.cuStreamCreate(stream, 0);
+            JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING);
             streamCreated = true;
             try {
                 JCudaDriver.cuModuleLoadData(module, KernelImage.load());
@@ -111,7 +124,7 @@ final class CudaDevice implements AutoCloseable {
         return v[0];
     }
 
-    /** "device 0 (NVIDIA H100 80GB HBM3, sm_90)". */
+    /** "device 0 (NVIDIA H200, sm_90)". */
     String describe() {
         return "device " + ordinal + " (" + name + ", sm_" + ccMajor + ccMinor + ")";
     }
@@ -120,21 +133,29 @@ final class CudaDevice implements AutoCloseable {
     void bind() {
         if (closed) throw new IllegalStateException("the CUDA backend on " + describe() + " is closed");
         if (CURRENT.get() == this) return;
-        JCudaDriver.cuCtxSetCurrent(context);
+        try {
+            JCudaDriver.cuCtxSetCurrent(context);
+        } catch (CudaException e) {
+            throw failure(
+                    "cuCtxSetCurrent",
+                    lazily(() -> "thread " + Thread.currentThread().getName()),
+                    e);
+        }
         CURRENT.set(this);
     }
 
-    CUfunction function(String kernel) {
+    /** {@code signature}'s kernel in the loaded module, with its argument slots. */
+    Kernel kernel(Kernel.Signature signature) {
         CUfunction f = new CUfunction();
         try {
-            JCudaDriver.cuModuleGetFunction(f, module, kernel);
+            JCudaDriver.cuModuleGetFunction(f, module, signature.name());
         } catch (CudaException e) {
             throw new GpuException(
-                    "kernel '" + kernel + "' is missing from " + KernelImage.RESOURCE + " (" + e.getMessage()
+                    "kernel '" + signature.name() + "' is missing from " + KernelImage.RESOURCE + " (" + e.getMessage()
                             + "); rebuild the kernels with mvn package",
                     e);
         }
-        return f;
+        return new Kernel(this, signature, f);
     }
 
     /**
@@ -147,36 +168,44 @@ final class CudaDevice implements AutoCloseable {
                     + " while a training step is being captured into a CUDA graph (it would synchronise or allocate)");
     }
 
-    /** Called by a launcher right after cuLaunchKernel: in debug mode waits so that a fault names its kernel. */
-    void launched(String kernel) {
+    /**
+     * Called right after a launch, cuBLAS call or queued copy: in debug mode waits, so that a fault
+     * names its operation and {@code detail} (its arguments; toString is called only on failure).
+     */
+    void launched(String what, Object detail) {
         if (debug) {
-            notCapturing("the debug option's synchronisation after " + kernel);
+            notCapturing("the debug option's synchronisation after " + what);
             try {
                 JCudaDriver.cuStreamSynchronize(stream);
             } catch (CudaException e) {
-                throw new GpuException("kernel " + kernel + " failed on " + describe() + ": " + e.getMessage(), e);
+                throw failure(what + " (failed while running)", detail, e);
             }
         }
     }
 
-    /** Called after a cuBLAS call: in debug mode waits so that a fault names the call. */
-    void called(String operation) {
-        launched(operation);
+    /**
+     * The one place a CudaException becomes our exception: operation, {@code detail} (its shapes or
+     * arguments: a Supplier is asked, anything else printed, only now, on failure), the device, and,
+     * outside debug mode, a hint that an asynchronous kernel error surfaces at the next synchronising
+     * call rather than at its own.
+     */
+    GpuException failure(String operation, Object detail, CudaException e) {
+        String text;
+        try {
+            text = detail == null ? "" : detail instanceof Supplier<?> s ? String.valueOf(s.get()) : detail.toString();
+        } catch (RuntimeException ignored) {
+            text = "?";
+        }
+        return new GpuException(failureMessage(operation, text, describe(), debug, e.getMessage()), e);
     }
 
-    /**
-     * The one place a CudaException becomes our exception: operation, its shapes (built only on
-     * failure), the device, and, outside debug mode, a hint that an asynchronous kernel error surfaces
-     * at the next synchronising call rather than at its own.
-     */
-    GpuException failure(String operation, Supplier<String> shapes, CudaException e) {
-        String detail;
-        try {
-            detail = shapes.get();
-        } catch (RuntimeException ignored) {
-            detail = "?";
-        }
-        return new GpuException(failureMessage(operation, detail, describe(), debug, e.getMessage()), e);
+    GpuException failure(String operation, Supplier<String> detail, CudaException e) {
+        return failure(operation, (Object) detail, e);
+    }
+
+    /** A detail for {@link #failure} or the copy helpers that is computed only on failure. */
+    static Object lazily(Supplier<String> text) {
+        return text;
     }
 
     static String failureMessage(String operation, String detail, String device, boolean debug, String cudaMessage) {
@@ -190,7 +219,16 @@ final class CudaDevice implements AutoCloseable {
     // ---- memory -------------------------------------------------------------------------------
 
     /** A zero-filled allocation of {@code bytes} (a multiple of 4); out of memory gives a GpuOutOfMemoryException. */
-    synchronized DeviceMemory allocate(long bytes, String what) {
+    DeviceMemory allocate(long bytes, String what) {
+        return allocate(bytes, what, true);
+    }
+
+    /**
+     * An allocation of {@code bytes} (a multiple of 4): with {@code zeroed}, filled with zeros by a
+     * memset queued on the stream (so in order with everything on the stream, but not with other
+     * streams: memory written first by another stream must not be zeroed, see StreamedData).
+     */
+    synchronized DeviceMemory allocate(long bytes, String what, boolean zeroed) {
         if (bytes < 0 || bytes % 4 != 0)
             throw new IllegalArgumentException("allocation of " + bytes + " bytes for " + what);
         if (closed) throw new IllegalStateException("the CUDA backend on " + describe() + " is closed");
@@ -210,6 +248,7 @@ final class CudaDevice implements AutoCloseable {
         }
         live.add(m);
         liveBytes += bytes;
+        if (!zeroed) return m;
         try {
             JCudaDriver.cuMemsetD32Async(p, 0, bytes / 4, stream);
         } catch (CudaException e) {
@@ -246,7 +285,11 @@ final class CudaDevice implements AutoCloseable {
     long[] memoryInfo() {
         bind();
         long[] free = new long[1], total = new long[1];
-        JCudaDriver.cuMemGetInfo(free, total);
+        try {
+            JCudaDriver.cuMemGetInfo(free, total);
+        } catch (CudaException e) {
+            throw failure("cuMemGetInfo", null, e);
+        }
         return new long[] {free[0], total[0]};
     }
 
@@ -258,10 +301,57 @@ final class CudaDevice implements AutoCloseable {
         }
     }
 
+    /** dst ← bytes from host src: an async copy on the stream, then a wait for the stream (src is free again after). */
+    void copyToDevice(CUdeviceptr dst, Pointer src, long bytes, String op, Object detail) {
+        copyAndWait(dst, src, bytes, true, op, detail);
+    }
+
+    /** Host dst ← bytes from src: an async copy on the stream, after everything queued before it, then a wait for it. */
+    void copyToHost(Pointer dst, CUdeviceptr src, long bytes, String op, Object detail) {
+        copyAndWait(src, dst, bytes, false, op, detail);
+    }
+
+    private void copyAndWait(CUdeviceptr dev, Pointer host, long bytes, boolean toDevice, String op, Object detail) {
+        notCapturing(op);
+        try {
+            bind();
+            if (toDevice) JCudaDriver.cuMemcpyHtoDAsync(dev, host, bytes, stream);
+            else JCudaDriver.cuMemcpyDtoHAsync(host, dev, bytes, stream);
+            JCudaDriver.cuStreamSynchronize(stream);
+        } catch (CudaException e) {
+            throw failure(op, detail, e);
+        }
+    }
+
+    /** dst ← bytes from src, both on the device, queued on the stream (capturable). */
+    void copyOnDevice(CUdeviceptr dst, CUdeviceptr src, long bytes, String op, Object detail) {
+        queue(dst, src, 0, bytes, op, detail);
+    }
+
+    /** count 32-bit words at p ← bits, queued on the stream (capturable). */
+    void fill32(CUdeviceptr p, int bits, long count, String op, Object detail) {
+        queue(p, null, bits, count, op, detail);
+    }
+
+    /** A memset (src null: count words of bits) or a device-to-device copy (count bytes), queued on the stream. */
+    private void queue(CUdeviceptr dst, CUdeviceptr src, int bits, long count, String op, Object detail) {
+        try {
+            if (src == null) JCudaDriver.cuMemsetD32Async(dst, bits, count, stream);
+            else JCudaDriver.cuMemcpyDtoDAsync(dst, src, count, stream);
+        } catch (CudaException e) {
+            throw failure(op, detail, e);
+        }
+        launched(op, detail);
+    }
+
     void synchronize() {
         notCapturing("a host synchronisation");
         bind();
-        JCudaDriver.cuStreamSynchronize(stream);
+        try {
+            JCudaDriver.cuStreamSynchronize(stream);
+        } catch (CudaException e) {
+            throw failure("synchronize", null, e);
+        }
     }
 
     /** Frees every live allocation, the module, the stream and our hold on the primary context. Never throws. */

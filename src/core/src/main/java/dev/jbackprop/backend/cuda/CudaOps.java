@@ -15,13 +15,14 @@ import java.util.List;
 import java.util.Locale;
 import jcuda.CudaException;
 import jcuda.Pointer;
-import jcuda.driver.JCudaDriver;
 
 /**
  * {@link Ops} on an NVIDIA GPU: GEMMs through cuBLAS ({@link Gemm}), everything else one kernel
- * launch from kernels/*.cu, all queued in order on one stream. Only {@link #download},
- * {@link Metrics#read()} and {@link #synchronize()} wait for the GPU (and the synchronous uploads,
- * which are set-up work); nothing allocates device memory per step.
+ * launch from kernels/*.cu ({@link Kernel}, through one launcher per kernel family), all queued in
+ * order on one non-blocking stream; the compute methods are one-line delegates to those. Only
+ * {@link #download}, {@link Metrics#read()}, {@link #sumSquares} and {@link #synchronize()} wait for
+ * the GPU (and the uploads, which are set-up work: an async copy on the stream, then a wait for it);
+ * nothing allocates device memory per step.
  *
  * <p>BF16 ({@link CudaOptions#bf16()}): the GEMMs read bfloat16 copies of their inputs while
  * everything else stays float32. Blocks from {@link #allocateGemmOperands} (the network's parameters
@@ -50,12 +51,18 @@ public final class CudaOps implements Ops {
     private final Bf16Kernels bf16;
     private final String description;
     private final List<GraphReplay> replays = new ArrayList<>();
+    private int captureFailures;
     private boolean closed;
 
     /** Opens the device; throws a {@link GpuException} with the probe's reason when CUDA is not usable here. */
     public CudaOps(CudaOptions options) {
+        this(options, CudaDevice.open(options.device(), options.debug()));
+    }
+
+    /** On an opened device (the probe's self-test opens one without asking the probe). */
+    CudaOps(CudaOptions options, CudaDevice device) {
         this.options = options;
-        device = CudaDevice.open(options.device(), options.debug());
+        this.device = device;
         Gemm g = null;
         try {
             g = new Gemm(device, options.tf32(), options.bf16());
@@ -92,6 +99,11 @@ public final class CudaOps implements Ops {
         return device;
     }
 
+    /** The cuBLAS side (for tests). */
+    Gemm gemmForTests() {
+        return gemm;
+    }
+
     Bf16Kernels bf16Kernels() {
         return bf16;
     }
@@ -107,12 +119,12 @@ public final class CudaOps implements Ops {
         OpsChecks.copyRange("downloadBf16", length, 0, length, s.length(), offset);
         short[] out = new short[length];
         if (length == 0) return out;
-        try {
-            device.synchronize();
-            JCudaDriver.cuMemcpyDtoH(Pointer.to(out), s.bf16Pointer().withByteOffset(2 * offset), 2L * length);
-        } catch (CudaException e) {
-            throw device.failure("downloadBf16", () -> length + " bfloat16 from " + s + " at " + offset, e);
-        }
+        device.copyToHost(
+                Pointer.to(out),
+                s.bf16Pointer().withByteOffset(2 * offset),
+                2L * length,
+                "downloadBf16",
+                CudaDevice.lazily(() -> length + " bfloat16 from " + s + " at " + offset));
         return out;
     }
 
@@ -132,12 +144,7 @@ public final class CudaOps implements Ops {
 
     /** Device memory as {free, total} bytes (cuMemGetInfo; includes other processes' use). */
     public synchronized long[] memoryInfo() {
-        open();
-        try {
-            return device.memoryInfo();
-        } catch (CudaException e) {
-            throw device.failure("cuMemGetInfo", () -> "", e);
-        }
+        return open(device).memoryInfo();
     }
 
     /** Bytes currently allocated through this instance (blocks, indices, metrics, the ones vector). */
@@ -191,16 +198,13 @@ public final class CudaOps implements Ops {
         DeviceBlock d = DeviceBlock.of(dst, device, "upload dst");
         OpsChecks.upload(src, srcOffset, d, dstOffset, length);
         if (length == 0) return;
-        try {
-            device.synchronize(); // the copy below must not overtake queued kernels that use dst
-            JCudaDriver.cuMemcpyHtoD(
-                    d.pointer().withByteOffset(4 * dstOffset),
-                    Pointer.to(src).withByteOffset(4L * srcOffset),
-                    4L * length);
-            bf16.refresh(d, dstOffset, length);
-        } catch (CudaException e) {
-            throw device.failure("upload", () -> length + " floats to " + d + " at " + dstOffset, e);
-        }
+        device.copyToDevice(
+                d.pointer().withByteOffset(4 * dstOffset),
+                Pointer.to(src).withByteOffset(4L * srcOffset),
+                4L * length,
+                "upload",
+                CudaDevice.lazily(() -> length + " floats to " + d + " at " + dstOffset));
+        bf16.refresh(d, dstOffset, length);
     }
 
     /** Free device memory a resident dataset must leave for the network, cuBLAS and the test set. */
@@ -232,12 +236,12 @@ public final class CudaOps implements Ops {
         DeviceIndexBlock d = DeviceIndexBlock.of(dst, device);
         OpsChecks.upload(src, d);
         if (src.length == 0) return;
-        try {
-            device.synchronize();
-            JCudaDriver.cuMemcpyHtoD(d.memory.pointer, Pointer.to(src), 4L * src.length);
-        } catch (CudaException e) {
-            throw device.failure("upload", () -> src.length + " indices", e);
-        }
+        device.copyToDevice(
+                d.memory.pointer,
+                Pointer.to(src),
+                4L * src.length,
+                "upload",
+                CudaDevice.lazily(() -> src.length + " indices"));
     }
 
     @Override
@@ -246,16 +250,13 @@ public final class CudaOps implements Ops {
         DeviceBlock s = DeviceBlock.of(src, device, "download src");
         OpsChecks.download(s, srcOffset, dst, dstOffset, length);
         if (length == 0) return;
-        try {
-            device.synchronize();
-            // synchronous copy into the Java array (never an async copy from pageable memory)
-            JCudaDriver.cuMemcpyDtoH(
-                    Pointer.to(dst).withByteOffset(4L * dstOffset),
-                    s.pointer().withByteOffset(4 * srcOffset),
-                    4L * length);
-        } catch (CudaException e) {
-            throw device.failure("download", () -> length + " floats from " + s + " at " + srcOffset, e);
-        }
+        // into pageable memory (the Java array) the async copy returns only once it is done
+        device.copyToHost(
+                Pointer.to(dst).withByteOffset(4L * dstOffset),
+                s.pointer().withByteOffset(4 * srcOffset),
+                4L * length,
+                "download",
+                CudaDevice.lazily(() -> length + " floats from " + s + " at " + srcOffset));
     }
 
     @Override
@@ -263,23 +264,13 @@ public final class CudaOps implements Ops {
         open();
         DeviceBlock d = DeviceBlock.of(dst, device, "fill dst");
         if (d.length() == 0) return;
-        try {
-            JCudaDriver.cuMemsetD32Async(d.pointer(), Float.floatToRawIntBits(value), d.length(), device.stream);
-            device.launched("fill");
-            bf16.refresh(d, 0, d.length());
-        } catch (CudaException e) {
-            throw device.failure("fill", () -> d + " with " + value, e);
-        }
+        device.fill32(d.pointer(), Float.floatToRawIntBits(value), d.length(), "fill", d);
+        bf16.refresh(d, 0, d.length());
     }
 
     @Override
     public synchronized void synchronize() {
-        open();
-        try {
-            device.synchronize();
-        } catch (CudaException e) {
-            throw device.failure("synchronize", () -> "", e);
-        }
+        open(device).synchronize();
     }
 
     // ---- compute ------------------------------------------------------------------------------
@@ -287,108 +278,39 @@ public final class CudaOps implements Ops {
     @Override
     public synchronized void gemm(
             boolean transA, boolean transB, int m, int n, int k, float alpha, Mat a, Mat b, float beta, Mat c) {
-        open();
-        try {
-            gemm.gemm(transA, transB, m, n, k, alpha, a, b, beta, c);
-        } catch (CudaException e) {
-            throw device.failure(
-                    "gemm",
-                    () -> String.format(
-                            Locale.ROOT,
-                            "transA=%b transB=%b m=%d n=%d k=%d alpha=%g beta=%g A=%dx%d B=%dx%d C=%dx%d%s",
-                            transA,
-                            transB,
-                            m,
-                            n,
-                            k,
-                            alpha,
-                            beta,
-                            a.rows(),
-                            a.cols(),
-                            b.rows(),
-                            b.cols(),
-                            c.rows(),
-                            c.cols(),
-                            gemm.tf32() ? " tf32" : gemm.bf16() ? " bf16" : ""),
-                    e);
-        }
+        open(gemm).gemm(transA, transB, m, n, k, alpha, a, b, beta, c);
     }
 
     @Override
     public synchronized void biasActivation(Activation act, Mat z, Mat bias, Mat a, int m) {
-        open();
-        try {
-            activations.biasActivation(act, z, bias, a, m);
-        } catch (CudaException e) {
-            throw device.failure(
-                    "biasActivation",
-                    () -> act + " z=" + shape(z) + " bias=" + shape(bias) + " a=" + shape(a) + " m=" + m,
-                    e);
-        }
+        open(activations).biasActivation(act, z, bias, a, m);
     }
 
     @Override
     public synchronized void activationBackward(Activation act, Mat z, Mat a, Mat delta, int m) {
-        open();
-        try {
-            activations.activationBackward(act, z, a, delta, m);
-        } catch (CudaException e) {
-            throw device.failure(
-                    "activationBackward",
-                    () -> act + " z=" + shape(z) + " a=" + shape(a) + " delta=" + shape(delta) + " m=" + m,
-                    e);
-        }
+        open(activations).activationBackward(act, z, a, delta, m);
     }
 
     @Override
     public synchronized void outputError(
             Cost cost, Activation out, Mat z, Mat a, Mat y, Mat delta, int m, Metrics metrics) {
-        open();
-        try {
-            loss.outputDelta(cost, out, z, a, y, delta, m, DeviceMetrics.of(metrics, device));
-        } catch (CudaException e) {
-            throw device.failure(
-                    "outputError",
-                    () -> cost + "/" + out + " z=" + shape(z) + " y=" + shape(y) + " delta="
-                            + (delta == null ? "none" : shape(delta)) + " m=" + m,
-                    e);
-        }
+        open(loss).outputDelta(cost, out, z, a, y, delta, m, DeviceMetrics.of(metrics, device));
     }
 
     @Override
     public synchronized void sumColumns(Mat x, int m, Mat sums) {
-        open();
-        try {
-            gemm.sumColumns(x, m, sums);
-        } catch (CudaException e) {
-            throw device.failure("sumColumns", () -> "x=" + shape(x) + " m=" + m + " sums=" + shape(sums), e);
-        }
+        open(gemm).sumColumns(x, m, sums);
     }
 
     @Override
     public synchronized void update(
             Block params, Block grads, Block velocity, long weightCount, float rate, float momentum, float decay) {
-        open();
-        try {
-            updates.update(params, grads, velocity, weightCount, rate, momentum, decay);
-        } catch (CudaException e) {
-            throw device.failure(
-                    "update",
-                    () -> params.length() + " parameters (" + weightCount + " weights) rate=" + rate + " momentum="
-                            + momentum + " decay=" + decay,
-                    e);
-        }
+        open(updates).update(params, grads, velocity, weightCount, rate, momentum, decay);
     }
 
     @Override
     public synchronized void gather(Mat src, IndexBlock idx, int offset, int m, Mat dst) {
-        open();
-        try {
-            gathers.gather(src, DeviceIndexBlock.of(idx, device), offset, m, dst);
-        } catch (CudaException e) {
-            throw device.failure(
-                    "gather", () -> "src=" + shape(src) + " offset=" + offset + " m=" + m + " dst=" + shape(dst), e);
-        }
+        open(gathers).gather(src, DeviceIndexBlock.of(idx, device), offset, m, dst);
     }
 
     @Override
@@ -397,12 +319,7 @@ public final class CudaOps implements Ops {
         DeviceIndexBlock s = DeviceIndexBlock.of(src, device), d = DeviceIndexBlock.of(dst, device);
         OpsChecks.copyIndices(s, offset, m, d);
         if (m == 0) return;
-        try {
-            JCudaDriver.cuMemcpyDtoDAsync(d.memory.pointer, s.pointerAt(offset), 4L * m, device.stream);
-            device.launched("copyIndices");
-        } catch (CudaException e) {
-            throw device.failure("copyIndices", () -> m + " indices from offset " + offset, e);
-        }
+        device.copyOnDevice(d.memory.pointer, s.pointerAt(offset), 4L * m, "copyIndices", d);
     }
 
     /**
@@ -430,6 +347,16 @@ public final class CudaOps implements Ops {
         return n;
     }
 
+    /**
+     * Called by a replay whose capture the driver or cuBLAS refused: it runs its step eagerly from now
+     * on. One warning per backend; later failures are logged at DEBUG.
+     */
+    synchronized void captureFailed(String why) {
+        String line = "capturing the training step as a CUDA graph failed on " + device.describe() + " (" + why
+                + "); the step runs eagerly instead (correct, with more launch overhead)";
+        LOG.log(captureFailures++ == 0 ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG, line);
+    }
+
     /** Called by a replay's close. */
     synchronized void forget(GraphReplay r) {
         replays.remove(r);
@@ -437,30 +364,19 @@ public final class CudaOps implements Ops {
 
     @Override
     public synchronized void sumSquares(Block block, long[] offsets, long[] lengths, double[] out) {
-        open();
-        try {
-            norms.sumSquares(block, offsets, lengths, out);
-        } catch (CudaException e) {
-            throw device.failure("sumSquares", () -> offsets.length + " segments of a block of " + block.length(), e);
-        }
+        open(norms).sumSquares(block, offsets, lengths, out);
     }
 
-    private static String shape(Mat x) {
-        return x.rows() + "x" + x.cols();
+    /** {@link #open()}, then the launcher (or Gemm) to delegate to: one line per compute method. */
+    private <T> T open(T launcher) {
+        open();
+        return launcher;
     }
 
     /** Makes the context current on this thread; fails clearly after close. */
     private void open() {
         if (closed) throw new IllegalStateException("the cuda backend is closed");
-        try {
-            device.bind();
-        } catch (CudaException e) {
-            throw device.failure(
-                    "cuCtxSetCurrent",
-                    () -> "binding the context to thread "
-                            + Thread.currentThread().getName(),
-                    e);
-        }
+        device.bind();
     }
 
     /** Frees every block, index block and metrics allocated here, cuBLAS, the module and the stream. Logs; never throws. */

@@ -1,13 +1,12 @@
 package dev.jbackprop.backend.cuda;
 
 import dev.jbackprop.engine.Metrics;
-import jcuda.CudaException;
 import jcuda.Pointer;
-import jcuda.driver.JCudaDriver;
 
 /**
  * {cost sum, correct, samples} as three device doubles, added to by the output_delta kernel with
- * atomicAdd. {@link #read()} synchronises the stream and copies them back synchronously.
+ * atomicAdd. {@link #read()} copies them back on the device's stream, after the kernels queued
+ * before it, and waits for that copy.
  */
 final class DeviceMetrics implements Metrics {
     static final int FIELDS = 3;
@@ -40,12 +39,8 @@ final class DeviceMetrics implements Metrics {
         CudaDevice device = memory.device;
         synchronized (device) {
             of(this, device);
-            try {
-                device.bind();
-                JCudaDriver.cuMemsetD32Async(memory.pointer, 0, 2 * FIELDS, device.stream);
-            } catch (CudaException e) {
-                throw device.failure("Metrics.reset", () -> "3 doubles", e);
-            }
+            device.bind();
+            device.fill32(memory.pointer, 0, 2 * FIELDS, "Metrics.reset", null);
         }
     }
 
@@ -54,12 +49,7 @@ final class DeviceMetrics implements Metrics {
         CudaDevice device = memory.device;
         synchronized (device) {
             of(this, device);
-            try {
-                device.synchronize();
-                JCudaDriver.cuMemcpyDtoH(hostPointer, memory.pointer, 8L * FIELDS);
-            } catch (CudaException e) {
-                throw device.failure("Metrics.read", () -> "3 doubles", e);
-            }
+            device.copyToHost(hostPointer, memory.pointer, 8L * FIELDS, "Metrics.read", null);
             System.arraycopy(host, 0, out, 0, FIELDS);
         }
     }

@@ -5,9 +5,12 @@ import static jcuda.jcublas.cublasOperation.CUBLAS_OP_T;
 
 import dev.jbackprop.engine.Mat;
 import dev.jbackprop.engine.OpsChecks;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import jcuda.CudaException;
 import jcuda.Pointer;
 import jcuda.cudaDataType;
-import jcuda.driver.JCudaDriver;
 import jcuda.jcublas.JCublas2;
 import jcuda.jcublas.cublasComputeType;
 import jcuda.jcublas.cublasGemmAlgo;
@@ -39,7 +42,11 @@ import jcuda.runtime.cudaStream_t;
  * stay FP32 (cublasSgemv on the float32 δ).
  */
 final class Gemm implements AutoCloseable {
-    /** Initial length of the ones vector; it grows (doubling) the first time a wider batch is summed. */
+    /**
+     * Initial length of the ones vector; it grows (doubling) the first time a wider batch is summed.
+     * A vector it outgrows is kept until {@link #close}: a CUDA graph captured before the growth reads
+     * it, and freeing it would leave that graph pointing at freed memory.
+     */
     static final int INITIAL_ONES = 4096;
     /**
      * cuBLAS's workspace, set explicitly: a graph capture must not depend on cuBLAS allocating one,
@@ -58,7 +65,64 @@ final class Gemm implements AutoCloseable {
     private final Pointer alphaPointer = Pointer.to(alpha);
     private final Pointer betaPointer = Pointer.to(beta);
     private DeviceBlock ones;
+    private final List<DeviceBlock> outgrownOnes = new ArrayList<>();
     private DeviceMemory workspace;
+    private final Call call = new Call();
+
+    /** The last cuBLAS call's arguments, overwritten per call (nothing allocated), printed only when it fails. */
+    private static final class Call {
+        String op;
+        boolean transA, transB;
+        int m, n, k;
+        float alpha, beta;
+        Mat a, b, c;
+
+        void set(
+                String op,
+                boolean transA,
+                boolean transB,
+                int m,
+                int n,
+                int k,
+                float alpha,
+                float beta,
+                Mat a,
+                Mat b,
+                Mat c) {
+            this.op = op;
+            this.transA = transA;
+            this.transB = transB;
+            this.m = m;
+            this.n = n;
+            this.k = k;
+            this.alpha = alpha;
+            this.beta = beta;
+            this.a = a;
+            this.b = b;
+            this.c = c;
+        }
+
+        @Override
+        public String toString() {
+            return String.format(
+                    Locale.ROOT,
+                    "transA=%b transB=%b m=%d n=%d k=%d alpha=%g beta=%g A=%s B=%s C=%s",
+                    transA,
+                    transB,
+                    m,
+                    n,
+                    k,
+                    alpha,
+                    beta,
+                    shape(a),
+                    shape(b),
+                    shape(c));
+        }
+
+        private static String shape(Mat x) {
+            return x == null ? "-" : x.rows() + "x" + x.cols();
+        }
+    }
 
     Gemm(CudaDevice device, boolean tf32, boolean bf16) {
         if (tf32 && bf16) throw new IllegalArgumentException("TF32 and BF16 GEMMs do not go together");
@@ -95,6 +159,7 @@ final class Gemm implements AutoCloseable {
 
     /** "13.0.2" from cublasGetProperty; loads JCublas2 (call CublasCompat.ensureCublas12() first). */
     static String libraryVersion() {
+        NativeCache.initialiseJcuda("jcuda.jcublas.JCublas2");
         int[] major = new int[1], minor = new int[1], patch = new int[1];
         JCublas2.setExceptionsEnabled(true);
         JCublas2.cublasGetProperty(libraryPropertyType.MAJOR_VERSION, major);
@@ -117,44 +182,59 @@ final class Gemm implements AutoCloseable {
             requireBf16(db, "B");
         }
         if (m == 0 || n == 0) return;
+        call.set(
+                bf16 ? "cublasGemmEx (bf16)" : tf32 ? "cublasSgemm (tf32)" : "cublasSgemm",
+                transA,
+                transB,
+                m,
+                n,
+                k,
+                alpha,
+                beta,
+                a,
+                b,
+                c);
         this.alpha[0] = alpha;
         this.beta[0] = beta;
         int lda = Math.max(1, a.rows()), ldb = Math.max(1, b.rows()), ldc = Math.max(1, c.rows());
-        if (bf16) {
-            gemmEx(
-                    handle,
-                    transA,
-                    transB,
-                    m,
-                    n,
-                    k,
-                    alphaPointer,
-                    da.bf16Pointer(),
-                    lda,
-                    db.bf16Pointer(),
-                    ldb,
-                    betaPointer,
-                    dc.pointer(),
-                    ldc);
-            device.called("cublasGemmEx");
-        } else {
-            JCublas2.cublasSgemm(
-                    handle,
-                    op(transA),
-                    op(transB),
-                    m,
-                    n,
-                    k,
-                    alphaPointer,
-                    da.pointer(),
-                    lda,
-                    db.pointer(),
-                    ldb,
-                    betaPointer,
-                    dc.pointer(),
-                    ldc);
-            device.called("cublasSgemm");
+        try {
+            if (bf16) {
+                gemmEx(
+                        handle,
+                        transA,
+                        transB,
+                        m,
+                        n,
+                        k,
+                        alphaPointer,
+                        da.bf16Pointer(),
+                        lda,
+                        db.bf16Pointer(),
+                        ldb,
+                        betaPointer,
+                        dc.pointer(),
+                        ldc);
+            } else {
+                JCublas2.cublasSgemm(
+                        handle,
+                        op(transA),
+                        op(transB),
+                        m,
+                        n,
+                        k,
+                        alphaPointer,
+                        da.pointer(),
+                        lda,
+                        db.pointer(),
+                        ldb,
+                        betaPointer,
+                        dc.pointer(),
+                        ldc);
+            }
+        } catch (CudaException e) {
+            throw device.failure(call.op, call, e);
         }
+        device.launched(call.op, call);
     }
 
     private static void requireBf16(DeviceBlock x, String name) {
@@ -218,35 +298,45 @@ final class Gemm implements AutoCloseable {
         DeviceBlock ds = DeviceBlock.of(sums.block(), device, "sumColumns sums");
         if (x.rows() == 0) return;
         if (m == 0) { // BLAS returns early for an empty product, leaving y untouched; the sum of nothing is 0
-            JCudaDriver.cuMemsetD32Async(ds.pointer(), 0, x.rows(), device.stream);
-            device.called("sumColumns (m = 0)");
+            device.fill32(ds.pointer(), 0, x.rows(), "sumColumns (m = 0)", null);
             return;
         }
         ensureOnes(m);
+        call.set("cublasSgemv (sumColumns)", false, false, x.rows(), 1, m, 1f, 0f, x, null, sums);
         this.alpha[0] = 1f;
         this.beta[0] = 0f;
-        JCublas2.cublasSgemv(
-                handle,
-                CUBLAS_OP_N,
-                x.rows(),
-                m,
-                alphaPointer,
-                dx.pointer(),
-                x.rows(),
-                ones.pointer(),
-                1,
-                betaPointer,
-                ds.pointer(),
-                1);
-        device.called("cublasSgemv");
+        try {
+            JCublas2.cublasSgemv(
+                    handle,
+                    CUBLAS_OP_N,
+                    x.rows(),
+                    m,
+                    alphaPointer,
+                    dx.pointer(),
+                    x.rows(),
+                    ones.pointer(),
+                    1,
+                    betaPointer,
+                    ds.pointer(),
+                    1);
+        } catch (CudaException e) {
+            throw device.failure(call.op, call, e);
+        }
+        device.launched(call.op, call);
     }
 
     private void ensureOnes(int m) {
         if (ones != null && ones.length() >= m) return;
         long length = ones == null ? Math.max(m, INITIAL_ONES) : Math.max(m, 2 * ones.length());
-        if (ones != null) ones.close();
-        ones = DeviceBlock.root(device.allocate(4 * length, "the ones vector of sumColumns"));
-        JCudaDriver.cuMemsetD32Async(ones.pointer(), Float.floatToRawIntBits(1f), length, device.stream);
+        DeviceBlock grown = DeviceBlock.root(device.allocate(4 * length, "the ones vector of sumColumns"));
+        device.fill32(grown.pointer(), Float.floatToRawIntBits(1f), length, "the ones vector of sumColumns", null);
+        if (ones != null) outgrownOnes.add(ones); // a captured graph may still read it: freed in close()
+        ones = grown;
+    }
+
+    /** Length of the ones vector (for tests). */
+    long onesLength() {
+        return ones == null ? 0 : ones.length();
     }
 
     /** Destroys the handle and frees the ones vector and the workspace. Never throws. */
@@ -254,6 +344,8 @@ final class Gemm implements AutoCloseable {
     public void close() {
         try {
             if (ones != null) ones.close();
+            for (DeviceBlock o : outgrownOnes) o.close();
+            outgrownOnes.clear();
             if (created) {
                 device.bind();
                 JCublas2.cublasDestroy(handle);

@@ -62,23 +62,40 @@ final class KernelArgs {
         return this;
     }
 
-    KernelArgs i32(int i, int value) {
-        int at = slot(i, Type.I32);
-        slots.putLong(at, 0L);
-        slots.putInt(at, value);
-        return this;
-    }
-
     KernelArgs i64(int i, long value) {
         slots.putLong(slot(i, Type.I64), value);
         return this;
     }
 
+    KernelArgs i32(int i, int value) {
+        return put32(slot(i, Type.I32), value);
+    }
+
     KernelArgs f32(int i, float value) {
-        int at = slot(i, Type.F32);
+        return put32(slot(i, Type.F32), Float.floatToRawIntBits(value));
+    }
+
+    /** A 4-byte value in the first 4 bytes of its slot, the rest zero. */
+    private KernelArgs put32(int at, int bits) {
         slots.putLong(at, 0L);
-        slots.putFloat(at, value);
+        slots.putInt(at, bits);
         return this;
+    }
+
+    /** "act=2 alpha=0.01 z=0x7f2a00000000 …": each slot's value by its type, under the given names (for error messages). */
+    String describe(java.util.List<String> names) {
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < types.length; i++) {
+            if (i > 0) s.append(' ');
+            s.append(i < names.size() ? names.get(i) : "#" + i).append('=');
+            switch (types[i]) {
+                case I32 -> s.append(slots.getInt(8 * i));
+                case F32 -> s.append(slots.getFloat(8 * i));
+                case I64 -> s.append(slots.getLong(8 * i));
+                case PTR -> s.append("0x").append(Long.toHexString(slots.getLong(8 * i)));
+            }
+        }
+        return s.toString();
     }
 
     /** The slot's 8 bytes (for tests). */

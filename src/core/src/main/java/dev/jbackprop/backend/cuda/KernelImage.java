@@ -28,6 +28,24 @@ final class KernelImage {
         }
     }
 
+    /**
+     * The CUDA major version of the nvcc that built the kernels (13 for "13.0 (V13.0.88)"), or -1 when
+     * unknown. The driver must support at least that CUDA version to load them.
+     */
+    static int nvccMajor() {
+        if (!present()) return -1;
+        try (InputStream in = KernelImage.class.getResourceAsStream(BUILD_INFO)) {
+            if (in == null) return -1;
+            Properties p = new Properties();
+            p.load(in);
+            String v = p.getProperty("nvcc", "").trim();
+            int dot = v.indexOf('.');
+            return dot > 0 ? Integer.parseInt(v.substring(0, dot)) : -1;
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+    }
+
     /** "nvcc 13.0 (V13.0.88), SASS sm_75 … sm_90, PTX compute_90", or why it is unknown. */
     static String buildInfo() {
         if (!present()) return "not built";

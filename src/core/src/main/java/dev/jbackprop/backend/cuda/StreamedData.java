@@ -10,6 +10,7 @@ import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUevent;
 import jcuda.driver.CUevent_flags;
 import jcuda.driver.CUstream;
+import jcuda.driver.CUstream_flags;
 import jcuda.driver.JCudaDriver;
 
 /**
@@ -18,6 +19,9 @@ import jcuda.driver.JCudaDriver;
  * moved into the network's x / y on the compute stream once the copy's event has fired. Two slots
  * alternate, and the next batch is prefetched while the GPU works on the current one. The Java
  * arrays are only read by the host-side gather; no async copy touches pageable memory.
+ *
+ * Both streams are non-blocking (see CudaDevice), and the staging slots are not zero-filled (nothing
+ * but the copy stream writes them first).
  *
  * <pre>
  *   host:  wait copied[s] (slot free) → gather batch k into pinned[s]
@@ -56,7 +60,7 @@ final class StreamedData implements DeviceData.Source {
         this.count = count;
         try {
             device.bind();
-            JCudaDriver.cuStreamCreate(copyStream, 0);
+            JCudaDriver.cuStreamCreate(copyStream, CUstream_flags.CU_STREAM_NON_BLOCKING);
             for (int s = 0; s < 2; s++) {
                 JCudaDriver.cuEventCreate(copied[s], CUevent_flags.CU_EVENT_DISABLE_TIMING);
                 JCudaDriver.cuEventCreate(consumed[s], CUevent_flags.CU_EVENT_DISABLE_TIMING);
@@ -79,7 +83,10 @@ final class StreamedData implements DeviceData.Source {
                     .getByteBuffer(0, bytes)
                     .order(ByteOrder.nativeOrder())
                     .asFloatBuffer();
-            staging[s] = device.allocate(bytes, "a streamed batch of " + m + " samples");
+            // not zero-filled: a fill would be queued on the compute stream, while the copy stream writes
+            // the slot first, ordered only after consumed[s], which is not recorded before the slot's first
+            // use; the fill could land after the copy and zero the batch
+            staging[s] = device.allocate(bytes, "a streamed batch of " + m + " samples", false);
             slotOffset[s] = -1;
         }
         capacity = m;
@@ -109,7 +116,7 @@ final class StreamedData implements DeviceData.Source {
             }
             JCudaDriver.cuMemcpyDtoDAsync(dy.pointer(), yAt[s], 4L * classes * m, device.stream);
             JCudaDriver.cuEventRecord(consumed[s], device.stream);
-            device.launched("streamed batch");
+            device.launched("streamed batch", null);
             bf16.refresh(
                     dx, 0, (long) features * m); // x's bfloat16 copy, when it has one (--bf16); y is never a GEMM input
             slotOffset[s] = -1;

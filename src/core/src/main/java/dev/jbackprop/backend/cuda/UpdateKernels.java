@@ -2,27 +2,27 @@ package dev.jbackprop.backend.cuda;
 
 import dev.jbackprop.engine.Block;
 import dev.jbackprop.engine.OpsChecks;
-import java.util.Map;
-import jcuda.driver.CUfunction;
-import jcuda.driver.JCudaDriver;
+import java.util.List;
 
 /**
  * Launcher for kernels/update.cu: SGD / momentum / L2 over the whole parameter block in one launch,
  * which also refreshes the parameters' bfloat16 copy when they have one (--bf16).
  */
 final class UpdateKernels {
-    static final String SGD_UPDATE = "sgd_update";
-    static final String[] KERNELS = {SGD_UPDATE};
-    /** params, grads, velocity (may be null), params16 (the bfloat16 copy, may be null), n, weightCount, rate, momentum, decay. */
-    static final Map<String, String> SIGNATURES = Map.of(SGD_UPDATE, "ptr ptr ptr ptr i64 i64 f32 f32 f32");
+    /** The kernel of update.cu: velocity and params16 (the bfloat16 copy) may be null. */
+    static final Kernel.Signature SGD_UPDATE = Kernel.Signature.of(
+            "sgd_update",
+            "ptr params, ptr grads, ptr velocity, ptr params16, i64 n, i64 weightCount, f32 rate, f32 momentum,"
+                    + " f32 decay");
+
+    static final List<Kernel.Signature> KERNELS = List.of(SGD_UPDATE);
 
     private final CudaDevice device;
-    private final CUfunction sgdUpdate;
-    private final KernelArgs args = new KernelArgs(SIGNATURES.get(SGD_UPDATE));
+    private final Kernel sgdUpdate;
 
     UpdateKernels(CudaDevice device) {
         this.device = device;
-        sgdUpdate = device.function(SGD_UPDATE);
+        sgdUpdate = device.kernel(SGD_UPDATE);
     }
 
     /** Ops.update. velocity may be null when momentum is 0. */
@@ -35,7 +35,9 @@ final class UpdateKernels {
                 : DeviceBlock.of(velocity, device, "update velocity").address();
         long n = params.length();
         if (n == 0) return;
-        args.pointer(0, dp.address())
+        sgdUpdate
+                .args
+                .pointer(0, dp.address())
                 .pointer(1, dg.address())
                 .pointer(2, velocityAddress)
                 .pointer(3, dp.bf16Address())
@@ -44,8 +46,6 @@ final class UpdateKernels {
                 .f32(6, rate)
                 .f32(7, momentum)
                 .f32(8, decay);
-        int grid = Grid.blocks(n, Grid.BLOCK, Grid.maxBlocks(device.multiprocessors));
-        JCudaDriver.cuLaunchKernel(sgdUpdate, grid, 1, 1, Grid.BLOCK, 1, 1, 0, device.stream, args.params(), null);
-        device.launched(SGD_UPDATE);
+        sgdUpdate.linear(n);
     }
 }

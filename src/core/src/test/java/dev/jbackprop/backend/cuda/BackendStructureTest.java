@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -18,8 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Source-level rules of the GPU backend: JCuda stays inside this package (so nothing else can hit
- * an UnsatisfiedLinkError), one launcher per kernel family is the only caller of cuLaunchKernel,
- * and Gemm is the only caller of cuBLAS.
+ * an UnsatisfiedLinkError), Kernel is the only caller of cuLaunchKernel (through one launcher per
+ * kernel family), Gemm the only caller of cuBLAS, and nothing uses the legacy default stream.
  */
 class BackendStructureTest {
     static final Path MAIN = Path.of("src/main/java");
@@ -43,15 +42,31 @@ class BackendStructureTest {
     }
 
     @Test
-    void onlyLaunchersLaunchKernelsAndOnlyGemmCallsCublas() throws IOException {
+    void onlyKernelLaunchesKernelsAndOnlyGemmCallsCublas() throws IOException {
         List<String> offenders = new ArrayList<>();
         for (Path f : javaFiles(PACKAGE)) {
             String name = f.getFileName().toString();
             String text = Files.readString(f);
-            if (text.contains("cuLaunchKernel(") && !name.endsWith("Kernels.java"))
+            if (text.contains("cuLaunchKernel(") && !name.equals("Kernel.java"))
                 offenders.add(name + " launches a kernel");
             if (text.contains("JCublas2.cublas") && !name.equals("Gemm.java") && !name.equals("CublasCompat.java"))
                 offenders.add(name + " calls cuBLAS");
+        }
+        assertTrue(offenders.isEmpty(), String.join("; ", offenders));
+    }
+
+    /**
+     * No synchronous (legacy default stream) copy or memset, no stream created blocking: a legacy-stream
+     * call while another CudaOps captures on a blocking stream would break that capture.
+     */
+    @Test
+    void nothingUsesTheLegacyDefaultStream() throws IOException {
+        Pattern legacy = Pattern.compile(
+                "cuMemcpy(HtoD|DtoH|DtoD)\\(|cuMemsetD(8|16|32)\\(|cuMemcpy\\(|cuStreamCreate\\([^,]+,\\s*0\\)");
+        List<String> offenders = new ArrayList<>();
+        for (Path f : javaFiles(PACKAGE)) {
+            Matcher m = legacy.matcher(Files.readString(f));
+            while (m.find()) offenders.add(f.getFileName() + ": " + m.group());
         }
         assertTrue(offenders.isEmpty(), String.join("; ", offenders));
     }
@@ -85,7 +100,8 @@ class BackendStructureTest {
             while (m.find()) declared.add(m.group(1));
             var field = c.getDeclaredField("KERNELS");
             field.setAccessible(true);
-            Set<String> listed = new TreeSet<>(Arrays.asList((String[]) field.get(null)));
+            Set<String> listed = new TreeSet<>();
+            for (Object k : (List<?>) field.get(null)) listed.add(((Kernel.Signature) k).name());
             assertEquals(declared, listed, launcher + ".KERNELS vs " + cu);
             String source = Files.readString(PACKAGE.resolve(launcher + ".java"));
             for (String k : declared) assertTrue(source.contains("\"" + k + "\""), launcher + " does not name " + k);

@@ -30,9 +30,25 @@ class CublasBridgeLoaderTest {
         return Files.write(p, new byte[] {0});
     }
 
+    /** Python asked for: counts how often, so tests see it is asked only when needed. */
+    private int pythonAsked;
+
+    private List<Path> pythonDirs = List.of();
+
     private Inputs inputs(
             Map<String, String> env, String mode, Path bridge, Map<String, Path> linker, List<Path> dirs) {
-        return new Inputs(env, mode, bridge == null ? null : bridge.toString(), linker, dirs, true);
+        return new Inputs(
+                env,
+                mode,
+                bridge == null ? null : bridge.toString(),
+                linker,
+                dirs,
+                () -> {
+                    pythonAsked++;
+                    return new CublasCompat.PythonLibs(Path.of("/venv/bin/python3"), pythonDirs, "");
+                },
+                tmp.resolve("cache"),
+                true);
     }
 
     @Test
@@ -114,9 +130,87 @@ class CublasBridgeLoaderTest {
                         && m.contains("libcublas.so.13")
                         && m.contains("Install")
                         && m.contains(CublasCompat.ENV_CUBLAS13)
-                        && m.contains(tmp.toString()),
+                        && m.contains(tmp.toString())
+                        && m.contains("the Python environment of /venv/bin/python3"),
                 m);
         assertEquals(List.of(), loaded);
+    }
+
+    /** PyTorch's CUDA 13 wheels: nvidia/cu13/lib of the Python on PATH; asked only when nothing else has cuBLAS. */
+    @Test
+    void cublas13InThePythonEnvironmentIsFoundLastAndSaidSo() throws IOException {
+        Path lt13 = touch("site-packages/nvidia/cu13/lib/libcublasLt.so.13");
+        Path c13 = touch("site-packages/nvidia/cu13/lib/libcublas.so.13");
+        Path bridge = touch("bridge/libcublas.so.12");
+        pythonDirs = List.of(tmp.resolve("site-packages/nvidia/cublas/lib"), c13.getParent());
+        String said = CublasCompat.ensure(
+                inputs(Map.of(), null, bridge, Map.of(), List.of(tmp.resolve("usr-local-cuda"))), loaded::add);
+        assertEquals(List.of(lt13.toString(), c13.toString(), bridge.toString()), loaded);
+        assertTrue(said.contains(c13.toString()), said);
+        assertTrue(CublasCompat.locate(inputs(Map.of(), null, bridge, Map.of(), List.of()))
+                .contains(c13.toString()));
+
+        pythonAsked = 0;
+        Path sys13 = touch("sys/libcublas.so.13");
+        CublasCompat.ensure(inputs(Map.of(), null, bridge, Map.of(CublasCompat.CUBLAS13, sys13), List.of()), p -> {});
+        assertEquals(0, pythonAsked, "cuBLAS on the linker's path: python is not run");
+    }
+
+    @Test
+    void cublas12InThePythonEnvironmentIsPreloaded() throws IOException {
+        Path c12 = touch("site-packages/nvidia/cublas/lib/libcublas.so.12");
+        pythonDirs = List.of(c12.getParent());
+        String said = CublasCompat.ensure(inputs(Map.of(), null, null, Map.of(), List.of()), loaded::add);
+        assertEquals(List.of(c12.toString()), loaded);
+        assertTrue(said.contains("preloaded from " + c12), said);
+    }
+
+    @Test
+    void pythonsAnswerBecomesTheCublasFolders() {
+        CublasCompat.PythonLibs p = CublasCompat.parsePython(
+                Path.of("python3"), "/venv/bin/python3\n/venv/lib/site-packages/nvidia\n/home/u/.local/nvidia\n");
+        assertEquals(Path.of("/venv/bin/python3"), p.interpreter());
+        assertEquals(
+                List.of(
+                        Path.of("/venv/lib/site-packages/nvidia/cublas/lib"),
+                        Path.of("/venv/lib/site-packages/nvidia/cu13/lib"),
+                        Path.of("/home/u/.local/nvidia/cublas/lib"),
+                        Path.of("/home/u/.local/nvidia/cu13/lib")),
+                p.dirs());
+        assertEquals(
+                "no python3 or python on PATH",
+                CublasCompat.pythonLibs(Map.of("PATH", tmp.resolve("empty").toString()))
+                        .describe());
+    }
+
+    /** The interpreter on this machine, when there is one: asked for real, it answers with folders or says why not. */
+    @Test
+    void theRealPythonAnswers() {
+        CublasCompat.PythonLibs p = CublasCompat.pythonLibs(System.getenv());
+        assertTrue(p.interpreter() == null ? !p.note().isBlank() : !p.dirs().isEmpty(), p.toString());
+    }
+
+    /** Not /tmp: the bridge goes to the jbackprop cache, in a folder named by its content, and is reused. */
+    @Test
+    void theBridgeIsWrittenToTheCacheOnce() throws IOException {
+        Path c13 = touch("c/libcublas.so.13");
+        Inputs in = inputs(Map.of(CublasCompat.ENV_CUBLAS13, c13.toString()), null, null, Map.of(), List.of());
+        CublasCompat.ensure(in, loaded::add);
+        Path bridge = Path.of(loaded.get(loaded.size() - 1));
+        assertTrue(bridge.startsWith(tmp.resolve("cache")), bridge.toString());
+        assertEquals(CublasCompat.CUBLAS12, bridge.getFileName().toString());
+        long modified = Files.getLastModifiedTime(bridge).toMillis();
+        loaded.clear();
+        CublasCompat.ensure(in, loaded::add);
+        assertEquals(bridge.toString(), loaded.get(loaded.size() - 1));
+        assertEquals(modified, Files.getLastModifiedTime(bridge).toMillis(), "reused, not rewritten");
+    }
+
+    @Test
+    void theCacheRootFollowsTheEnvironment() {
+        assertEquals(Path.of("/c"), NativeCache.root(Map.of("JBACKPROP_CACHE", "/c", "XDG_CACHE_HOME", "/x"), "/h"));
+        assertEquals(Path.of("/x/jbackprop"), NativeCache.root(Map.of("XDG_CACHE_HOME", "/x"), "/h"));
+        assertEquals(Path.of("/h/.cache/jbackprop"), NativeCache.root(Map.of(), "/h"));
     }
 
     @Test
@@ -155,7 +249,8 @@ class CublasBridgeLoaderTest {
 
     @Test
     void offLinuxX64NothingIsDone() {
-        String said = CublasCompat.ensure(new Inputs(Map.of(), null, null, Map.of(), List.of(), false), loaded::add);
+        String said = CublasCompat.ensure(
+                new Inputs(Map.of(), null, null, Map.of(), List.of(), () -> null, tmp, false), loaded::add);
         assertEquals(List.of(), loaded);
         assertTrue(said.contains("not used"), said);
     }

@@ -6,17 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import jcuda.Pointer;
 import jcuda.jcublas.JCublas2;
 import jcuda.jcublas.cublasHandle;
@@ -40,37 +37,23 @@ class CublasBridgeTest {
 
     @BeforeAll
     static void buildFake() throws Exception {
-        assumeTrue(gccAvailable(), "gcc is not installed: cannot build the fake libcublas.so.13 (nor the bridge)");
-        Path src = dev.jbackprop.ProjectRoot.resolve("native/test");
-        Path dir = Files.createDirectories(tmp.resolve("fake"));
-        fake = dir.resolve("libcublas.so.13");
-        Result r = exec(
-                List.of(
-                        "gcc",
-                        "-shared",
-                        "-fPIC",
-                        "-O2",
-                        "-Wall",
-                        "-Werror",
-                        "-Wl,-soname,libcublas.so.13",
-                        "-Wl,--version-script," + src.resolve("fake-cublas13.map"),
-                        "-o",
-                        fake.toString(),
-                        src.resolve("fake-cublas13.c").toString()),
-                Map.of());
-        assertEquals(0, r.rc, "building the fake libcublas.so.13 failed:\n" + r.err);
+        assumeTrue(
+                FakeNatives.gccAvailable(),
+                "gcc is not installed: cannot build the fake libcublas.so.13 (nor the bridge)");
+        fake = FakeNatives.buildCublas13(tmp.resolve("fake"));
     }
 
     @Test
     void jcublas2CallsReachCublas13WithArgumentsIntact() throws Exception {
         Path log = tmp.resolve("calls.log");
         Files.deleteIfExists(log);
-        Result r = child("bridge", Map.of("JBACKPROP_CUBLAS13", fake.toString(), "FAKE_CUBLAS13_LOG", log.toString()));
-        assertEquals(0, r.rc, "child JVM failed:\n" + r);
+        FakeNatives.Result r =
+                child("bridge", Map.of("JBACKPROP_CUBLAS13", fake.toString(), "FAKE_CUBLAS13_LOG", log.toString()));
+        assertEquals(0, r.rc(), "child JVM failed:\n" + r);
         Map<String, String> out = r.values();
 
         assertTrue(out.get("ensure").contains(fake.toString()), out.get("ensure"));
-        assertTrue(r.err.contains("jbackprop cuBLAS bridge: 8 of 494 names resolved in " + fake), r.err);
+        assertTrue(r.err().contains("jbackprop cuBLAS bridge: 13 of 494 names resolved in " + fake), r.err());
         assertEquals("0", out.get("create"));
         assertEquals(FAKE_HANDLE, out.get("handle"));
         assertEquals("0", out.get("version.status"));
@@ -109,22 +92,23 @@ class CublasBridgeTest {
 
     @Test
     void functionMissingFromCublas13ReturnsNotSupportedWithMessage() throws Exception {
-        Result r = child(
+        FakeNatives.Result r = child(
                 "bridge",
                 Map.of(
                         "JBACKPROP_CUBLAS13",
                         fake.toString(),
                         "FAKE_CUBLAS13_LOG",
                         tmp.resolve("missing.log").toString()));
-        assertEquals(0, r.rc, "child JVM failed:\n" + r);
+        assertEquals(0, r.rc(), "child JVM failed:\n" + r);
         Map<String, String> out = r.values();
         assertEquals("15", out.get("snrm2"), "CUBLAS_STATUS_NOT_SUPPORTED");
         assertEquals("15", out.get("snrm2.again"));
         assertTrue(
-                r.err.contains("jbackprop cuBLAS bridge: cublasSnrm2_v2 is not available (not exported by"
-                        + " libcublas.so.13); returning CUBLAS_STATUS_NOT_SUPPORTED"),
-                r.err);
-        assertEquals(1, count(r.err, "cublasSnrm2_v2 is not available"), "said once per function:\n" + r.err);
+                r.err()
+                        .contains("jbackprop cuBLAS bridge: cublasSnrm2_v2 is not available (not exported by"
+                                + " libcublas.so.13); returning CUBLAS_STATUS_NOT_SUPPORTED"),
+                r.err());
+        assertEquals(1, count(r.err(), "cublasSnrm2_v2 is not available"), "said once per function:\n" + r.err());
         // string-returning names get a readable placeholder rather than 15 read as a pointer
         assertTrue(out.get("statusName").startsWith("CUBLAS_STATUS_NOT_SUPPORTED"), out.get("statusName"));
         assertEquals("done", out.get("end"), "the JVM carried on after the missing calls");
@@ -132,13 +116,14 @@ class CublasBridgeTest {
 
     @Test
     void withoutAnyCublas13EveryCallFallsBackAndSaysSo() throws Exception {
-        Result r = child("nolib", Map.of());
-        assertEquals(0, r.rc, "child JVM failed:\n" + r);
-        assumeFalse(r.err.contains("names resolved in"), "this machine has a real libcublas.so.13 the bridge can find");
-        assertTrue(r.err.contains("jbackprop cuBLAS bridge: libcublas.so.13 was not found"), r.err);
+        FakeNatives.Result r = child("nolib", Map.of());
+        assertEquals(0, r.rc(), "child JVM failed:\n" + r);
+        assumeFalse(
+                r.err().contains("names resolved in"), "this machine has a real libcublas.so.13 the bridge can find");
+        assertTrue(r.err().contains("jbackprop cuBLAS bridge: libcublas.so.13 was not found"), r.err());
         Map<String, String> out = r.values();
         assertEquals("15", out.get("create"));
-        assertTrue(r.err.contains("cublasCreate_v2 is not available (libcublas.so.13 was not found"), r.err);
+        assertTrue(r.err().contains("cublasCreate_v2 is not available (libcublas.so.13 was not found"), r.err());
         assertEquals("done", out.get("end"));
     }
 
@@ -160,67 +145,19 @@ class CublasBridgeTest {
         return Path.of(url.toURI());
     }
 
-    private static Result child(String scenario, Map<String, String> env) throws Exception {
+    private static FakeNatives.Result child(String scenario, Map<String, String> env) throws Exception {
         Map<String, String> e = new LinkedHashMap<>(env);
         e.put("JBACKPROP_CUBLAS_BRIDGE_VERBOSE", "1");
         // resolve all of JCublas2's cuBLAS imports at load: fails unless the bridge exports every one with its version
         e.put("LD_BIND_NOW", "1");
-        String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> cmd = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx64m",
-                "-cp",
-                cp,
-                "-D" + CublasCompat.PROP_MODE + "=force"));
-        cmd.add("-Djava.io.tmpdir=" + Files.createDirectories(tmp.resolve("jtmp")));
-        cmd.add(Child.class.getName());
-        cmd.add(scenario);
-        cmd.add(builtBridge().toString());
-        return exec(cmd, e);
-    }
-
-    private static boolean gccAvailable() {
-        try {
-            return exec(List.of("gcc", "--version"), Map.of()).rc == 0;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    private record Result(int rc, String out, String err) {
-        Map<String, String> values() {
-            Map<String, String> m = new LinkedHashMap<>();
-            for (String line : out.split("\n")) {
-                int eq = line.indexOf('=');
-                if (eq > 0) {
-                    m.put(line.substring(0, eq), line.substring(eq + 1));
-                }
-            }
-            return m;
-        }
-
-        @Override
-        public String toString() {
-            return "rc=" + rc + "\n--- stdout\n" + out + "\n--- stderr\n" + err;
-        }
-    }
-
-    private static Result exec(List<String> cmd, Map<String, String> env) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().remove(CublasCompat.ENV_CUBLAS13);
-        pb.environment().putAll(env);
-        Path out = Files.createTempFile(tmp, "out", ".txt");
-        Path err = Files.createTempFile(tmp, "err", ".txt");
-        pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-        Process p = pb.start();
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("timed out: " + cmd);
-        }
-        return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+        return FakeNatives.java(
+                Child.class,
+                List.of(scenario, builtBridge().toString()),
+                List.of(
+                        "-D" + CublasCompat.PROP_MODE + "=force",
+                        "-Djava.io.tmpdir=" + Files.createDirectories(tmp.resolve("jtmp"))),
+                e,
+                tmp.resolve("child"));
     }
 
     /** Runs in the child JVM: JCublas2 calls through the bridge, results printed as key=value lines. */

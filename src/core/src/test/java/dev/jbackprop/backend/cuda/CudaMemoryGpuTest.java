@@ -45,6 +45,11 @@ class CudaMemoryGpuTest {
         }
     }
 
+    /**
+     * Our own count of allocated bytes is exact; the device's free memory (cuMemGetInfo) is not ours
+     * alone (the driver's pools, other processes), so it is only checked not to have shrunk by a
+     * leak's worth: 100 rounds of about 0.9 MB each.
+     */
     @Test
     void freeMemoryReturnsToItsStartAfterHundredBlockSets() {
         try (CudaOps ops = new CudaOps(CudaOptions.defaults())) {
@@ -54,7 +59,8 @@ class CudaMemoryGpuTest {
             for (int i = 0; i < 100; i++) blockSet(ops, true);
             ops.synchronize();
             assertEquals(baseline, ops.allocatedBytes(), "bytes still tracked as allocated");
-            assertEquals(free, ops.memoryInfo()[0], "free device memory after 100 allocate/close rounds");
+            long lost = free - ops.memoryInfo()[0];
+            assertTrue(lost <= 16L << 20, "free device memory shrank by " + lost + " bytes over 100 rounds");
         }
     }
 

@@ -97,10 +97,10 @@ class CudaProbeTest {
     @Test
     void failureMessagesNameOperationShapesAndDevice() {
         String m = CudaDevice.failureMessage(
-                "gemm", "m=3 n=4 k=5", "device 0 (NVIDIA H100, sm_90)", false, "CUDA_ERROR_ILLEGAL_ADDRESS");
+                "gemm", "m=3 n=4 k=5", "device 0 (NVIDIA H200, sm_90)", false, "CUDA_ERROR_ILLEGAL_ADDRESS");
         assertTrue(
                 m.startsWith(
-                        "CUDA error in gemm [m=3 n=4 k=5] on device 0 (NVIDIA H100, sm_90): CUDA_ERROR_ILLEGAL_ADDRESS"),
+                        "CUDA error in gemm [m=3 n=4 k=5] on device 0 (NVIDIA H200, sm_90): CUDA_ERROR_ILLEGAL_ADDRESS"),
                 m);
         assertTrue(m.contains("debug option"), "outside debug mode the message says how to pin the error down: " + m);
         assertFalse(CudaDevice.failureMessage("x", "", "d", true, "E").contains("debug option"));

@@ -2,6 +2,7 @@ package dev.jbackprop.backend.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -46,31 +47,76 @@ class KernelArgsTest {
         assertThrows(IllegalArgumentException.class, () -> new KernelArgs("i32 double"));
     }
 
-    static Map<String, String> launcherSignatures() {
-        Map<String, String> all = new LinkedHashMap<>();
-        all.putAll(ActivationKernels.SIGNATURES);
-        all.putAll(LossKernels.SIGNATURES);
-        all.putAll(UpdateKernels.SIGNATURES);
-        all.putAll(GatherKernels.SIGNATURES);
-        all.putAll(NormKernels.SIGNATURES);
-        all.putAll(Bf16Kernels.SIGNATURES);
-        return all;
+    @Test
+    void describeNamesEachSlotWithItsValue() {
+        KernelArgs k = new KernelArgs("i32 f32 ptr i64");
+        k.i32(0, -3).f32(1, 0.25f).pointer(2, 0x7f00_1234L).i64(3, 1L << 40);
+        assertEquals("act=-3 alpha=0.25 z=0x7f001234 n=1099511627776", k.describe(List.of("act", "alpha", "z", "n")));
     }
 
     @Test
-    void everyLauncherKernelHasASignature() {
-        List<String> names = new ArrayList<>();
-        for (String[] ks : new String[][] {
-            ActivationKernels.KERNELS,
-            LossKernels.KERNELS,
-            UpdateKernels.KERNELS,
-            GatherKernels.KERNELS,
-            NormKernels.KERNELS,
-            Bf16Kernels.KERNELS
-        }) names.addAll(List.of(ks));
-        assertEquals(
-                new java.util.TreeSet<>(names),
-                new java.util.TreeSet<>(launcherSignatures().keySet()));
+    void signaturesParseTypeAndNamePairs() {
+        Kernel.Signature s = Kernel.Signature.of("k", "i32 act, f32 alpha,ptr  z , i64 n");
+        assertEquals(List.of("act", "alpha", "z", "n"), s.parameters());
+        assertEquals("i32 f32 ptr i64", s.typeList());
+        assertThrows(IllegalArgumentException.class, () -> Kernel.Signature.of("k", "i32 act, ptr"));
+        assertThrows(IllegalArgumentException.class, () -> Kernel.Signature.of("k", "double x"));
+    }
+
+    /** Every launcher's kernels, by name. */
+    static Map<String, Kernel.Signature> launcherSignatures() {
+        Map<String, Kernel.Signature> all = new LinkedHashMap<>();
+        for (List<Kernel.Signature> ks : List.of(
+                ActivationKernels.KERNELS,
+                LossKernels.KERNELS,
+                UpdateKernels.KERNELS,
+                GatherKernels.KERNELS,
+                NormKernels.KERNELS,
+                Bf16Kernels.KERNELS)) {
+            for (Kernel.Signature k : ks) assertNull(all.put(k.name(), k), "two launchers declare " + k.name());
+        }
+        return all;
+    }
+
+    private static final Pattern KERNEL =
+            Pattern.compile("extern\\s+\"C\"\\s+__global__\\s+void\\s+(\\w+)\\s*\\(([^)]*)\\)");
+
+    /** A CUDA parameter's type as a slot type: int, float, long long, or a pointer. */
+    private static String cudaKind(String decl) {
+        String d = decl.replaceAll("\\bconst\\b", "").trim();
+        if (d.contains("*")) return "ptr";
+        if (d.startsWith("long long")) return "i64";
+        if (d.startsWith("int")) return "i32";
+        if (d.startsWith("float")) return "f32";
+        return "?" + d;
+    }
+
+    /** Names and types as in kernels/*.cu, so an error message's "rows=…" is the kernel's rows. */
+    @Test
+    void signaturesMatchTheKernelSourcesByNameAndType() throws Exception {
+        Map<String, Kernel.Signature> ours = launcherSignatures();
+        Map<String, String> seen = new LinkedHashMap<>();
+        try (var files = java.nio.file.Files.list(dev.jbackprop.ProjectRoot.resolve("kernels"))) {
+            for (var f : (Iterable<java.nio.file.Path>) files::iterator) {
+                if (!f.toString().endsWith(".cu")) continue;
+                Matcher m = KERNEL.matcher(java.nio.file.Files.readString(f));
+                while (m.find()) {
+                    List<String> types = new ArrayList<>(), names = new ArrayList<>();
+                    for (String p : m.group(2).split(",")) {
+                        String decl = p.trim().replaceAll("\\s+", " ");
+                        String name = decl.replaceAll(".*[\\s*]", "");
+                        types.add(cudaKind(decl.substring(0, decl.length() - name.length())));
+                        names.add(name);
+                    }
+                    Kernel.Signature s = ours.get(m.group(1));
+                    assertNotNull(s, f + ": " + m.group(1) + " has no launcher signature");
+                    assertEquals(names, s.parameters(), m.group(1) + ": parameter names");
+                    assertEquals(String.join(" ", types), s.typeList(), m.group(1) + ": parameter types");
+                    seen.put(m.group(1), f.toString());
+                }
+            }
+        }
+        assertEquals(ours.keySet(), seen.keySet(), "signatures without a kernel in kernels/*.cu");
     }
 
     private static final Pattern PARAM = Pattern.compile("\\.param\\s+\\.(\\w+)");
@@ -89,7 +135,7 @@ class KernelArgsTest {
     void signaturesMatchTheCompiledKernels() throws Exception {
         assumeTrue(KernelImage.present(), "kernels not built (no nvcc): nothing to compare the signatures with");
         String fatbin = new String(KernelImage.load(), StandardCharsets.ISO_8859_1);
-        for (Map.Entry<String, String> e : launcherSignatures().entrySet()) {
+        for (Map.Entry<String, Kernel.Signature> e : launcherSignatures().entrySet()) {
             int at = fatbin.indexOf(".entry " + e.getKey() + "(");
             assertTrue(at >= 0, "no PTX entry for " + e.getKey());
             String params = fatbin.substring(at, fatbin.indexOf(')', at));
@@ -97,12 +143,12 @@ class KernelArgsTest {
             Matcher m = PARAM.matcher(params);
             while (m.find()) ptx.add(ptxKind(m.group(1)));
             List<String> ours = new ArrayList<>();
-            for (KernelArgs.Type t : KernelArgs.parse(e.getValue()))
+            for (KernelArgs.Type t : e.getValue().types())
                 ours.add(
                         t == KernelArgs.Type.PTR || t == KernelArgs.Type.I64
                                 ? "64"
                                 : t.name().toLowerCase());
-            assertEquals(ptx, ours, e.getKey() + ": launcher signature '" + e.getValue() + "' vs PTX parameters");
+            assertEquals(ptx, ours, e.getKey() + ": launcher signature " + e.getValue() + " vs PTX parameters");
         }
     }
 }
