@@ -22,7 +22,9 @@ import java.util.SplittableRandom;
  *   mnist-csv OUTDIR              MNIST (from the cache) as mnist_train.csv / mnist_test.csv: label first,
  *                                 then the 784 pixels 0..255, no header
  *   load FILE LABELCOL REPEATS    reads FILE REPEATS times with Csv.read; MB/s of each (file bytes / s)
- *   rss-csv FILE LABELCOL         reads FILE once; prints the process's peak RSS (VmHWM) and the heap in use
+ *   rss-csv FILE LABELCOL [TEST]  reads FILE (and TEST against it) once; prints the process's peak RSS (VmHWM)
+ *                                 and the heap in use
+ *   cache-dir                     fetches MNIST into the cache when it is not there; prints the directory
  * </pre>
  */
 public class DataLoadBench {
@@ -34,8 +36,10 @@ public class DataLoadBench {
             case "load" -> load(Path.of(a[1]), a[2], Integer.parseInt(a[3]));
             case "rss-csv" -> {
                 Dataset d = Csv.read(Path.of(a[1]), options(a[2]));
-                System.out.println(d + " " + LoadRss.memory());
+                Dataset t = a.length > 3 ? Csv.readTest(Path.of(a[3]), options(a[2]), d.schema()) : null;
+                System.out.println(d + (t == null ? "" : " + " + t) + " " + LoadRss.memory());
             }
+            case "cache-dir" -> System.out.println(Mnist.ensureCached(Mnist.cacheDir(null), System.err::println));
             default -> throw new IllegalArgumentException("unknown mode " + a[0]);
         }
     }
