@@ -32,6 +32,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -65,8 +66,13 @@ import java.util.zip.ZipException;
  * task, number of features and (when both files have a header) feature names; labels map to the
  * training classes, and a label the training set never had is an error naming its line.
  *
- * <p>The file is streamed (never held whole); features go into float chunks and end in one array
- * (while the last chunk is copied, the features exist twice).
+ * <p><b>Reading.</b> The file is streamed, never held whole: blocks of about 4 MB of whole rows (cut after
+ * a newline) are parsed by FastCSV on one thread per core (at most 8) and joined in order; line numbers
+ * in errors are the file's. A quote character in a block means a block boundary could fall inside a
+ * quoted field, so such a file is read in one piece on one thread. Features go into float chunks and
+ * end in one array (while the chunks are copied, the features exist twice). Numbers: plain decimals
+ * whose digits fit 2^53 take a short exact path ({@link DecimalParser}), everything else
+ * FastDoubleParser.
  */
 public final class Csv {
     private static final int MAX_VALUES = Integer.MAX_VALUE - 8;
@@ -792,7 +798,10 @@ public final class Csv {
 
     // ---- the driver: one block on the caller's thread, the rest in parallel ----------------------------
 
-    /** The reader with its block size and thread count chosen (tests read small files in many blocks). */
+    /**
+     * The reader with its block size and thread count chosen (tests read small files in many blocks);
+     * {@code threads} 0 reads the whole file through FastCSV, as for a file with quotes.
+     */
     static Dataset run(
             Path file, CsvOptions options, Mode mode, Task task, DataSchema schema, int blockBytes, int threads)
             throws BadFileException {
@@ -807,13 +816,16 @@ public final class Csv {
             Blocks blocks = new Blocks(in);
             Block b0 = blocks.next(Math.min(blockBytes, FIRST_BLOCK_BYTES), false);
             if (b0 == null) return first.build(later);
-            // one piece: quotes (a quoted field may hold a newline), no newline at all (CR line ends), or a small file
-            if (threads <= 1 || !b0.endsAtNewline() || b0.hasQuote() || blocks.atEnd()) {
+            // FastCSV over the whole stream: quotes (a quoted field may hold a newline), no newline in the
+            // first block (CR line ends, or a huge first row), or asked for (threads 0: the tests' reference)
+            long firstLines = b0.newlinesUnlessQuoted();
+            if (threads <= 0 || firstLines < 0 || (!b0.endsAtNewline() && !blocks.atEnd())) {
                 first.parse(new SequenceInputStream(b0.stream(), blocks.rest()));
                 return first.build(later);
             }
             first.parse(b0.stream());
-            quoted = parallel(first, blocks, blockBytes, threads, b0.newlines(), later);
+            if (blocks.atEnd()) return first.build(later);
+            quoted = parallel(first, blocks, blockBytes, threads, firstLines, later);
         } catch (IOException e) {
             throw readError(file, e);
         }
@@ -835,17 +847,25 @@ public final class Csv {
     private static boolean parallel(
             Handler first, Blocks blocks, int blockBytes, int threads, long firstNewlines, List<Handler> later)
             throws IOException {
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "jbackprop-csv");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = threads <= 1
+                ? null
+                : Executors.newFixedThreadPool(threads, r -> {
+                    Thread t = new Thread(r, "jbackprop-csv");
+                    t.setDaemon(true);
+                    return t;
+                });
         try {
             ArrayDeque<Future<Part>> inFlight = new ArrayDeque<>();
             long lineOffset = firstNewlines;
             for (Block b; (b = blocks.next(blockBytes, true)) != null; ) {
                 Block block = b;
-                inFlight.add(pool.submit(() -> Part.of(first, block)));
+                if (pool != null) {
+                    inFlight.add(pool.submit(() -> Part.of(first, block)));
+                } else {
+                    FutureTask<Part> task = new FutureTask<>(() -> Part.of(first, block));
+                    task.run();
+                    inFlight.add(task);
+                }
                 if (inFlight.size() >= 2 * threads) {
                     Part p = take(inFlight.poll(), lineOffset, first.file);
                     if (p.handler == null) return true;
@@ -861,15 +881,15 @@ public final class Csv {
             }
             return false;
         } finally {
-            pool.shutdownNow();
+            if (pool != null) pool.shutdownNow();
         }
     }
 
     /** A parsed block: its handler (null when it held a quote and was not parsed), its newlines, or its error. */
     private record Part(Handler handler, long newlines, BadFileException error) {
         static Part of(Handler first, Block block) {
-            if (block.hasQuote()) return new Part(null, 0, null);
-            long nl = block.newlines();
+            long nl = block.newlinesUnlessQuoted();
+            if (nl < 0) return new Part(null, 0, null);
             Handler h = new Handler(first, (int) Math.min(MAX_VALUES, nl + 1));
             try {
                 h.parse(block.stream());
@@ -906,16 +926,13 @@ public final class Csv {
             return new ByteArrayInputStream(data, 0, length);
         }
 
-        boolean hasQuote() {
-            for (int i = 0; i < length; i++) if (data[i] == '"') return true;
-            return false;
-        }
-
-        /** Line ends as FastCSV counts them: LF, CRLF, and a CR alone. */
-        long newlines() {
+        /** Line ends as FastCSV counts them (LF, CRLF, and a CR alone), or −1 when the block holds a quote. */
+        long newlinesUnlessQuoted() {
             long n = 0;
             for (int i = 0; i < length; i++) {
                 byte c = data[i];
+                if (c > '"') continue;
+                if (c == '"') return -1;
                 if (c == '\n' || (c == '\r' && (i + 1 == length || data[i + 1] != '\n'))) n++;
             }
             return n;

@@ -276,10 +276,17 @@ class CsvTest {
 
     // ---- bad input --------------------------------------------------------------------------------
 
+    /** The error of reading {@code text}: the same through FastCSV, the plain loop and the plain loop in blocks. */
     private DataFormatException bad(String name, String text, CsvOptions options) throws IOException {
         Path f = write(name, text);
         DataFormatException e = assertThrows(DataFormatException.class, () -> Csv.read(f, options));
         assertTrue(e.getMessage().startsWith(f.toString() + ": "), e.getMessage());
+        for (int[] blocksAndThreads : new int[][] {{1 << 20, 0}, {1 << 20, 1}, {8, 2}}) {
+            DataFormatException other = assertThrows(
+                    DataFormatException.class,
+                    () -> Csv.run(f, options, Csv.Mode.TRAIN, null, null, blocksAndThreads[0], blocksAndThreads[1]));
+            assertEquals(e.getMessage(), other.getMessage(), "threads " + blocksAndThreads[1]);
+        }
         return e;
     }
 
@@ -363,8 +370,12 @@ class CsvTest {
     void notUtf8IsAnError() throws IOException {
         Path f = dir.resolve("latin1.csv");
         Files.write(f, "a,y\n1,caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1));
-        DataFormatException e = assertThrows(DataFormatException.class, () -> Csv.read(f, DEFAULTS));
-        assertTrue(e.getMessage().contains("is not UTF-8 text"), e.getMessage());
+        for (int threads = 0; threads <= 2; threads++) {
+            int t = threads;
+            DataFormatException e = assertThrows(
+                    DataFormatException.class, () -> Csv.run(f, DEFAULTS, Csv.Mode.TRAIN, null, null, 4, t));
+            assertTrue(e.getMessage().contains(": line 2: is not UTF-8 text"), e.getMessage());
+        }
     }
 
     @Test
@@ -400,7 +411,11 @@ class CsvTest {
             Path f = write("big" + strings + ".csv", table(3000, r, strings));
             Dataset serial = Csv.run(f, DEFAULTS, Csv.Mode.TRAIN, null, null, 1 << 20, 1);
             Dataset parallel = Csv.run(f, DEFAULTS, Csv.Mode.TRAIN, null, null, 256, 3);
+            Dataset fastCsv = Csv.run(f, DEFAULTS, Csv.Mode.TRAIN, null, null, 1 << 20, 0);
             assertEquals(3000, serial.count());
+            assertArrayEquals(fastCsv.x(), serial.x());
+            assertArrayEquals(fastCsv.labels(), serial.labels());
+            assertEquals(fastCsv.featureNames(), parallel.featureNames());
             assertArrayEquals(serial.x(), parallel.x());
             assertArrayEquals(serial.labels(), parallel.labels());
             assertEquals(serial.classNames(), parallel.classNames());
@@ -421,9 +436,12 @@ class CsvTest {
         assertEquals(1501, e.line());
         assertEquals(2, e.column());
         assertEquals("f2", e.columnName());
-        DataFormatException serial = assertThrows(
-                DataFormatException.class, () -> Csv.run(f, DEFAULTS, Csv.Mode.TRAIN, null, null, 1 << 20, 1));
-        assertEquals(serial.getMessage(), e.getMessage());
+        for (int threads = 0; threads <= 1; threads++) {
+            int t = threads;
+            DataFormatException serial = assertThrows(
+                    DataFormatException.class, () -> Csv.run(f, DEFAULTS, Csv.Mode.TRAIN, null, null, 1 << 20, t));
+            assertEquals(serial.getMessage(), e.getMessage());
+        }
         // two bad rows: the first one is reported
         lines[1900] = "x,2,3,1";
         lines[700] = "1,2,3";
