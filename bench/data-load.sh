@@ -35,7 +35,7 @@ run() { java $opts -cp "$classes:$jar" "$@"; }
   echo "- commit: $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet || echo ' (dirty)')"
   echo "- CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -n1), $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "- Java: $(java -version 2>&1 | head -n1); options: $opts"
-  echo "- command: bench/data-load.sh $*  (MB=$mb REPEATS=$repeats)"
+  echo "- command: ${BEFORE:+BEFORE=$BEFORE }bench/data-load.sh $*  (MB=$mb REPEATS=$repeats)"
   echo
   echo "## CSV load speed (Csv.read, $repeats runs in one JVM; run 1 is cold)"
   echo
