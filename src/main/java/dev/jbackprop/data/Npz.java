@@ -209,17 +209,30 @@ public final class Npz {
             if (!Files.isRegularFile(file)) {
                 throw new BadFileException(file, Files.exists(file) ? "is not a regular file" : "does not exist");
             }
+            ZipFile z = null;
             try {
-                zip = new ZipFile(file.toFile());
-            } catch (ZipException e) {
+                z = new ZipFile(file.toFile());
+                for (var en = z.entries(); en.hasMoreElements(); ) {
+                    ZipEntry e = en.nextElement();
+                    String name = e.getName();
+                    if (!e.isDirectory() && name.endsWith(".npy")) entries.put(name.substring(0, name.length() - 4), e);
+                }
+            } catch (ZipException | RuntimeException e) { // the JDK's zip reader throws both on malformed archives
+                close(z);
                 throw new DataFormatException(file, "is not an .npz file: not a zip archive (" + e.getMessage() + ")");
             } catch (IOException e) {
+                close(z);
                 throw BadFileException.wrap(file, "open the file", e);
             }
-            for (var en = zip.entries(); en.hasMoreElements(); ) {
-                ZipEntry e = en.nextElement();
-                String name = e.getName();
-                if (!e.isDirectory() && name.endsWith(".npy")) entries.put(name.substring(0, name.length() - 4), e);
+            zip = z;
+        }
+
+        private static void close(ZipFile z) {
+            if (z == null) return;
+            try {
+                z.close();
+            } catch (IOException e) {
+                // read-only: nothing is lost
             }
         }
 
@@ -248,7 +261,7 @@ public final class Npz {
         Array array(String key) throws BadFileException {
             ZipEntry e = entries.get(key);
             try {
-                InputStream in = new BufferedInputStream(zip.getInputStream(e), 1 << 16);
+                InputStream in = new BufferedInputStream(entryStream(key, e), 1 << 16);
                 byte[] magic = in.readNBytes(8);
                 for (int i = 0; i < 6; i++) {
                     if (magic.length < 8 || magic[i] != MAGIC[i]) {
@@ -292,8 +305,20 @@ public final class Npz {
                 throw ex;
             } catch (EOFException ex) {
                 throw new DataFormatException(file, "array " + key + " ends inside its header (truncated file?)");
+            } catch (ZipException ex) {
+                throw new DataFormatException(
+                        file, "array " + key + " is a malformed zip entry (" + ex.getMessage() + ")");
             } catch (IOException ex) {
                 throw BadFileException.wrap(file, "read array " + key, ex);
+            }
+        }
+
+        private InputStream entryStream(String key, ZipEntry e) throws IOException {
+            try {
+                return zip.getInputStream(e);
+            } catch (RuntimeException ex) { // the JDK's zip reader throws these on some malformed entries too
+                throw new DataFormatException(
+                        file, "array " + key + " is a malformed zip entry (" + ex.getMessage() + ")");
             }
         }
 
