@@ -77,7 +77,6 @@ public final class Dataset {
     public static Dataset of(int features, int classes, float[] x, int[] labels) {
         checkSizes(features, classes);
         checkX(features, labels.length, x);
-        checkedProduct(classes, labels.length, "classes × count");
         return classification(
                 FeatureMatrix.wrapFloat32(features, x.clone(), List.of()), labels, numberedNames("", classes), "label");
     }
