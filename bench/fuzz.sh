@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Long fuzzing runs of the file readers: the Jazzer fuzz tests that `mvn verify` runs for 60 s each
 # (src/test/java/dev/jbackprop/fuzz, pom.xml execution "fuzz"), for as long as you like.
-# Usage: bench/fuzz.sh [idx|safetensors|all] [DURATION]    DURATION: seconds, or N s/m/h (default 10m each)
+# Usage: bench/fuzz.sh [idx|safetensors|csv|npz|all] [DURATION]    DURATION: seconds, or N s/m/h (default 10m each)
 # Extra Maven flags from MVN_FLAGS (e.g. MVN_FLAGS=-o). The log goes to target/fuzz/.
 # The generated corpus stays in target/fuzz/.cifuzz-corpus, so a later run goes on from it. A finding
 # fails the run and is written to target/fuzz/crash-* (or timeout-*): copy it into
@@ -9,12 +9,14 @@
 # the reader. Replay those inputs without fuzzing: mvn -B test-compile surefire:test@fuzz -Dfuzz.mode=0
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-usage() { echo "usage: bench/fuzz.sh [idx|safetensors|all] [DURATION: seconds, or N s/m/h]" >&2; exit 2; }
+usage() { echo "usage: bench/fuzz.sh [idx|safetensors|csv|npz|all] [DURATION: seconds, or N s/m/h]" >&2; exit 2; }
 reader="${1:-all}"
 dur="${2:-10m}"
 case "$reader" in
   idx) tests=IdxFuzzTest ;;
   safetensors) tests=SafeTensorsFuzzTest ;;
+  csv) tests=CsvFuzzTest ;;
+  npz) tests=NpzFuzzTest ;;
   all) tests='*FuzzTest' ;;
   *) usage ;;
 esac

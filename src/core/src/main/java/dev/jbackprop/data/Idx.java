@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -51,57 +52,100 @@ public final class Idx {
 
     /** Reads a label file (magic 0x00000801) whose labels must lie in [0, classes). */
     public static int[] readLabels(Path file, int classes) throws BadFileException {
-        if (classes < 1 || classes > 256) throw new IllegalArgumentException("classes must be 1..256, got " + classes);
-        Parsed p = read(file, LABELS_MAGIC);
-        int[] labels = new int[p.data.length];
-        for (int i = 0; i < labels.length; i++) {
-            int l = p.data[i] & 0xff;
-            if (l >= classes) {
-                throw new BadFileException(
-                        file,
-                        "label " + l + " of item " + i + " is outside 0.." + (classes - 1)
-                                + " (is this a label file for " + classes + " classes?)");
-            }
-            labels[i] = l;
-        }
+        checkClasses(classes);
+        int[] labels = readLabels(file);
+        checkLabels(file, labels, classes);
         return labels;
     }
 
+    /** Reads a label file (magic 0x00000801): each label 0..255. */
+    public static int[] readLabels(Path file) throws BadFileException {
+        Parsed p = read(file, LABELS_MAGIC);
+        int[] labels = new int[p.data.length];
+        for (int i = 0; i < labels.length; i++) labels[i] = p.data[i] & 0xff;
+        return labels;
+    }
+
+    private static void checkClasses(int classes) {
+        if (classes < 1 || classes > 256) throw new IllegalArgumentException("classes must be 1..256, got " + classes);
+    }
+
+    private static void checkLabels(Path file, int[] labels, int classes) throws BadFileException {
+        for (int i = 0; i < labels.length; i++) {
+            if (labels[i] >= classes) {
+                throw new BadFileException(
+                        file,
+                        "label " + labels[i] + " of item " + i + " is outside 0.." + (classes - 1)
+                                + " (is this a label file for " + classes + " classes?)");
+            }
+        }
+    }
+
     /**
-     * Reads an image file and its label file into a data set: pixels scaled to [0, 1], one feature
-     * per pixel (row by row), labels one-hot over {@code classes}.
+     * Reads an image file and its label file into a data set over {@code classes} classes (named "0" …):
+     * one feature per pixel (row by row), kept as the file's bytes and decoded to [0, 1] (v/255) per
+     * batch ({@link FeatureMatrix}).
      */
     public static Dataset read(Path imagesFile, Path labelsFile, int classes) throws BadFileException {
+        checkClasses(classes);
         Images images = readImages(imagesFile);
-        int[] labels = readLabels(labelsFile, classes);
+        int[] labels = readLabels(labelsFile);
+        checkPair(imagesFile, images, labelsFile, labels);
+        checkLabels(labelsFile, labels, classes);
+        return dataset(images, labels, classes);
+    }
+
+    /**
+     * Reads a training and a test pair of files. The classes are {@code classes} when it is positive,
+     * else the largest label in either label file plus one; the test images must have the training
+     * images' size.
+     */
+    public static TrainTest read(Path trainImages, Path trainLabels, Path testImages, Path testLabels, int classes)
+            throws BadFileException {
+        if (classes > 0) checkClasses(classes);
+        Images trI = readImages(trainImages);
+        int[] trL = readLabels(trainLabels);
+        checkPair(trainImages, trI, trainLabels, trL);
+        Images teI = readImages(testImages);
+        int[] teL = readLabels(testLabels);
+        checkPair(testImages, teI, testLabels, teL);
+        if (teI.pixelsPerImage() != trI.pixelsPerImage()) {
+            throw new BadFileException(
+                    testImages,
+                    "holds images of " + teI.rows() + " × " + teI.cols() + " pixels but " + trainImages
+                            + " holds images of " + trI.rows() + " × " + trI.cols()
+                            + "; the files do not belong together");
+        }
+        int c = classes;
+        if (c <= 0) {
+            for (int l : trL) c = Math.max(c, l + 1);
+            for (int l : teL) c = Math.max(c, l + 1);
+        }
+        checkLabels(trainLabels, trL, c);
+        checkLabels(testLabels, teL, c);
+        return new TrainTest(dataset(trI, trL, c), dataset(teI, teL, c));
+    }
+
+    /** Images to predict on (no labels), checked against the training data's number of features. */
+    public static Dataset readFeatures(Path imagesFile, DataSchema training) throws BadFileException {
+        Images images = readImages(imagesFile);
+        if (training != null) training.checkFeatures(imagesFile, images.pixelsPerImage());
+        return Dataset.unlabeled(FeatureMatrix.wrapUint8(images.pixelsPerImage(), images.pixels(), List.of()));
+    }
+
+    private static void checkPair(Path imagesFile, Images images, Path labelsFile, int[] labels)
+            throws BadFileException {
         if (labels.length != images.count()) {
             throw new BadFileException(
                     labelsFile,
                     "holds " + labels.length + " labels but " + imagesFile + " holds " + images.count()
                             + " images; the two files do not belong together");
         }
-        int n = images.pixelsPerImage();
-        if ((long) n * images.count() > MAX_ELEMENTS) {
-            throw new BadFileException(
-                    imagesFile, images.count() + " images of " + n + " pixels are too many for one array");
-        }
-        if ((long) classes * images.count() > MAX_ELEMENTS) {
-            throw new BadFileException(
-                    imagesFile,
-                    images.count() + " images with one-hot targets over " + classes
-                            + " classes are too many for one array");
-        }
-        byte[] px = images.pixels();
-        try {
-            float[] x = new float[px.length];
-            for (int i = 0; i < x.length; i++) x[i] = (px[i] & 0xff) / 255f;
-            return Dataset.of(n, classes, x, labels);
-        } catch (OutOfMemoryError e) {
-            throw new BadFileException(
-                    imagesFile,
-                    "not enough memory for " + images.count() + " images of " + n
-                            + " pixels as floats; give Java more memory (e.g. -Xmx4g)");
-        }
+    }
+
+    private static Dataset dataset(Images images, int[] labels, int classes) {
+        FeatureMatrix x = FeatureMatrix.wrapUint8(images.pixelsPerImage(), images.pixels(), List.of());
+        return Dataset.classification(x, labels, Dataset.numberedNames("", classes), "label");
     }
 
     private record Parsed(int[] dims, byte[] data) {}

@@ -30,7 +30,8 @@ import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
 /**
- * The MNIST training (60,000) and test (10,000) sets, 784 pixels in [0, 1] and 10 classes each.
+ * The MNIST training (60,000) and test (10,000) sets, 784 pixels (uint8, decoded to [0, 1]) and 10
+ * classes each; {@link #readDir(Path, int)} reads any IDX set under the same file names.
  *
  * <p>{@link #load} reads them from a directory the user names (the four standard IDX files, plain
  * or gzipped; Fashion-MNIST uses the same names) or else from a cache directory, which it fills on
@@ -102,8 +103,16 @@ public record Mnist(Dataset train, Dataset test) {
         return Path.of(System.getProperty("user.home"), ".cache", "jbackprop", "mnist");
     }
 
-    /** Reads the four files from {@code dir}, accepting the -idx3-ubyte / .idx3-ubyte spellings and .gz. */
+    /** Reads the four files from {@code dir}, accepting the -idx3-ubyte / .idx3-ubyte spellings and .gz; 10 classes. */
     public static Mnist readDir(Path dir) throws BadFileException {
+        return readDir(dir, CLASSES);
+    }
+
+    /**
+     * Reads the four files from {@code dir} (the MNIST names, any images and labels): {@code classes}
+     * classes, or when it is 0 the largest label in the training and test label files plus one.
+     */
+    public static Mnist readDir(Path dir, int classes) throws BadFileException {
         if (!Files.isDirectory(dir)) {
             throw new BadFileException(
                     dir,
@@ -115,15 +124,8 @@ public record Mnist(Dataset train, Dataset test) {
         }
         Path[] f = new Path[4];
         for (int i = 0; i < 4; i++) f[i] = find(dir, FILES.get(i));
-        Dataset train = Idx.read(f[0], f[1], CLASSES);
-        Dataset test = Idx.read(f[2], f[3], CLASSES);
-        if (train.features() != test.features()) {
-            throw new BadFileException(
-                    f[2],
-                    "holds images of " + test.features() + " pixels but " + f[0] + " holds images of "
-                            + train.features() + " pixels; the files do not belong together");
-        }
-        return new Mnist(train, test);
+        TrainTest sets = Idx.read(f[0], f[1], f[2], f[3], classes);
+        return new Mnist(sets.train(), sets.test());
     }
 
     private static Path find(Path dir, String base) throws BadFileException {

@@ -219,12 +219,21 @@ class IdxTest {
     }
 
     @Test
-    void tooManySamplesForOneHotTargetsIsABadFile() throws IOException {
-        // 2^23 samples × 256 classes = 2^31 targets: more than one array holds (was an IllegalArgumentException)
+    void moreSamplesThanOneHotTargetsCouldHoldStillRead() throws IOException {
+        // 2^23 samples × 256 classes = 2^31 one-hot targets: once more than one array held (a BadFileException);
+        // class indices need no such array, and a batch converts as usual
         int m = 1 << 23;
+        byte[] lb = new byte[m];
+        lb[m - 1] = (byte) 255;
         Path img = write(dir, "i", images(m, 1, 1, new byte[m]));
-        Path lab = write(dir, "l", labels(new byte[m]));
-        assertRejects(img, "too many for one array", () -> Idx.read(img, lab, 256));
+        Path lab = write(dir, "l", labels(lb));
+        Dataset d = Idx.read(img, lab, 256);
+        assertEquals(m, d.count());
+        float[] y = new float[256];
+        d.gatherTargets(new int[] {m - 1}, 0, 1, y, 0);
+        assertEquals(1f, y[255]);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, d::y);
+        assertTrue(e.getMessage().contains("too large for one array"), e.getMessage());
     }
 
     private static byte[] concat(byte[] a, byte[] b) {
