@@ -33,6 +33,8 @@ class KernelFatbinTest {
             "activation_backward",
             "output_delta",
             "sgd_update",
+            "optimizer_update",
+            "set_scalars",
             "gather_columns",
             "sum_squares",
             "to_bf16");
