@@ -76,7 +76,7 @@ class CliTrainTest {
     static List<String[]> metricsRows(Path run) throws IOException {
         List<String> lines = Files.readAllLines(run.resolve("metrics.csv"));
         assertEquals(RunOutput.METRICS_HEADER, lines.get(0));
-        assertEquals("epoch,loss,train_accuracy,test_accuracy,samples_per_second,seconds", lines.get(0));
+        assertEquals("epoch,loss,train_accuracy,test_accuracy,samples_per_second,seconds,learning_rate", lines.get(0));
         List<String[]> rows = new ArrayList<>();
         for (String l : lines.subList(1, lines.size())) rows.add(l.split(",", -1));
         return rows;
@@ -115,7 +115,8 @@ class CliTrainTest {
         assertEquals(EPOCHS, rows.size());
         for (int i = 0; i < rows.size(); i++) {
             String[] r = rows.get(i);
-            assertEquals(6, r.length, Arrays.toString(r));
+            assertEquals(7, r.length, Arrays.toString(r));
+            assertEquals(0.05, Double.parseDouble(r[6]), "the constant rate used");
             assertEquals(i + 1, Integer.parseInt(r[0]));
             assertTrue(Double.parseDouble(r[1]) > 0);
             for (int k = 2; k <= 3; k++) {
