@@ -363,6 +363,8 @@ class FakeCudaTest {
                     Block w = ops.allocate(rows * in + rows);
                     Block g = ops.allocate(rows * in + rows);
                     Block v = ops.allocate(rows * in + rows);
+                    Block v2 = ops.allocate(rows * in + rows);
+                    Block scalars = ops.allocate(UpdateScalars.COUNT);
                     Block act = ops.allocate(4L * rows * cols + in * cols);
                     Block out = ops.allocate(4L * 6 * cols);
                     Block data = ops.allocate((long) in * 20);
@@ -379,6 +381,8 @@ class FakeCudaTest {
                 int[] idx = new int[20];
                 for (int i = 0; i < 20; i++) idx[i] = (i * 7) % 20;
                 ops.upload(idx, order);
+                float[] numbers = new float[UpdateScalars.COUNT];
+                UpdateScalars.compute(numbers, Optimizer.adam(0.9, 0.999, 1e-8, 0), 1e-3, 1e-3, 0, 1, cols, 1);
                 Runnable step = () -> {
                     ops.copyIndices(order, 5, cols, batch);
                     ops.gather(src, batch, 0, cols, x);
@@ -390,6 +394,8 @@ class FakeCudaTest {
                     ops.gemm(false, true, rows, in, cols, 1f, delta, x, 0f, gw);
                     ops.sumColumns(delta, cols, gb);
                     ops.update(w, g, v, rows * in, 0.1f, 0.9f, 1f);
+                    ops.setScalars(scalars, numbers);
+                    ops.optimizerStep(Optimizer.Kind.ADAM, w, g, v, v2, rows * in, scalars);
                 };
                 for (int i = 0; i < 2000; i++) step.run();
                 long before =
