@@ -16,23 +16,31 @@ final class OptimizerOptions {
             names = "--optimizer",
             paramLabel = "NAME",
             description = "The update: sgd (momentum SGD with the textbook's --lambda, PyTorch's SGD), nesterov "
-                    + "(SGD with Nesterov momentum), adam or adamw, with PyTorch's formulas (default: sgd).")
+                    + "(SGD with Nesterov momentum), adam or adamw, with PyTorch's formulas "
+                    + "(default: ${DEFAULT-VALUE}).",
+            defaultValue = "sgd")
     String optimizer;
 
     @Option(
             names = "--beta1",
             paramLabel = "β₁",
-            description = "adam, adamw: decay of the first moment (default: 0.9).")
-    Double beta1;
+            description = "adam, adamw: decay of the first moment (default: ${DEFAULT-VALUE}).",
+            defaultValue = "0.9")
+    double beta1;
 
     @Option(
             names = "--beta2",
             paramLabel = "β₂",
-            description = "adam, adamw: decay of the second moment (default: 0.999).")
-    Double beta2;
+            description = "adam, adamw: decay of the second moment (default: ${DEFAULT-VALUE}).",
+            defaultValue = "0.999")
+    double beta2;
 
-    @Option(names = "--epsilon", paramLabel = "ε", description = "adam, adamw: ε of the denominator (default: 1e-8).")
-    Double epsilon;
+    @Option(
+            names = "--epsilon",
+            paramLabel = "ε",
+            description = "adam, adamw: ε of the denominator (default: ${DEFAULT-VALUE}).",
+            defaultValue = "1e-8")
+    double epsilon;
 
     @Option(
             names = "--weight-decay",
@@ -47,33 +55,35 @@ final class OptimizerOptions {
             paramLabel = "S",
             description = "How η moves per step: constant, step:EVERY:GAMMA (η·GAMMA every EVERY steps, or EVERY "
                     + "epochs with Ne, e.g. step:3e:0.1), cosine (to 0 over the run) or onecycle (η/25 up to η over "
-                    + "the first 30% of the steps, then down to η/25/10⁴) (default: constant).")
+                    + "the first 30%% of the steps, then down to η/25/10⁴); the textbook's runs want constant "
+                    + "(default: ${DEFAULT-VALUE}).",
+            defaultValue = "constant")
     String schedule;
 
     @Option(
             names = "--warmup",
             paramLabel = "STEPS",
-            description = "Raise η linearly from η/STEPS to η over the first STEPS steps; the schedule runs after "
-                    + "them (default: 0, none).")
-    Long warmup;
+            description = "Raise η linearly from η/STEPS to η over the first STEPS steps, the schedule running "
+                    + "after them; 0: none (default: ${DEFAULT-VALUE}).",
+            defaultValue = "0")
+    long warmup;
 
     /**
      * Applies the options given to b (all of them, with defaults, for a new run from options alone). A new
      * optimiser's weight decay, when not given, is PyTorch's default for it; adam and adamw record momentum 0.
      */
     void apply(RunConfig.Builder b, ParseResult given, boolean all) {
-        boolean kindGiven = optimizer != null;
-        if (kindGiven || all)
-            b.optimizer = optimizer == null ? RunConfig.SGD : optimizer.trim().toLowerCase(java.util.Locale.ROOT);
-        if (beta1 != null) b.beta1 = beta1;
-        if (beta2 != null) b.beta2 = beta2;
-        if (epsilon != null) b.epsilon = epsilon;
+        boolean kindGiven = all || given.hasMatchedOption("--optimizer");
+        if (kindGiven) b.optimizer = optimizer.trim().toLowerCase(java.util.Locale.ROOT);
+        if (all || given.hasMatchedOption("--beta1")) b.beta1 = beta1;
+        if (all || given.hasMatchedOption("--beta2")) b.beta2 = beta2;
+        if (all || given.hasMatchedOption("--epsilon")) b.epsilon = epsilon;
         Optimizer.Kind k = Optimizer.Kind.parse(b.optimizer);
         if (weightDecay != null) b.weightDecay = weightDecay;
-        else if (kindGiven || all) b.weightDecay = k == Optimizer.Kind.ADAMW ? Optimizer.ADAMW_WEIGHT_DECAY : 0;
+        else if (kindGiven) b.weightDecay = k == Optimizer.Kind.ADAMW ? Optimizer.ADAMW_WEIGHT_DECAY : 0;
         if (k.adaptive() && !given.hasMatchedOption("--momentum")) b.momentum = 0;
-        if (schedule != null || all) b.lrSchedule = schedule == null ? RunConfig.CONSTANT : schedule.trim();
-        if (warmup != null || all) b.warmup = warmup == null ? 0 : warmup;
+        if (all || given.hasMatchedOption("--lr-schedule")) b.lrSchedule = schedule.trim();
+        if (all || given.hasMatchedOption("--warmup")) b.warmup = warmup;
     }
 
     /** Refuses an option given that the optimiser does not use (usage errors naming the option). */

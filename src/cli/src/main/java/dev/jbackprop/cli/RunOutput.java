@@ -149,7 +149,7 @@ public final class RunOutput {
                 Double.isNaN(r.testAccuracy()) ? "" : String.format(Locale.ROOT, "%.6f", r.testAccuracy()),
                 r.samplesPerSecond(),
                 r.seconds(),
-                Double.isNaN(r.learningRate()) ? "" : String.format(Locale.ROOT, "%.6g", r.learningRate()));
+                Double.isNaN(r.learningRate()) ? "" : String.format(Locale.ROOT, "%.8g", r.learningRate()));
         try (Writer w = Files.newBufferedWriter(
                 dir.resolve("metrics.csv"), StandardCharsets.UTF_8, StandardOpenOption.APPEND)) {
             w.write(line);

@@ -46,8 +46,9 @@ public final class TrainCommand implements Callable<Integer> {
         Defaults() {
             super(
                     network("784,256,10", "relu", "cross-entropy"),
-                    training("0.05", "0.9", "0", "64", "1"),
-                    option("--init", RunConfig.AUTO));
+                    training("0.1", "0.9", "0", "64", "1"),
+                    option("--init", RunConfig.AUTO),
+                    option("--lr-schedule", "cosine"));
         }
     }
 

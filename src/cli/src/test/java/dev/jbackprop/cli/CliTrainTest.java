@@ -100,7 +100,9 @@ class CliTrainTest {
         assertEquals("[\"relu\",\"softmax\"]", c.get("activations").toString());
         assertEquals("cross-entropy", c.get("cost").asText());
         assertEquals("he", c.get("init").asText());
-        assertEquals(0.05, c.get("eta").asDouble());
+        assertEquals(0.1, c.get("eta").asDouble());
+        assertEquals("sgd", c.get("optimizer").asText());
+        assertEquals("cosine", c.get("lr_schedule").asText());
         assertEquals(16, c.get("batch").asInt());
         assertEquals(EPOCHS, c.get("epochs").asInt());
         assertEquals(0.9, c.get("momentum").asDouble());
@@ -116,7 +118,9 @@ class CliTrainTest {
         for (int i = 0; i < rows.size(); i++) {
             String[] r = rows.get(i);
             assertEquals(7, r.length, Arrays.toString(r));
-            assertEquals(0.05, Double.parseDouble(r[6]), "the constant rate used");
+            // the default schedule: cosine over 3 epochs of 13 steps, the rate of each epoch's last step
+            double rate = 0.1 * (1 + Math.cos(Math.PI * (13 * (i + 1) - 1) / 39.0)) / 2;
+            assertEquals(rate, Double.parseDouble(r[6]), 1e-6 * rate, "the rate used");
             assertEquals(i + 1, Integer.parseInt(r[0]));
             assertTrue(Double.parseDouble(r[1]) > 0);
             for (int k = 2; k <= 3; k++) {
@@ -277,7 +281,9 @@ class CliTrainTest {
             "--cost",
             "quadratic",
             "--output-activation",
-            "identity"
+            "identity",
+            "--lr-schedule",
+            "constant" // cosine would calm the rate down before it diverges
         };
         Path out = root.resolve("diverged-later");
         Cli.Result r = Cli.run(train(out, opts));

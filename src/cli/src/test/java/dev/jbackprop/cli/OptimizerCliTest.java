@@ -274,13 +274,18 @@ class OptimizerCliTest {
         }
     }
 
+    /** The defaults: momentum SGD at η = 0.1 with a cosine schedule (chosen on a validation set, see README). */
     @Test
-    void oldRunsStillMeanSgd() throws IOException {
-        Path run = root.resolve("sgd-default");
-        ok(train(run, "--epochs", "1"));
+    void theDefaultsAreSgdWithACosineSchedule() throws IOException {
+        Path run = root.resolve("defaults");
+        Cli.Result r = ok(train(run, "--epochs", "1"));
+        assertTrue(r.out().contains("η=0.1, μ=0.9, λ=0.0, schedule cosine,"), r.toString());
         JsonNode c = new ObjectMapper().readTree(run.resolve("config.json").toFile());
         assertEquals("sgd", c.get("optimizer").asText());
-        assertEquals("constant", c.get("lr_schedule").asText());
-        assertNotEquals(null, c.get("early_stop"));
+        assertEquals(0.1, c.get("eta").asDouble());
+        assertEquals("cosine", c.get("lr_schedule").asText());
+        assertEquals(0, c.get("warmup").asLong());
+        assertEquals(0, c.get("early_stop").asInt());
+        assertNotEquals(null, c.get("save_best"));
     }
 }
