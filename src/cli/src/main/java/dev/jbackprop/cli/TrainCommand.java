@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
         defaultValueProvider = TrainCommand.Defaults.class,
         description = {
             "Trains a network on MNIST (or the IDX files in --data) and writes the run into --out.",
-            "The run is config.json, metrics.csv, curves.png and model.safetensors. With no options: a [784,256,10] ReLU network with a softmax output, momentum SGD, 8 epochs (about 98%% "
+            "The run is config.json, metrics.csv, curves.png and model.safetensors. With no options: a [784,256,10] ReLU network with a softmax output, momentum SGD at η = 0.1 with a cosine schedule, 8 epochs (about 98.3%% "
                     + "test accuracy). --config repeats a run from its config.json; --resume continues one from its "
                     + "latest checkpoint."
         })
