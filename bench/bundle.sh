@@ -3,8 +3,10 @@
 #   OUT/runtime/        a jlink Java runtime (only the modules jbackprop uses)
 #   OUT/lib/            jbackprop-all.jar (kernels fatbin and the cuBLAS bridge inside), the test
 #                       classes and the JUnit console launcher for the gpu-tagged tests
-#   OUT/jbackprop       launcher;  OUT/gpu-check.sh  the GPU check;  OUT/COMMIT  the commit it was built from
-# Usage: bench/bundle.sh [OUT]   (default: bundle/, which git ignores). Fails if OUT exceeds 60 MB.
+#   OUT/jbackprop       launcher;  OUT/gpu-check.sh  the GPU check (and OUT/verify-matrix.txt, its verify cases);
+#   OUT/COMMIT          the commit it was built from
+# Usage: bench/bundle.sh [OUT]   (default: bundle/, which git ignores). Fails if OUT exceeds 60 MiB (a GPU node's
+# copy of the working tree may carry 64 MiB in all).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 out="$(realpath -m "${1:-$here/bundle}")"
@@ -14,12 +16,12 @@ junit_console="org.junit.platform:junit-platform-console-standalone:1.14.1"
 cd "$here"
 command -v nvcc >/dev/null 2>&1 || command -v "${CUDA_HOME:-/usr/local/cuda}/bin/nvcc" >/dev/null 2>&1 \
   || echo "bundle: warning: nvcc not found, the bundle will have no GPU kernels" >&2
-mvn -q -B -DskipTests package test-compile
-mvn -q -B dependency:copy -Dartifact="$junit_console" -DoutputDirectory=target/bundle-deps >/dev/null
+mvn -q -B -DskipTests -Dmaven.javadoc.skip=true -Dmaven.source.skip=true -pl src/cli -am package
+mvn -q -B -N dependency:copy -Dartifact="$junit_console" -DoutputDirectory=target/bundle-deps >/dev/null
 
 rm -rf "$out"
 mkdir -p "$out/lib"
-cp target/jbackprop-all.jar "$out/lib/"
+cp src/cli/target/jbackprop-all.jar "$out/lib/"
 # Natives the bundle never loads: OpenBLAS's LAPACK builds and headers, JCuda's PTX compiler and NVRTC.
 zip -q -d "$out/lib/jbackprop-all.jar" 'org/bytedeco/openblas/linux-x86_64/libjniopenblas.so' \
   'org/bytedeco/openblas/linux-x86_64/libjniopenblas_full.so' 'org/bytedeco/openblas/linux-x86_64/include/*' \
@@ -27,7 +29,7 @@ zip -q -d "$out/lib/jbackprop-all.jar" 'org/bytedeco/openblas/linux-x86_64/libjn
 # Plotting libraries: the runtime below has no java.desktop, so plots are skipped anyway.
 zip -q -d "$out/lib/jbackprop-all.jar" 'org/apache/pdfbox/*' 'org/apache/fontbox/*' 'de/rototor/*' 'org/knowm/xchart/*' 'com/madgag/*' \
   >/dev/null || true
-(cd target/test-classes && jar --create --file "$out/lib/jbackprop-tests.jar" .)
+jar --create --file "$out/lib/jbackprop-tests.jar" -C src/core/target/test-classes . -C src/cli/target/test-classes .
 cp target/bundle-deps/*.jar "$out/lib/"
 
 # Only what training, verify, the throughput run and the JUnit launcher (java.xml for its reports) need: no java.desktop
@@ -43,12 +45,13 @@ exec "$here/runtime/bin/java" ${JAVA_OPTS:--Xmx16g} -Djava.awt.headless=true -ja
 LAUNCH
 chmod +x "$out/jbackprop"
 cp bench/gpu-check.sh "$out/gpu-check.sh"
+cp bench/verify-matrix.txt "$out/verify-matrix.txt"
 (git rev-parse HEAD 2>/dev/null || echo unknown) > "$out/COMMIT"
 git diff --quiet 2>/dev/null || echo "dirty" >> "$out/COMMIT"
 
 size_mb=$(du -sm "$out" | cut -f1)
-echo "bundle: $out ($size_mb MB; kernels: $(unzip -l "$out/lib/jbackprop-all.jar" | grep -c 'jbackprop.fatbin') fatbin)"
+echo "bundle: $out ($size_mb MiB; kernels: $(unzip -l "$out/lib/jbackprop-all.jar" | grep -c 'jbackprop.fatbin') fatbin)"
 if [ "$size_mb" -gt "$limit_mb" ]; then
-  echo "bundle: $size_mb MB exceeds the $limit_mb MB limit" >&2
+  echo "bundle: $size_mb MiB exceeds the $limit_mb MiB limit" >&2
   exit 1
 fi

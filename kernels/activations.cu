@@ -5,10 +5,12 @@
 #include "reduce.cuh"
 
 // z[i] += bias[i mod rows]; a[i] = σ(z[i]) over the n = rows·m live elements (z and a may alias).
+// The row is carried along the grid-stride loop (jb_row_walk), not divided out per element.
 extern "C" __global__ void bias_activation(int act, float alpha, float* z, const float* bias, float* a,
                                            unsigned short* a16, int rows, long long n) {
-  for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
-    float v = z[i] + bias[i % rows];
+  JbRowWalk w = jb_row_walk(rows);
+  for (long long i = w.first; i < n; i += w.stride, jb_row_step(&w, rows)) {
+    float v = z[i] + bias[w.row];
     z[i] = v;
     const float r = jb_activate(act, alpha, v);
     a[i] = r;

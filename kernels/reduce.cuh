@@ -1,9 +1,15 @@
-// Warp-level reductions used by the per-column kernels (one warp per column, blockDim a multiple of 32).
+// Warp-level reductions used by the per-column kernels (one warp per column, blockDim a multiple of 32),
+// and the row walk of the elementwise kernels over column-major matrices.
 #pragma once
 
 #include "elementwise.cuh"
 
 #define JB_FULL_MASK 0xffffffffu
+
+// A thread's row walk (elementwise.cuh) over the rows·m elements of a column-major matrix.
+__device__ __forceinline__ JbRowWalk jb_row_walk(int rows) {
+  return jb_row_walk_from(blockIdx.x * blockDim.x + threadIdx.x, gridDim.x * blockDim.x, rows);
+}
 
 // max that propagates NaN (a column containing NaN gives NaN everywhere, never a silent answer).
 __device__ __forceinline__ float jb_max_nan(float a, float b) { return (b > a || b != b) ? b : a; }

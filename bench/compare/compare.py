@@ -19,6 +19,7 @@ autocast is a different computation. Missing pieces are skipped with a line.
     python3 bench/compare/compare.py --configs small,medium --devices cpu
     python3 bench/compare/compare.py --configs cpu-small,cpu-wide --devices cpu --rounds 5   # the CPU figures
     JBACKPROP="bundle/jbackprop" python3 bench/compare/compare.py  # a jbackprop launcher other than ./jbackprop
+    JBACKPROP="bundle/jbackprop" python3 bench/compare/compare.py --append bench/results/<date>-h200.md   # on the H200 node
 
 Needs numpy; PyTorch is optional. Run on an otherwise idle machine.
 """

@@ -22,10 +22,10 @@ mkdir -p "$root/bench/results"
 
 # The sweep plot needs java.desktop, which the GPU bundle's jlink runtime leaves out: then it is made later,
 # on a machine with a full JDK, from the JSON that comes back.
-plot="java -cp bench/jmh/target/benchmarks.jar dev.jbackprop.diag.SweepPlot bench/results/$(basename "$base-jmh.json")"
+plot="java -cp bench/jmh/target/benchmarks.jar dev.jbackprop.bench.SweepPlot bench/results/$(basename "$base-jmh.json")"
 if grep -q '"[^"]*\.StepBench\.step"' "$base-jmh.json" 2>/dev/null; then
   if "$java" --list-modules 2>/dev/null | grep -q '^java\.desktop@'; then
-    "$java" -cp "$jar" dev.jbackprop.diag.SweepPlot "$base-jmh.json" || echo "sweep plot failed (see above); later: $plot" >&2
+    "$java" -cp "$jar" dev.jbackprop.bench.SweepPlot "$base-jmh.json" || echo "sweep plot failed (see above); later: $plot" >&2
   else
     echo "sweep plot skipped: this Java runtime has no java.desktop; make it where there is one: $plot" >&2
   fi

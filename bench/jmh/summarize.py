@@ -4,7 +4,7 @@
     python3 bench/jmh/summarize.py RESULT.json
 
 Steps: steps/s and samples/s, and a link to the sweep plot when it lies beside the JSON (X-sweep.png
-for X-jmh.json; run.sh makes it with dev.jbackprop.diag.SweepPlot). Kernels: GB/s and the fraction of
+for X-jmh.json; run.sh makes it with dev.jbackprop.bench.SweepPlot). Kernels: GB/s and the fraction of
 the copy bandwidth measured in the same file (same backend). GEMMs: TFLOP/s and the fraction of the
 square GEMM in the same file (same backend and precision). MNIST: epochs/s, s/epoch and samples/s.
 Scores are JMH's mean over the measurement iterations, ± its 99.9% error where it has one (it needs 2
@@ -76,6 +76,8 @@ def main(path):
                 shape = f"{p(r, 'mebibytes')} MiB"
             elif name == "update":
                 shape = f"{p(r, 'rows')}²+{p(r, 'rows')} params"
+            elif name == "optimizerStep":
+                shape = f"{p(r, 'optimizer')}, {p(r, 'rows')}²+{p(r, 'rows')} params"
             elif name in ("outputDelta", "gather"):
                 shape = f"{10 if name == 'outputDelta' else 784}×{p(r, 'batch')}"
             else:

@@ -9,8 +9,14 @@
 //   V v g p mu rate decay     jb_velocity_weight     v v g mu rate           jb_velocity_bias
 //   C y z lse(double)         jb_cross_entropy_term (double result)
 //   H x                       jb_bf16 (16-bit result)
+//   U which rule weight hasS1 p g s1 s2 s0 … s10
+//                             jb_optimizer (which, rule, weight, hasS1: %x of ints; s0 … s10 the scalars):
+//                             which = 0 prints the new p, 1 the new s1, 2 the new s2
 //   M v i bv bi               jb_argmax_better (i, bi: %x of the int's bits; result 1.0f or 0.0f)
 //   S a y                     jb_single_output_correct (result 1.0f or 0.0f)
+//   R first stride rows n     jb_row_walk_from / jb_row_step from element first to n: the number of
+//                             steps whose (row, col) differs from (i mod rows, i div rows), or ffffffff
+//                             if the walk visits other elements than first, first + stride, …
 #include <cstdio>
 #include <cstdint>
 #include <cstring>
@@ -46,6 +52,16 @@ int main() {
         std::printf("%08x\n", bf(jb_velocity_weight(f(u[0]), f(u[1]), f(u[2]), f(u[3]), f(u[4]), f(u[5])))); break;
       case 'v': std::scanf("%x %x %x %x", &u[0], &u[1], &u[2], &u[3]);
         std::printf("%08x\n", bf(jb_velocity_bias(f(u[0]), f(u[1]), f(u[2]), f(u[3])))); break;
+      case 'U': {
+        unsigned which, rule, weight, has;
+        unsigned in[4], sc[JB_S_COUNT];
+        std::scanf("%x %x %x %x %x %x %x %x", &which, &rule, &weight, &has, &in[0], &in[1], &in[2], &in[3]);
+        float s[JB_S_COUNT];
+        for (int k = 0; k < JB_S_COUNT; k++) { std::scanf("%x", &sc[k]); s[k] = f(sc[k]); }
+        JbUpdate r = jb_optimizer((int)rule, weight != 0, has != 0, f(in[0]), f(in[1]), f(in[2]), f(in[3]), s);
+        std::printf("%08x\n", bf(which == 0 ? r.p : which == 1 ? r.s1 : r.s2));
+        break;
+      }
       case 'M': std::scanf("%x %x %x %x", &u[0], &u[1], &u[2], &u[3]);
         std::printf("%08x\n", bf(jb_argmax_better(f(u[0]), (int)u[1], f(u[2]), (int)u[3]) ? 1.0f : 0.0f)); break;
       case 'S': std::scanf("%x %x", &u[0], &u[1]);
@@ -56,6 +72,19 @@ int main() {
         std::scanf("%x %x %llx", &u[0], &u[1], &l);
         double lse; std::memcpy(&lse, &l, 8);
         std::printf("%016llx\n", bd(jb_cross_entropy_term(f(u[0]), f(u[1]), lse))); break;
+      }
+      case 'R': {
+        unsigned first, stride; int rows; long long n;
+        std::scanf("%x %x %x %llx", &first, &stride, (unsigned*)&rows, &n);
+        unsigned bad = 0;
+        long long expect = first;
+        JbRowWalk w = jb_row_walk_from(first, stride, rows);
+        for (long long i = w.first; i < n; i += w.stride, jb_row_step(&w, rows), expect += stride) {
+          if (i != expect) { bad = 0xffffffffu; break; }
+          if (w.row != (int)(i % rows) || w.col != i / rows) bad++;
+        }
+        std::printf("%08x\n", bad);
+        break;
       }
       default: std::fprintf(stderr, "unknown op '%s'\n", op); return 2;
     }
