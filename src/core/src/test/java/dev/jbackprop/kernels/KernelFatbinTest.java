@@ -34,6 +34,8 @@ class KernelFatbinTest {
             "output_delta",
             "sgd_update",
             "gather_columns",
+            "gather_bytes",
+            "gather_one_hot",
             "sum_squares",
             "to_bf16");
 
