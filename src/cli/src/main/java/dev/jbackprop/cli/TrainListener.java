@@ -9,7 +9,6 @@ import dev.jbackprop.model.ParamLayout;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.Locale;
-import java.util.Map;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -17,15 +16,16 @@ import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * What train does around each step and epoch: the progress bar, checkpoints, gradient tracking, the epoch's line,
- * metrics.csv and model.safetensors; it remembers the best test accuracy and the last epoch whose weights are on
- * disk.
+ * metrics.csv and model.safetensors; it remembers the best epoch (chosen on the validation set when there is one,
+ * else on the test set) and the last epoch whose weights are on disk.
  */
 final class TrainListener implements Trainer.Listener {
     private final Trainer trainer;
     private final Network network;
     private final RunOutput run;
     private final ParamLayout layout;
-    private final Map<String, String> modelMetadata;
+    private final TrainRun.Metadata modelMetadata;
+    private final Quality quality;
     private final PrintWriter out;
     private final int epochs;
     private final boolean progress;
@@ -36,8 +36,7 @@ final class TrainListener implements Trainer.Listener {
     private final int batch;
     private final int trainCount;
     private ProgressBar bar;
-    private double bestAccuracy = -1;
-    private int bestEpoch;
+    private RunOutput.Row best;
     private int lastGood;
 
     TrainListener(
@@ -53,6 +52,7 @@ final class TrainListener implements Trainer.Listener {
         this.run = s.output();
         this.layout = s.spec().layout();
         this.modelMetadata = s.modelMetadata();
+        this.quality = s.quality();
         this.out = out;
         this.epochs = s.config().epochs();
         this.progress = s.progress();
@@ -62,7 +62,7 @@ final class TrainListener implements Trainer.Listener {
         this.trackEvery = s.config().trackGradients();
         this.batch = s.config().batch();
         this.trainCount = s.config().trainSize();
-        for (EpochResult past : run.epochs()) best(past);
+        for (RunOutput.Row past : run.epochs()) best(past);
         this.lastGood = s.epochsDone();
     }
 
@@ -100,29 +100,26 @@ final class TrainListener implements Trainer.Listener {
             bar.close();
             bar = null;
         }
-        String val = validation == null
-                ? ""
-                : String.format(
-                        Locale.ROOT,
-                        "  validation %6.2f%%",
-                        100 * trainer.evaluate(validation).accuracy());
-        out.printf(
-                Locale.ROOT,
-                "epoch %3d/%d  loss %.4f  train %6.2f%%  test %6.2f%%%s  %,.0f samples/s  %.2f s%n",
+        Trainer.Evaluation v = validation == null ? null : trainer.evaluate(validation);
+        double vLoss = v == null ? Double.NaN : v.loss(), vAcc = v == null ? Double.NaN : v.accuracy();
+        RunOutput.Row row = new RunOutput.Row(
                 r.epoch(),
-                epochs,
+                r.steps(),
                 r.loss(),
-                100 * r.trainAccuracy(),
-                100 * r.testAccuracy(),
-                val,
+                quality.train(r.loss(), r.trainAccuracy()),
+                vLoss,
+                quality.validation(vLoss, vAcc),
+                r.testLoss(),
+                quality.test(r.testLoss(), r.testAccuracy()),
                 r.samplesPerSecond(),
                 r.seconds());
+        out.println(line(row));
         out.flush();
-        best(r);
+        best(row);
         try {
-            run.appendEpoch(r);
+            run.appendEpoch(row);
             if (tracker != null) tracker.flush();
-            run.writeModel(layout, network.parameters(), modelMetadata);
+            run.writeModel(layout, network.parameters(), modelMetadata.of(r.epoch(), r.steps()));
             lastGood = r.epoch();
         } catch (IOException ex) {
             throw cannotWrite(ex);
@@ -131,23 +128,83 @@ final class TrainListener implements Trainer.Listener {
         return true;
     }
 
-    private void best(EpochResult r) {
-        if (r.testAccuracy() > bestAccuracy) {
-            bestAccuracy = r.testAccuracy();
-            bestEpoch = r.epoch();
+    /** "epoch   1/8  loss 0.2312  train  92.99%  test  96.18%  validation  96.50%  90,042 samples/s  0.67 s". */
+    private String line(RunOutput.Row r) {
+        StringBuilder b =
+                new StringBuilder(String.format(Locale.ROOT, "epoch %3d/%d  loss %.4f", r.epoch(), epochs, r.loss()));
+        if (quality.regression) {
+            String n = quality.name();
+            if (!Double.isNaN(r.train()))
+                b.append("  train ").append(n).append(' ').append(quality.show(r.train()));
+            if (!Double.isNaN(r.testLoss()))
+                b.append("  test ")
+                        .append(n)
+                        .append(' ')
+                        .append(quality.show(r.test()))
+                        .append(String.format(Locale.ROOT, " (loss %.4f)", r.testLoss()));
+            if (!Double.isNaN(r.validationLoss()))
+                b.append("  validation ")
+                        .append(n)
+                        .append(' ')
+                        .append(quality.show(r.validation()))
+                        .append(String.format(Locale.ROOT, " (loss %.4f)", r.validationLoss()));
+        } else {
+            b.append(String.format(Locale.ROOT, "  train %6.2f%%", 100 * r.train()));
+            if (!Double.isNaN(r.test())) b.append(String.format(Locale.ROOT, "  test %6.2f%%", 100 * r.test()));
+            if (!Double.isNaN(r.validation()))
+                b.append(String.format(Locale.ROOT, "  validation %6.2f%%", 100 * r.validation()));
         }
+        return b.append(String.format(Locale.ROOT, "  %,.0f samples/s  %.2f s", r.samplesPerSecond(), r.seconds()))
+                .toString();
+    }
+
+    /** Better on validation when there is a validation set, else on the test set: higher accuracy, or lower loss. */
+    private void best(RunOutput.Row r) {
+        if (best == null || better(r, best)) best = r;
+    }
+
+    private boolean better(RunOutput.Row r, RunOutput.Row than) {
+        boolean onValidation = validation != null;
+        double a = onValidation ? r.validation() : r.test(), b = onValidation ? than.validation() : than.test();
+        if (quality.regression) {
+            a = -(onValidation ? r.validationLoss() : r.testLoss());
+            b = -(onValidation ? than.validationLoss() : than.testLoss());
+        }
+        return !Double.isNaN(a) && (Double.isNaN(b) || a > b);
+    }
+
+    /**
+     * The summary's first part: "best validation accuracy 97.92% (epoch 7; test accuracy then 97.81%)", "best test
+     * accuracy 98.13% (epoch 8; chosen on the test set: no validation set)", or that nothing could be chosen.
+     */
+    String summary() {
+        boolean onValidation = validation != null;
+        if (best == null || Double.isNaN(onValidation ? best.validationLoss() : best.testLoss()))
+            return "no validation or test set to choose the best epoch on";
+        String n = quality.name();
+        double figure = quality.regression && n.equals("loss")
+                ? (onValidation ? best.validationLoss() : best.testLoss())
+                : onValidation ? best.validation() : best.test();
+        String shown = n.equals("loss") ? String.format(Locale.ROOT, "%.4f", figure) : quality.show(figure);
+        String then;
+        if (!onValidation) then = "chosen on the test set: no validation set";
+        else if (Double.isNaN(best.testLoss())) then = "no test set";
+        else {
+            double t = n.equals("loss") ? best.testLoss() : best.test();
+            then = "test " + n + " then "
+                    + (n.equals("loss") ? String.format(Locale.ROOT, "%.4f", t) : quality.show(t));
+        }
+        return "best " + (onValidation ? "validation " : "test ") + n + " " + shown + " (epoch " + best.epoch() + "; "
+                + then + ")";
     }
 
     private Main.Failure cannotWrite(IOException ex) {
         return new Main.Failure("cannot write to " + run.dir() + ": " + ex.getMessage(), Main.FAILURE, ex);
     }
 
-    double bestAccuracy() {
-        return bestAccuracy;
-    }
-
-    int bestEpoch() {
-        return bestEpoch;
+    /** The best epoch's row, or null. */
+    RunOutput.Row best() {
+        return best;
     }
 
     /** The last epoch whose weights are in model.safetensors (0: the initial weights). */

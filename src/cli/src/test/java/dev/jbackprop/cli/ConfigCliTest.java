@@ -53,6 +53,7 @@ class ConfigCliTest {
                 "--backend", "cpu",
                 "--threads", "1",
                 "--layers", "16,9,10",
+                "--classes", "10",
                 "--activation", "tanh",
                 "--init", "scaled",
                 "--eta", "0.2",
@@ -121,6 +122,7 @@ class ConfigCliTest {
                 "--backend", "cpu",
                 "--threads", "1",
                 "--layers", "16,9,10",
+                "--classes", "10",
                 "--activation", "relu",
                 "--init", "scaled",
                 "--eta", "0.1",
@@ -220,6 +222,7 @@ class ConfigCliTest {
         ok(train(
                 "--data", old.resolve("data").toString(),
                 "--layers", "16,8,10",
+                "--classes", "10",
                 "--epochs", "2",
                 "--backend", "cpu",
                 "--init-weights", old.resolve("w.safetensors").toString(),
