@@ -266,7 +266,7 @@ public final class EvalCommand implements Callable<Integer> {
             o.printf("  %d samples have outputs that are all NaN: no prediction%n", ev.noPrediction);
         List<String> names = test.classNames();
         int k = names.size(), w = 5;
-        for (String n : names) w = Math.max(w, Math.min(12, n.length()));
+        for (String n : names) w = Math.max(w, Math.min(20, n.length()));
         for (long[] row : ev.confusion)
             for (long v : row) w = Math.max(w, Long.toString(v).length());
         o.println("confusion matrix (rows: true class, columns: predicted class)");
