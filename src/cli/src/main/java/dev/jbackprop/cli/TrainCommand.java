@@ -281,6 +281,12 @@ public final class TrainCommand implements Callable<Integer> {
                     ? null
                     : trainData.train.toAbsolutePath().toString();
             b.data = trainData.train == null ? DataOptions.describe(data.data) : null;
+            if (base != null && b.train == null) { // over --config: IDX data takes no CSV layout
+                if (!given.hasMatchedOption("--header")) b.header = null;
+                if (!given.hasMatchedOption("--label-column")) b.labelColumn = null;
+                if (!given.hasMatchedOption("--test")) b.test = null;
+            }
+            if (base != null && b.train != null && !given.hasMatchedOption("--classes")) b.classes = 0; // a file's own
         }
         if (all || given.hasMatchedOption("--test"))
             b.test = data.test == null ? null : data.test.toAbsolutePath().toString();

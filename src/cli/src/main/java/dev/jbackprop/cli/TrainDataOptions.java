@@ -33,7 +33,8 @@ final class TrainDataOptions {
             names = "--normalize",
             paramLabel = "none|minmax|standard",
             description = "Feature scaling, fitted on the training set and stored in the model (default: standard for "
-                    + "float data, none for uint8 data, whose pixels become [0, 1]).")
+                    + "float data, minmax for float data that is all whole numbers in 0..255 (pixels as text), none "
+                    + "for uint8 data, whose pixels become [0, 1]).")
     String normalize;
 
     /** Checks the values given (usage errors naming the options). */

@@ -59,9 +59,8 @@ record TrainingData(Dataset train, Dataset validation, Dataset test, Normalizati
             train = s.train();
             validation = s.validation();
         }
-        Normalization.Kind kind = c.normalize() != null
-                ? Normalization.Kind.parse(c.normalize())
-                : Normalization.defaultKind(train.featureMatrix().type());
+        Normalization.Kind kind =
+                c.normalize() != null ? Normalization.Kind.parse(c.normalize()) : Normalization.defaultKind(train);
         Normalization n = Normalization.fit(kind, train);
         train = train.withNormalization(n);
         validation = validation.withNormalization(n);

@@ -36,7 +36,8 @@
  *   <li><b>Conversion</b> happens per batch ({@link dev.jbackprop.data.Dataset#gatherFeatures}): uint8 v
  *       becomes v/255, then the attached {@link dev.jbackprop.data.Normalization} (none, minmax or
  *       standard, fitted in double on the training set only) applies (x − shift)·factor in float.
- *       Defaults: standard for float data, none for uint8 data.
+ *       Defaults: standard for float data, but minmax when every training feature value is a whole number
+ *       in [0, 255] (pixels written as text); none for uint8 data.
  * </ul>
  *
  * <h2>For the engine</h2>
