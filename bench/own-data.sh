@@ -8,7 +8,8 @@
 #   3. peak RSS (/usr/bin/time %M) of `train --epochs 1` on MNIST IDX, the 300k IDX set (before and after)
 #      and MNIST CSV (after only: the CSV options are new);
 #   4. full default training (8 epochs, CPU) on MNIST from IDX and from CSV (`--train mnist_train.csv --test
-#      mnist_test.csv --label-column 0`), the regression and multi-class examples with eval, and predict.
+#      mnist_test.csv --label-column 0`; its default normalisation is minmax, the pixel rule; once more with
+#      --normalize standard), the regression and multi-class examples with eval, and predict.
 # Usage: bench/own-data.sh [WORKDIR]      (default /tmp/jbackprop-own-data)
 # Env: BEFORE (149a06f), JAVA_OPTS (-Xmx8g, as ./jbackprop), THREADS (0: all cores), OUT (report; default
 #      bench/results/<date>-own-data.md), SKIP_BEFORE=1 (no before build), SKIP_FULL=1 (no 8-epoch MNIST runs)
@@ -121,9 +122,9 @@ short=(--epochs 1 --backend cpu --threads "$threads" --no-progress --force)
     java $opts -jar "$jar" train --train "$work/mnist_train.csv" --test "$work/mnist_test.csv" --label-column 0 \
       --backend cpu --threads "$threads" --no-progress --force --out "$work/full-csv" \
       | grep -E "^(jbackprop|  [0-9]|epoch   8|best)"
-    echo "\$ jbackprop train --train mnist_train.csv --test mnist_test.csv --label-column 0 --normalize minmax --backend cpu"
+    echo "\$ jbackprop train --train mnist_train.csv --test mnist_test.csv --label-column 0 --normalize standard --backend cpu"
     java $opts -jar "$jar" train --train "$work/mnist_train.csv" --test "$work/mnist_test.csv" --label-column 0 \
-      --normalize minmax --backend cpu --threads "$threads" --no-progress --force --out "$work/full-csv-minmax" \
+      --normalize standard --backend cpu --threads "$threads" --no-progress --force --out "$work/full-csv-standard" \
       | grep -E "^(  [0-9]|epoch   8|best)"
     echo '```'
   fi
