@@ -5,7 +5,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /** Sample indices on the heap. */
 final class CpuIndexBlock implements IndexBlock {
-    // Index blocks live on the Java heap; a captured step tracks what each operation reads and writes
+    // Index (and byte) blocks live on the Java heap; a captured step tracks what each operation reads and writes
     // by address, so each block gets a span of its own in an address range no float block can have.
     private static final AtomicLong NEXT = new AtomicLong(1L << 60);
 
@@ -15,7 +15,15 @@ final class CpuIndexBlock implements IndexBlock {
 
     CpuIndexBlock(int n) {
         idx = new int[n];
-        address = NEXT.getAndAdd(4L * (n + 16));
+        address = span(4L * n);
+    }
+
+    /**
+     * A span of at least {@code bytes} bytes (and 64 more) for a heap block's {@link CpuTask.Access}: index
+     * blocks and byte blocks ({@link CpuByteBlock}) take theirs from one range, apart from every float block.
+     */
+    static long span(long bytes) {
+        return NEXT.getAndAdd((bytes + 3) / 4 * 4 + 64);
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.jbackprop.backend.cpu;
 
 import dev.jbackprop.engine.Block;
+import dev.jbackprop.engine.ByteBlock;
+import dev.jbackprop.engine.ByteMat;
 import dev.jbackprop.engine.IndexBlock;
 import dev.jbackprop.engine.Mat;
 import dev.jbackprop.engine.Metrics;
@@ -107,6 +109,12 @@ public final class CpuOps implements Ops {
     }
 
     @Override
+    public ByteBlock allocateBytes(long length) {
+        OpsChecks.allocate("allocateBytes", length);
+        return new CpuByteBlock(length);
+    }
+
+    @Override
     public Metrics allocateMetrics() {
         return new CpuMetrics();
     }
@@ -123,6 +131,13 @@ public final class CpuOps implements Ops {
         OpsChecks.upload(src, dst);
         hostWork();
         System.arraycopy(src, 0, ((CpuIndexBlock) dst).idx, 0, src.length);
+    }
+
+    @Override
+    public void upload(byte[] src, int srcOffset, ByteBlock dst, long dstOffset, int length) {
+        OpsChecks.upload(src, srcOffset, dst, dstOffset, length);
+        hostWork();
+        System.arraycopy(src, srcOffset, ((CpuByteBlock) dst).bytes, (int) dstOffset, length);
     }
 
     @Override
@@ -264,6 +279,33 @@ public final class CpuOps implements Ops {
     }
 
     private final CpuTasks.CopyIndices copyIndicesTask = new CpuTasks.CopyIndices();
+
+    private final CpuTasks.GatherBytes gatherBytesTask = new CpuTasks.GatherBytes();
+
+    @Override
+    public void gatherBytes(ByteMat src, IndexBlock idx, int offset, int m, Mat shift, Mat factor, Mat dst) {
+        OpsChecks.gatherBytes(src, idx, offset, m, shift, factor, dst);
+        run(gatherBytesTask.set(
+                (CpuByteBlock) src.block(),
+                src.rows(),
+                src.cols(),
+                (CpuIndexBlock) idx,
+                offset,
+                m,
+                shift == null ? 0 : addr(shift),
+                factor == null ? 0 : addr(factor),
+                addr(dst),
+                threads));
+    }
+
+    private final CpuTasks.GatherOneHot gatherOneHotTask = new CpuTasks.GatherOneHot();
+
+    @Override
+    public void gatherOneHot(IndexBlock labels, IndexBlock idx, int offset, int m, Mat dst) {
+        OpsChecks.gatherOneHot(labels, idx, offset, m, dst);
+        run(gatherOneHotTask.set(
+                (CpuIndexBlock) labels, (CpuIndexBlock) idx, offset, m, dst.rows(), addr(dst), threads));
+    }
 
     @Override
     public void copyIndices(IndexBlock src, int offset, int m, IndexBlock dst) {

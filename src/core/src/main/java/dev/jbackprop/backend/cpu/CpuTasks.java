@@ -788,6 +788,148 @@ final class CpuTasks {
         }
     }
 
+    /**
+     * Ops.gatherBytes: dst[:, j] = decode(src[:, idx[offset + j]]) for j < m ({@link CpuGather#bytes}), by
+     * columns (each column on its own: the split changes no float).
+     */
+    static final class GatherBytes extends Free {
+        CpuByteBlock src;
+        int rows, srcCols, offset, m;
+        CpuIndexBlock idx;
+        long shift, factor, dst; // addresses; shift = factor = 0 without a normalisation
+
+        GatherBytes set(
+                CpuByteBlock src,
+                int rows,
+                int srcCols,
+                CpuIndexBlock idx,
+                int offset,
+                int m,
+                long shift,
+                long factor,
+                long dst,
+                int threads) {
+            this.src = src;
+            this.rows = rows;
+            this.srcCols = srcCols;
+            this.idx = idx;
+            this.offset = offset;
+            this.m = m;
+            this.shift = shift;
+            this.factor = factor;
+            this.dst = dst;
+            this.parts = eagerParts((long) rows * m, m, threads);
+            return this;
+        }
+
+        @Override
+        void spread(int threads) {
+            parts = Math.max(1, Math.min(threads, m));
+        }
+
+        @Override
+        public void run(int part) {
+            int c0 = Split.bound(m, parts, part), c1 = Split.bound(m, parts, part + 1);
+            if (c0 >= c1) return;
+            CpuGather.bytes(
+                    src.bytes, rows, srcCols, idx.idx, offset + c0, c1 - c0, shift, factor, dst + 4L * c0 * rows);
+        }
+
+        @Override
+        void access(int part, Access acc) {
+            int c0 = Split.bound(m, parts, part), c1 = Split.bound(m, parts, part + 1);
+            if (c0 >= c1) return;
+            acc.readRange(src.address, 0, (src.bytes.length + 3) / 4);
+            acc.readRange(idx.address, offset + c0, offset + c1);
+            if (shift != 0) {
+                acc.readRange(shift, 0, rows);
+                acc.readRange(factor, 0, rows);
+            }
+            acc.write(dst, rows, 0, rows, c0, c1);
+        }
+
+        @Override
+        GatherBytes copy() {
+            GatherBytes t = new GatherBytes();
+            t.src = src;
+            t.rows = rows;
+            t.srcCols = srcCols;
+            t.idx = idx;
+            t.offset = offset;
+            t.m = m;
+            t.shift = shift;
+            t.factor = factor;
+            t.dst = dst;
+            t.parts = parts;
+            return t;
+        }
+
+        @Override
+        String name() {
+            return "gather bytes " + rows + "×" + m;
+        }
+    }
+
+    /**
+     * Ops.gatherOneHot: dst[:, j] = the one-hot column of class labels[idx[offset + j]] for j < m ({@link
+     * CpuGather#oneHot}), by columns.
+     */
+    static final class GatherOneHot extends Free {
+        CpuIndexBlock labels, idx;
+        int offset, m, rows;
+        long dst;
+
+        GatherOneHot set(CpuIndexBlock labels, CpuIndexBlock idx, int offset, int m, int rows, long dst, int threads) {
+            this.labels = labels;
+            this.idx = idx;
+            this.offset = offset;
+            this.m = m;
+            this.rows = rows;
+            this.dst = dst;
+            this.parts = eagerParts((long) rows * m, m, threads);
+            return this;
+        }
+
+        @Override
+        void spread(int threads) {
+            parts = Math.max(1, Math.min(threads, m));
+        }
+
+        @Override
+        public void run(int part) {
+            int c0 = Split.bound(m, parts, part), c1 = Split.bound(m, parts, part + 1);
+            if (c0 >= c1) return;
+            CpuGather.oneHot(labels.idx, idx.idx, offset + c0, c1 - c0, rows, dst + 4L * c0 * rows);
+        }
+
+        @Override
+        void access(int part, Access acc) {
+            int c0 = Split.bound(m, parts, part), c1 = Split.bound(m, parts, part + 1);
+            if (c0 >= c1) return;
+            acc.readRange(labels.address, 0, labels.idx.length);
+            acc.readRange(idx.address, offset + c0, offset + c1);
+            acc.write(dst, rows, 0, rows, c0, c1);
+        }
+
+        @Override
+        GatherOneHot copy() {
+            GatherOneHot t = new GatherOneHot();
+            t.labels = labels;
+            t.idx = idx;
+            t.offset = offset;
+            t.m = m;
+            t.rows = rows;
+            t.dst = dst;
+            t.parts = parts;
+            return t;
+        }
+
+        @Override
+        String name() {
+            return "gather one-hot " + rows + "×" + m;
+        }
+    }
+
     /** dst[0 … m) = src[offset … offset+m), on one thread. */
     static final class CopyIndices extends CpuTask {
         CpuIndexBlock src, dst;

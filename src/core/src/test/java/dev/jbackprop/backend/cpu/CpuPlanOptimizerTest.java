@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jbackprop.engine.DeviceData;
 import dev.jbackprop.engine.Network;
+import dev.jbackprop.engine.SampleStore;
 import dev.jbackprop.engine.Step;
 import dev.jbackprop.engine.Trainer;
 import dev.jbackprop.model.Activation;
@@ -29,19 +30,22 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Adam's bias corrections) change every step and reach the update through Ops.setScalars before each replay: with
  * captured steps replayed as plans (the default) and with -Djbackprop.cpu.plan=false (every step eager), the
  * weights, the optimiser's state and every epoch's figures are the same bit for bit, for the same thread count. A
- * plan that skipped, reordered or froze the optimiser step would differ (the rate moves every step).
+ * plan that skipped, reordered or froze the optimiser step would differ (the rate moves every step), and so would
+ * one that left out the batch's gathers (uint8 features and class indices are gathered inside the step).
  */
 class CpuPlanOptimizerTest {
 
     static Stream<Arguments> cases() {
         Optimizer adam = Optimizer.adam(0.9, 0.999, 1e-8, 0);
         return Stream.of(
-                Arguments.of(adam, "cosine", 1),
-                Arguments.of(adam, "cosine", 2),
-                Arguments.of(adam, "cosine", 3),
-                Arguments.of(Optimizer.adamw(0.9, 0.999, 1e-8, 0.01), "onecycle", 2),
-                Arguments.of(Optimizer.nesterov(0.9, 1e-4), "step:1e:0.5", 2),
-                Arguments.of(Optimizer.sgd(0.9), "cosine", 2));
+                Arguments.of(adam, "cosine", 1, false),
+                Arguments.of(adam, "cosine", 2, false),
+                Arguments.of(adam, "cosine", 3, false),
+                Arguments.of(adam, "cosine", 2, true),
+                Arguments.of(Optimizer.adamw(0.9, 0.999, 1e-8, 0.01), "onecycle", 2, false),
+                Arguments.of(Optimizer.nesterov(0.9, 1e-4), "step:1e:0.5", 2, false),
+                Arguments.of(Optimizer.sgd(0.9), "cosine", 2, false),
+                Arguments.of(Optimizer.sgd(0.9), "cosine", 3, true));
     }
 
     // at least CpuPlan.TEAM_MIN_WORK multiply-adds a step, so the plan runs on the whole team
@@ -51,7 +55,35 @@ class CpuPlanOptimizerTest {
 
     record Result(float[] params, float[] first, float[] second, List<Trainer.EpochResult> epochs, String plans) {}
 
-    static Result train(boolean plans, Optimizer o, String schedule, int threads) {
+    /**
+     * Floats and one-hot targets, or (bytes) uint8 features with a normalisation and class indices, gathered
+     * inside the captured step by Ops.gatherBytes and Ops.gatherOneHot.
+     */
+    static DeviceData data(CpuOps ops, boolean bytes) {
+        Random r = new Random(11);
+        if (bytes) {
+            byte[] px = new byte[SPEC.inputSize() * N];
+            r.nextBytes(px);
+            int[] labels = new int[N];
+            for (int j = 0; j < N; j++) labels[j] = r.nextInt(SPEC.outputSize());
+            float[] shift = new float[SPEC.inputSize()], factor = new float[SPEC.inputSize()];
+            for (int i = 0; i < shift.length; i++) {
+                shift[i] = 0.5f + 0.01f * (i % 7);
+                factor[i] = 2f + 0.1f * (i % 5);
+            }
+            return DeviceData.upload(
+                    ops,
+                    SampleStore.uint8(SPEC.inputSize(), px)
+                            .withClasses(labels, SPEC.outputSize())
+                            .withNormalisation(shift, factor));
+        }
+        float[] x = new float[SPEC.inputSize() * N], y = new float[SPEC.outputSize() * N];
+        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+        for (int j = 0; j < N; j++) y[j * SPEC.outputSize() + r.nextInt(SPEC.outputSize())] = 1f;
+        return DeviceData.upload(ops, x, y, SPEC.inputSize(), SPEC.outputSize(), N);
+    }
+
+    static Result train(boolean plans, Optimizer o, String schedule, int threads, boolean bytes) {
         String key = "jbackprop.cpu.plan";
         String before = System.getProperty(key);
         CpuOps made;
@@ -63,16 +95,12 @@ class CpuPlanOptimizerTest {
             if (before == null) System.clearProperty(key);
             else System.setProperty(key, before);
         }
-        Random r = new Random(11);
-        float[] x = new float[SPEC.inputSize() * N], y = new float[SPEC.outputSize() * N];
-        for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
-        for (int j = 0; j < N; j++) y[j * SPEC.outputSize() + r.nextInt(SPEC.outputSize())] = 1f;
         double eta = o.kind().adaptive() ? 0.003 : 0.05;
         Step.Hyper h = new Step.Hyper(eta, 0, N, o, LearningRateSchedule.parse(schedule, 3));
         Trainer.Config cfg = new Trainer.Config(BATCH, 3, 0, 42, h);
         try (CpuOps ops = made;
                 Network net = new Network(ops, SPEC, BATCH, o);
-                DeviceData data = DeviceData.upload(ops, x, y, SPEC.inputSize(), SPEC.outputSize(), N);
+                DeviceData data = data(ops, bytes);
                 Trainer trainer = new Trainer(net, data, null, cfg)) {
             net.setParameters(Init.HE.initialise(SPEC.layout(), 3));
             ops.profile(true); // so that ops.plans() shows the plans that ran (timing only)
@@ -81,14 +109,15 @@ class CpuPlanOptimizerTest {
         }
     }
 
-    @ParameterizedTest(name = "{0} {1} on {2} threads")
+    @ParameterizedTest(name = "{0} {1} on {2} threads, uint8 data: {3}")
     @MethodSource("cases")
-    void plannedStepsGiveTheEagerStepsBits(Optimizer o, String schedule, int threads) {
-        Result eager = train(false, o, schedule, threads);
-        Result planned = train(true, o, schedule, threads);
+    void plannedStepsGiveTheEagerStepsBits(Optimizer o, String schedule, int threads, boolean bytes) {
+        Result eager = train(false, o, schedule, threads, bytes);
+        Result planned = train(true, o, schedule, threads, bytes);
         assertEquals("", eager.plans(), "-Djbackprop.cpu.plan=false runs no plan");
         assertFalse(planned.plans().isEmpty(), "the captured step ran as a plan");
         assertTrue(planned.plans().contains("(" + o.kind().cliName + ")"), planned.plans());
+        if (bytes) assertTrue(planned.plans().contains("gather bytes"), planned.plans());
         assertArrayEquals(eager.params(), planned.params(), "weights");
         assertArrayEquals(eager.first(), planned.first(), "first state");
         assertArrayEquals(eager.second(), planned.second(), "second state");
