@@ -33,7 +33,7 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * taking turns with the steps); their ratio; and where the step's time goes, per operation.
  *
  * <pre>
- *   java -cp target/jbackprop-all.jar bench/cpu/CpuLimit.java [--threads N] [--rounds R]
+ *   java -cp src/cli/target/jbackprop-all.jar bench/cpu/CpuLimit.java [--threads N] [--rounds R]
  *        [--seconds S] [--configs small,default,wide] [--append FILE] [--commit C] [--note TEXT]
  * </pre>
  *
@@ -160,7 +160,7 @@ public class CpuLimit {
                     + load0 + " before, " + load1 + " after");
             out.add(String.format(
                     Locale.ROOT,
-                    "- command: `java -cp target/jbackprop-all.jar bench/cpu/CpuLimit.java --threads %d --rounds %d --seconds %s --configs %s%s%s`",
+                    "- command: `java -cp src/cli/target/jbackprop-all.jar bench/cpu/CpuLimit.java --threads %d --rounds %d --seconds %s --configs %s%s%s`",
                     threads,
                     rounds,
                     seconds,
