@@ -1,5 +1,7 @@
 import dev.jbackprop.backend.cpu.CpuOps;
 import dev.jbackprop.engine.Block;
+import dev.jbackprop.engine.ByteBlock;
+import dev.jbackprop.engine.ByteMat;
 import dev.jbackprop.engine.DeviceData;
 import dev.jbackprop.engine.IndexBlock;
 import dev.jbackprop.engine.Mat;
@@ -13,6 +15,7 @@ import dev.jbackprop.model.Activation;
 import dev.jbackprop.model.Cost;
 import dev.jbackprop.model.Init;
 import dev.jbackprop.model.NetworkSpec;
+import dev.jbackprop.model.Optimizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -614,8 +617,18 @@ public class CpuLimit {
         }
 
         @Override
+        public ByteBlock allocateBytes(long length) {
+            return d.allocateBytes(length);
+        }
+
+        @Override
         public Metrics allocateMetrics() {
             return d.allocateMetrics();
+        }
+
+        @Override
+        public void upload(byte[] src, int srcOffset, ByteBlock dst, long dstOffset, int length) {
+            d.upload(src, srcOffset, dst, dstOffset, length);
         }
 
         @Override
@@ -688,6 +701,41 @@ public class CpuLimit {
             long t0 = System.nanoTime();
             d.update(params, grads, velocity, weightCount, rate, momentum, decay);
             add(new Key("update, parameters", (int) params.length(), 1, -1), t0, 0);
+        }
+
+        @Override
+        public void setScalars(Block dst, float[] values) {
+            long t0 = System.nanoTime();
+            d.setScalars(dst, values);
+            add("set scalars", t0, 0);
+        }
+
+        @Override
+        public void optimizerStep(
+                Optimizer.Kind rule,
+                Block params,
+                Block grads,
+                Block state1,
+                Block state2,
+                long weightCount,
+                Block scalars) {
+            long t0 = System.nanoTime();
+            d.optimizerStep(rule, params, grads, state1, state2, weightCount, scalars);
+            add(new Key("update (" + rule.cliName + "), parameters", (int) params.length(), 1, -1), t0, 0);
+        }
+
+        @Override
+        public void gatherBytes(ByteMat src, IndexBlock idx, int offset, int m, Mat shift, Mat factor, Mat dst) {
+            long t0 = System.nanoTime();
+            d.gatherBytes(src, idx, offset, m, shift, factor, dst);
+            add(new Key("gather bytes", src.rows(), m, -1), t0, 0);
+        }
+
+        @Override
+        public void gatherOneHot(IndexBlock labels, IndexBlock idx, int offset, int m, Mat dst) {
+            long t0 = System.nanoTime();
+            d.gatherOneHot(labels, idx, offset, m, dst);
+            add(new Key("gather one-hot", dst.rows(), m, -1), t0, 0);
         }
 
         @Override
