@@ -39,6 +39,7 @@ final class TrainListener implements Trainer.Listener {
     private double bestAccuracy = -1;
     private int bestEpoch;
     private int lastGood;
+    private long modelSteps = -1; // the steps of the weights in model.safetensors; -1: none written by this run
 
     TrainListener(
             TrainRun.Setup s,
@@ -89,7 +90,7 @@ final class TrainListener implements Trainer.Listener {
             try {
                 tracker.record(trainer.steps(), at, m);
             } catch (IOException ex) {
-                throw cannotWrite(ex);
+                throw cannotWrite(RunOutput.GRADIENTS_CSV, ex);
             }
         }
     }
@@ -119,16 +120,36 @@ final class TrainListener implements Trainer.Listener {
                 r.seconds());
         out.flush();
         best(r);
+        // the model first: a metrics row never stands for weights that are not on disk
+        try {
+            run.writeModel(layout, network.parameters(), modelMetadata, trainer.epoch(), trainer.steps());
+        } catch (IOException ex) {
+            throw cannotWrite(RunOutput.MODEL, ex);
+        }
+        modelWritten(trainer.epoch(), trainer.steps());
         try {
             run.appendEpoch(r);
-            if (tracker != null) tracker.flush();
-            run.writeModel(layout, network.parameters(), modelMetadata);
-            lastGood = r.epoch();
         } catch (IOException ex) {
-            throw cannotWrite(ex);
+            throw cannotWrite(RunOutput.METRICS, ex);
+        }
+        try {
+            if (tracker != null) tracker.flush();
+        } catch (IOException ex) {
+            throw cannotWrite(RunOutput.GRADIENTS_CSV, ex);
         }
         if (saver != null) saver.afterEpoch(trainer, r.epoch());
         return true;
+    }
+
+    /** model.safetensors now holds the weights after {@code epochs} complete epochs and {@code steps} steps. */
+    void modelWritten(int epochs, long steps) {
+        lastGood = epochs;
+        modelSteps = steps;
+    }
+
+    /** The steps of the weights this run wrote into model.safetensors (-1: none yet). */
+    long modelSteps() {
+        return modelSteps;
     }
 
     private void best(EpochResult r) {
@@ -138,8 +159,9 @@ final class TrainListener implements Trainer.Listener {
         }
     }
 
-    private Main.Failure cannotWrite(IOException ex) {
-        return new Main.Failure("cannot write to " + run.dir() + ": " + ex.getMessage(), Main.FAILURE, ex);
+    private TrainRun.WriteFailed cannotWrite(String name, IOException ex) {
+        return new TrainRun.WriteFailed(
+                dev.jbackprop.io.BadFileException.wrap(run.dir().resolve(name), "write it", ex));
     }
 
     double bestAccuracy() {
@@ -150,7 +172,7 @@ final class TrainListener implements Trainer.Listener {
         return bestEpoch;
     }
 
-    /** The last epoch whose weights are in model.safetensors (0: the initial weights). */
+    /** The complete epochs of the weights in model.safetensors (0: the initial weights). */
     int lastGood() {
         return lastGood;
     }

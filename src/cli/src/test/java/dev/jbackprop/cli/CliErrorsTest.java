@@ -171,6 +171,63 @@ class CliErrorsTest {
                         List.of(train("--out", "{root}/afile/sub")),
                         true),
                 failure("out holds a run", "already holds a run|--force", train("--out", "{root}/oldrun")),
+                failure(
+                        "out holds others' files",
+                        "holds files that are not jbackprop's (todo.txt)|--force",
+                        train("--out", "{root}/notes")),
+                failure(
+                        "out holds another tool's config.json, with --force",
+                        "holds config.json, which jbackprop did not write|--force or not",
+                        train("--out", "{root}/theirs", "--force")),
+                failure(
+                        "out a symbolic link",
+                        "--out {root}/linked is a symbolic link to {root}/notes|--out {root}/notes",
+                        train("--out", "{root}/linked", "--force")),
+                failure(
+                        "out holds a symbolic link",
+                        "holds model.safetensors, a symbolic link to {root}/afile",
+                        train("--out", "{root}/links", "--force")),
+                failure(
+                        "gradients into others' files",
+                        "holds files that are not jbackprop's (todo.txt)|--force",
+                        "gradients",
+                        "--data",
+                        "{data}",
+                        "--backend",
+                        "cpu",
+                        "--layers",
+                        "16,8,10",
+                        "--train-epochs",
+                        "1",
+                        "--train-size",
+                        "20",
+                        "--samples",
+                        "10",
+                        "--out",
+                        "{root}/notes"),
+                // sizes
+                usage(
+                        "threads above 4 per core",
+                        "--threads must be between 1 and|cores",
+                        train("--threads", "100000")),
+                usage(
+                        "threads far above",
+                        "--threads must be between 1 and|got 2000000000",
+                        train("--threads", "2000000000")),
+                usage(
+                        "parameters above the CPU block limit",
+                        "--layers|536,870,911 floats|parameters",
+                        train("--layers", "16,1048576,1048576,10")),
+                usage(
+                        "parameters above the CPU block limit, one layer",
+                        "--layers|536,870,911 floats",
+                        train("--layers", "16,1048576,600,10")),
+                usage("divergence factor negative", "--divergence-factor", train("--divergence-factor", "-1")),
+                usage("divergence factor one", "--divergence-factor", train("--divergence-factor", "1")),
+                usage(
+                        "dry-run with resume",
+                        "--dry-run does not go with --resume",
+                        train("--out", "{root}/oldrun", "--resume", "{root}/oldrun", "--dry-run")),
                 // backends
                 usage("backend bogus", "unknown --backend 'bogus'", train("--backend", "bogus")),
                 failure("backend cuda", "--backend cuda is not available|{cuda-reason}", train("--backend", "cuda")),
@@ -308,9 +365,36 @@ class CliErrorsTest {
         Files.write(root.resolve("badjson.safetensors"), bj.array());
 
         Path old = Files.createDirectories(root.resolve("oldrun"));
-        Files.writeString(old.resolve("config.json"), "{\"old\": true}\n");
+        Files.writeString(old.resolve("config.json"), runConfig() + "\n");
         Files.writeString(old.resolve("metrics.csv"), RunOutput.METRICS_HEADER + "\n1,0.5,0.5,0.5,1.0,1.0\n");
         Files.copy(root.resolve("good.safetensors"), old.resolve("model.safetensors"));
+
+        // others' files: a directory of notes, and one whose config.json is not a jbackprop run's
+        Path notes = Files.createDirectories(root.resolve("notes"));
+        Files.writeString(notes.resolve("todo.txt"), "keep me\n");
+        Path theirs = Files.createDirectories(root.resolve("theirs"));
+        Files.writeString(theirs.resolve("config.json"), "{\"learning_rate\": 3e-4}\n");
+        // symbolic links: --out itself, and a model file that points elsewhere
+        Files.createSymbolicLink(root.resolve("linked"), notes);
+        Path links = Files.createDirectories(root.resolve("links"));
+        Files.createSymbolicLink(links.resolve("model.safetensors"), root.resolve("afile"));
+    }
+
+    /** A run configuration as jbackprop train writes it. */
+    static String runConfig() {
+        dev.jbackprop.config.RunConfig.Builder b = new dev.jbackprop.config.RunConfig.Builder();
+        b.layers = List.of(16, 8, 10);
+        b.activations = List.of("relu", "softmax");
+        b.cost = "cross-entropy";
+        b.init = "he";
+        b.eta = 0.05;
+        b.batch = 8;
+        b.epochs = 1;
+        b.momentum = 0.9;
+        b.seed = 1;
+        b.trainSize = 20;
+        b.data = "somewhere";
+        return dev.jbackprop.config.RunConfigJson.toJson(b.build());
     }
 
     /** A model with the metadata jbackprop train writes: relu hidden layers, softmax, cross-entropy. */
@@ -337,7 +421,9 @@ class CliErrorsTest {
                         .replace("{root}", root.toString())
                         .replace("{out}", out.toString()))
                 .toArray(String[]::new);
-        String[] keys = c.keys.replace("{cuda-reason}", String.valueOf(reason)).split("\\|");
+        String[] keys = c.keys.replace("{cuda-reason}", String.valueOf(reason))
+                .replace("{root}", root.toString())
+                .split("\\|");
         check(c.name, args, c.code, keys, c.exceptionNameAllowed);
     }
 

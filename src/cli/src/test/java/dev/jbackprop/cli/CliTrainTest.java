@@ -276,7 +276,9 @@ class CliTrainTest {
             "--cost",
             "quadratic",
             "--output-activation",
-            "identity"
+            "identity",
+            "--divergence-factor", // this run's cost grows geometrically from the first step: only NaN stops it here
+            "0"
         };
         Path out = root.resolve("diverged-later");
         Cli.Result r = Cli.run(train(out, opts));

@@ -29,6 +29,19 @@ import java.util.Set;
 public final class ModelFile {
     /** The metadata key whose JSON value describes the network (and, from jbackprop train, the whole run). */
     public static final String NETWORK_KEY = "jbackprop";
+    /** The metadata key of the complete epochs the weights were trained for (written by jbackprop train). */
+    public static final String EPOCHS_KEY = "epochs_done";
+    /** The metadata key of the training steps in all the weights were trained for (written by jbackprop train). */
+    public static final String STEPS_KEY = "steps";
+
+    /**
+     * How far the weights in a model file were trained: complete epochs and steps in all (steps past the last
+     * complete epoch when training stopped inside one).
+     *
+     * @param epochs complete epochs
+     * @param steps steps in all
+     */
+    public record Progress(int epochs, long steps) {}
 
     private ModelFile() {}
 
@@ -259,6 +272,58 @@ public final class ModelFile {
             throw new InvalidMetadataException(
                     file,
                     "its " + NETWORK_KEY + " metadata does not describe a valid network (" + ex.getMessage() + ")");
+        }
+    }
+
+    /**
+     * How far the weights were trained, from the metadata {@link #EPOCHS_KEY} and {@link #STEPS_KEY}, or null when
+     * the file does not say (a file jbackprop did not write, or one from before 0.2).
+     *
+     * @param file a safetensors file
+     * @return the progress, or null
+     * @throws BadFileException when the file is invalid or the values are impossible (the file is corrupt)
+     */
+    public static Progress progress(Path file) throws BadFileException {
+        Map<String, String> meta = SafeTensors.readMetadata(file);
+        String e = meta.get(EPOCHS_KEY), s = meta.get(STEPS_KEY);
+        if (e == null && s == null) return null;
+        long epochs = wholeField(file, EPOCHS_KEY, e), steps = wholeField(file, STEPS_KEY, s);
+        if (epochs > Integer.MAX_VALUE)
+            throw new BadFileException(file, "is corrupt: metadata '" + EPOCHS_KEY + "' is " + epochs + "; too large");
+        if (steps < epochs)
+            throw new BadFileException(
+                    file,
+                    "is corrupt: metadata '" + STEPS_KEY + "' is " + steps + "; it must be at least '" + EPOCHS_KEY
+                            + "' (" + epochs + "), one step per epoch");
+        return new Progress((int) epochs, steps);
+    }
+
+    private static long wholeField(Path file, String key, String value) throws BadFileException {
+        if (value == null) throw new BadFileException(file, "is corrupt: metadata '" + key + "' is missing");
+        long v;
+        try {
+            v = Long.parseLong(value.trim());
+        } catch (NumberFormatException ex) {
+            throw new BadFileException(
+                    file, "is corrupt: metadata '" + key + "' is '" + value + "', not a whole number");
+        }
+        if (v < 0)
+            throw new BadFileException(file, "is corrupt: metadata '" + key + "' is " + v + "; it must be 0 or more");
+        return v;
+    }
+
+    /**
+     * True when the file's metadata says jbackprop wrote it (a {@link #NETWORK_KEY} entry); false for anything
+     * else, a file that is not safetensors included.
+     *
+     * @param file a file
+     * @return whether it is a jbackprop model file
+     */
+    public static boolean writtenByJbackprop(Path file) {
+        try {
+            return SafeTensors.readMetadata(file).containsKey(NETWORK_KEY);
+        } catch (BadFileException e) {
+            return false;
         }
     }
 
