@@ -516,6 +516,7 @@ public final class RunOutput implements AutoCloseable {
         Path tmp = null;
         try {
             tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName() + ".", ".tmp");
+            readableByAll(tmp); // createTempFile makes it owner-only; a run's files are for sharing
             Files.writeString(tmp, text, StandardCharsets.UTF_8);
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             tmp = null;
@@ -529,6 +530,14 @@ public final class RunOutput implements AutoCloseable {
                     // nothing more to do; the next run in this directory removes it
                 }
             }
+        }
+    }
+
+    private static void readableByAll(Path p) {
+        try {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        } catch (UnsupportedOperationException | IOException e) {
+            // not a POSIX file system: keep the default
         }
     }
 

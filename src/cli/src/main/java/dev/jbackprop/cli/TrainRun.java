@@ -185,6 +185,7 @@ final class TrainRun {
                     Locale.ROOT, "  %-14s %10s  %s%n", it.place().description, MemoryPlan.bytes(it.bytes()), it.what());
         }
         var l = plan.limits();
+        System.gc(); // what is free, not what garbage still holds
         for (MemoryPlan.Place p : MemoryPlan.Place.values()) {
             if (p == MemoryPlan.Place.DEVICE && !l.device()) continue;
             long available = switch (p) {
@@ -313,11 +314,12 @@ final class TrainRun {
             CheckpointSaver saver,
             TrainListener listener,
             float[] initial,
-            Data data) {
+            Data data)
+            throws BadFileException {
         RunOutput output = s.output();
+        if (resumed != null) restore(trainer); // a corrupt checkpoint is not a write failure
         try {
             if (resumed != null) {
-                restore(trainer);
                 output.writeConfig(json);
                 if (saver != null) saver.resumedFrom(resumed.checkpoint);
             } else {

@@ -167,8 +167,8 @@ public final class MemoryPlan {
                         null));
             }
         }
-        // host workspace: the arrays the upload copies (the largest set), the shuffled order, and the copies of
-        // the weights made when a model or a checkpoint is saved (parameters and optimiser state, downloaded and
+        // host workspace: the arrays the upload copies (the largest set), the shuffled order, the initial weights,
+        // and the copies made when a model or a checkpoint is saved (parameters and optimiser state, downloaded and
         // laid out row-major: 2 × (1 + buffers) blocks) or read back
         long upload = 0, order = 0;
         for (Data d : data) {
@@ -185,10 +185,11 @@ public final class MemoryPlan {
         items.add(new Item("workspace: the copy of a data set while it is uploaded", Place.HEAP, upload, 0, null));
         items.add(new Item("workspace: the epoch's sample order", Place.HEAP, order, 0, null));
         items.add(new Item(
-                "workspace: host copies of the weights" + (optimizerBuffers > 0 ? " and optimiser state" : "")
-                        + " when saving",
+                "workspace: host copies of the weights (the initial ones, and those made when saving the model"
+                        + (optimizerBuffers > 0 ? " or a checkpoint with the optimiser state" : " or a checkpoint")
+                        + ")",
                 Place.HEAP,
-                mul(2L * (1 + optimizerBuffers), mul(4, params, Setting.LAYER_SIZES), Setting.LAYER_SIZES),
+                mul(1 + 2L * (1 + optimizerBuffers), mul(4, params, Setting.LAYER_SIZES), Setting.LAYER_SIZES),
                 0,
                 Setting.LAYER_SIZES));
         return new MemoryPlan(spec, batch, limits, items, streamed);
