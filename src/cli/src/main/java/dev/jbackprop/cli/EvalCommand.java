@@ -80,6 +80,7 @@ public final class EvalCommand implements Callable<Integer> {
         if (batch <= 0) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
         NetworkSpec spec = specFor(model, net);
         float[] params = ModelFile.read(model, spec.layout());
+        ModelFile.Progress trained = ModelFile.progress(model); // impossible values: a corrupt file (exit 1)
         backend.check();
         Mnist mnist = data.load(e);
         Dataset test = mnist.test();
@@ -96,9 +97,12 @@ public final class EvalCommand implements Callable<Integer> {
             Trainer.Evaluation ev = Trainer.evaluate(network, d, metrics);
             o.printf(
                     Locale.ROOT,
-                    "%s: %s%n  test accuracy %.2f%% (%d images), mean cost %.5f%n",
+                    "%s: %s%s%n  test accuracy %.2f%% (%d images), mean cost %.5f%n",
                     model,
                     spec,
+                    trained == null
+                            ? ""
+                            : ", trained for " + trained.epochs() + " epochs (" + trained.steps() + " steps)",
                     100 * ev.accuracy(),
                     ev.count(),
                     ev.loss());

@@ -327,6 +327,14 @@ class CliErrorsTest {
                         "eval batch zero",
                         "--batch must be at least 1",
                         eval("--model", "{root}/good.safetensors", "--batch", "0")),
+                failure(
+                        "eval model whose metadata says -3 epochs",
+                        "forged.safetensors: is corrupt: metadata 'epochs_done' is -3",
+                        eval("--model", "{root}/forged.safetensors")),
+                failure(
+                        "eval model holding NaN",
+                        "nan.safetensors: tensor 'layers.1.bias' element [4] is NaN",
+                        eval("--model", "{root}/nan.safetensors")),
                 usage("gradcheck batch zero", "--batch must be at least 1", "gradcheck", "--batch", "0"),
                 usage("gradcheck unknown cost", "unknown cost 'hinge'", "gradcheck", "--cost", "hinge"),
                 usage("gradcheck bad layers", "--layers|'q'", "gradcheck", "--layers", "7,q,4"),
@@ -364,6 +372,21 @@ class CliErrorsTest {
                 .put(json);
         Files.write(root.resolve("badjson.safetensors"), bj.array());
 
+        // model files with impossible values: a forged progress, a NaN (written around ModelFile's own check)
+        writeModel(
+                root.resolve("forged.safetensors"), new int[] {16, 8, 10}, Map.of("epochs_done", "-3", "steps", "5"));
+        ParamLayout l = new ParamLayout(new int[] {16, 8, 10});
+        float[] w0 = new float[8 * 16], b0 = new float[8], w1 = new float[10 * 8], b1 = new float[10];
+        b1[4] = Float.NaN;
+        dev.jbackprop.io.SafeTensors.writeAll(
+                root.resolve("nan.safetensors"),
+                List.of("layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"),
+                List.of(new long[] {8, 16}, new long[] {8}, new long[] {10, 8}, new long[] {10}),
+                List.of(w0, b0, w1, b1),
+                Map.of("jbackprop", networkJson(new int[] {16, 8, 10})),
+                "write");
+        assertEquals(l.total(), w0.length + b0.length + w1.length + b1.length);
+
         Path old = Files.createDirectories(root.resolve("oldrun"));
         Files.writeString(old.resolve("config.json"), runConfig() + "\n");
         Files.writeString(old.resolve("metrics.csv"), RunOutput.METRICS_HEADER + "\n1,0.5,0.5,0.5,1.0,1.0\n");
@@ -399,13 +422,22 @@ class CliErrorsTest {
 
     /** A model with the metadata jbackprop train writes: relu hidden layers, softmax, cross-entropy. */
     static void writeModel(Path file, int[] sizes) throws IOException {
+        writeModel(file, sizes, Map.of());
+    }
+
+    static void writeModel(Path file, int[] sizes, Map<String, String> more) throws IOException {
         ParamLayout layout = new ParamLayout(sizes);
+        Map<String, String> meta = new java.util.HashMap<>(more);
+        meta.put("jbackprop", networkJson(sizes));
+        ModelFile.write(file, layout, Init.HE.initialise(layout, 2), meta);
+    }
+
+    /** The network metadata jbackprop train writes: relu hidden layers, softmax, cross-entropy. */
+    static String networkJson(int[] sizes) throws IOException {
         List<String> acts = new ArrayList<>();
         for (int l = 0; l < sizes.length - 2; l++) acts.add("relu");
         acts.add("softmax");
-        String cfg = RunOutput.JSON.writeValueAsString(
-                Map.of("layers", sizes, "activations", acts, "cost", "cross-entropy"));
-        ModelFile.write(file, layout, Init.HE.initialise(layout, 2), Map.of("jbackprop", cfg));
+        return RunOutput.JSON.writeValueAsString(Map.of("layers", sizes, "activations", acts, "cost", "cross-entropy"));
     }
 
     static int counter;

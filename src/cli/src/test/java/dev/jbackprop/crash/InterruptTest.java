@@ -80,8 +80,12 @@ class InterruptTest {
                 return false;
             }
         });
+        long sent = System.nanoTime();
         c.signal("INT");
         assertEquals(130, c.waitFor(60), c::toString);
+        System.out.printf(
+                "SIGINT to exit: %.0f ms; %s%n",
+                (System.nanoTime() - sent) / 1e6, c.errLines().get(0));
         List<String> err = c.errLines();
         assertEquals(1, err.size(), c::toString);
         long[] at = where(err.get(0));
@@ -134,8 +138,12 @@ class InterruptTest {
         Child c = Child.start(
                 tmp.resolve("a.log"), args(data, run, "--epochs", "100000").toArray(String[]::new));
         c.await("two epochs", () -> TwoRunsTest.lines(run.resolve("metrics.csv")) >= 3);
+        long sent = System.nanoTime();
         c.signal("TERM");
         assertEquals(143, c.waitFor(60), c::toString);
+        System.out.printf(
+                "SIGTERM to exit: %.0f ms; %s%n",
+                (System.nanoTime() - sent) / 1e6, c.errLines().get(0));
         List<String> err = c.errLines();
         assertEquals(1, err.size(), c::toString);
         String line = err.get(0);

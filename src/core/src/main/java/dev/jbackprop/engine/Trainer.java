@@ -20,16 +20,22 @@ import java.util.Locale;
  *
  * <p>{@link #snapshot()} captures everything needed to continue exactly (parameters, momentum,
  * shuffler state at the start of the epoch in progress, position in it, the epoch's partial
- * metric sums); {@link #restore} puts it back. Parameters are checked for NaN/infinity
+ * metric sums, the divergence reference); {@link #restore} puts it back. Parameters are checked for NaN/infinity
  * ({@link #checkParameters}) at the end of each epoch and at each snapshot.
+ *
+ * <p>The divergence guard: the cost or a parameter NaN or infinite, or the epoch's mean cost per sample above
+ * {@link Config#divergenceFactor} × its reference, stops training with a {@link DivergedException}. The reference is
+ * the first step's cost, or the first epoch's mean once that is lower (at least {@link #REFERENCE_FLOOR}); on the
+ * host the mean so far is compared after every step once the epoch holds {@link #GUARD_MIN_SAMPLES} samples, on a
+ * device at the end of each epoch. {@link #requestStop} stops a run at the end of the step under way.
  */
 public final class Trainer implements AutoCloseable {
 
     /**
      * batch: mini-batch size; epochs; maxSteps: stop after this many steps in all (0: no limit);
      * graphs: replay full-size steps through {@link Ops#capture} (CUDA graphs on the GPU); divergenceFactor: stop
-     * when the cost per sample rises above this many times its reference, the first epoch's value (0: only NaN and
-     * infinity stop training; see {@link Trainer}).
+     * when the epoch's mean cost per sample rises above this many times its reference, the first step's cost or the
+     * first epoch's mean if lower (0: only NaN and infinity stop training; see the class comment).
      */
     public record Config(
             int batch,
@@ -63,9 +69,8 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * The default {@link Config#divergenceFactor}: a cost per sample 1000 times its first-epoch value. Healthy runs
-     * stay far below it: their cost falls after the first epoch, and a single batch of the textbook runs and the test
-     * suite rose at most to a few times it (README, reliability).
+     * The default {@link Config#divergenceFactor}: a mean cost per sample 1000 times its reference. Healthy runs stay
+     * far below it: their cost falls from the first step on (README, Reliability, has the margins measured).
      */
     public static final double DEFAULT_DIVERGENCE_FACTOR = 1000;
 
@@ -74,6 +79,13 @@ public final class Trainer implements AutoCloseable {
      * already fit) is not stopped for a rise to a small cost.
      */
     public static final double REFERENCE_FLOOR = 1e-3;
+
+    /**
+     * Samples an epoch's mean cost must hold before the host compares it (every step) with the divergence bound;
+     * a smaller epoch is compared at its end. A mean over this many samples is no longer the cost of a few odd
+     * ones (with a batch of 1, one misclassified sample costs up to ~30 against a mean of ~0.3).
+     */
+    public static final int GUARD_MIN_SAMPLES = 256;
 
     /**
      * One epoch's figures. loss: mean cost per sample over the epoch's steps; trainAccuracy: the
@@ -125,7 +137,7 @@ public final class Trainer implements AutoCloseable {
     // backends only those carried in by restore(), the rest being in `metrics`.
     private final double[] sums = new double[3];
     private final StepReplay replay; // the full-size step, or null: every step eager
-    // The divergence guard's reference cost per sample: the first step's while epoch 1 runs, then epoch 1's mean.
+    // The divergence guard's reference cost per sample: the first step's, or epoch 1's mean once lower.
     private double lossReference = Double.NaN;
     private volatile boolean stopRequested;
     private boolean stopped;
@@ -339,7 +351,12 @@ public final class Trainer implements AutoCloseable {
                     metrics.reset();
                     for (int i = 0; i < 3; i++) sums[i] += mt[i];
                     if (!Double.isFinite(mt[0])) throw lossDiverged(epoch);
-                    checkRise(mt[0] / Math.max(1, mt[2]), "the batch's");
+                    if (Double.isNaN(lossReference)) lossReference = mt[0] / Math.max(1, mt[2]);
+                    if (sums[2] >= Math.min(GUARD_MIN_SAMPLES, n))
+                        checkRise(sums[0] / sums[2], "the epoch's mean cost per sample so far");
+                } else if (Double.isNaN(lossReference)) {
+                    double[] first = metrics.read(); // once a run: the first step's cost is the reference
+                    lossReference = first[0] / Math.max(1, first[2]);
                 }
                 listener.step(epoch, s + 1);
                 if (stopRequested) return stop(results);
@@ -349,9 +366,9 @@ public final class Trainer implements AutoCloseable {
             if (!Double.isFinite(mt[0])) throw lossDiverged(epoch);
             checkParameters();
             double epochLoss = mt[0] / Math.max(1, mt[2]);
-            checkRise(epochLoss, "the epoch's mean");
+            if (!host) checkRise(epochLoss, "the epoch's mean cost per sample"); // the host did, at its last step
             boolean complete = stepInEpoch == stepsPerEpoch;
-            if (complete && epoch == 1) lossReference = epochLoss;
+            if (complete && epoch == 1) lossReference = Math.min(lossReference, epochLoss);
             if (complete) {
                 epochsDone = epoch;
                 stepInEpoch = 0;
@@ -386,30 +403,29 @@ public final class Trainer implements AutoCloseable {
     }
 
     /**
-     * The guard beyond NaN: the first cost measured becomes the reference (until the first epoch's mean replaces
-     * it); a cost above {@link Config#divergenceFactor} × the reference (at least {@link #REFERENCE_FLOOR}) is
-     * divergence.
+     * The guard beyond NaN: the epoch's mean cost per sample (so far, after every step on the host once it holds
+     * {@link #GUARD_MIN_SAMPLES} samples; at the end of the epoch on a device) above {@link Config#divergenceFactor}
+     * × the reference is divergence. The reference is the first step's cost (measured before training could have
+     * gone wrong), or the first epoch's mean once that is lower; at least {@link #REFERENCE_FLOOR}. A mean, not a
+     * batch's cost: one batch of hard samples is diluted by the epoch's others, while a cost that grows step after
+     * step soon dominates it.
      */
-    private void checkRise(double loss, String which) {
-        if (Double.isNaN(lossReference)) {
-            lossReference = loss;
-            return;
-        }
+    private void checkRise(double mean, String which) {
         double factor = cfg.divergenceFactor();
-        if (factor > 0 && loss > factor * Math.max(lossReference, REFERENCE_FLOOR)) {
+        if (factor > 0 && mean > factor * Math.max(lossReference, REFERENCE_FLOOR)) {
             ops.sumSquares(net.params, segOffsets, segLengths, segSums);
             throw diverged(
                     Wording.of(String.format(
                                     Locale.ROOT,
-                                    "%s cost per sample rose to %.4g, more than %s × the first %s cost %.4g (",
+                                    "%s rose to %.4g, more than %s × its reference %.4g (the first step's cost, or the"
+                                            + " first epoch's mean if lower; ",
                                     which,
-                                    loss,
+                                    mean,
                                     factor == Math.rint(factor)
                                             ? Long.toString((long) factor)
                                             : Double.toString(factor),
-                                    epochsDone >= 1 ? "epoch's" : "step's",
-                                    lossReference))
-                            .then(Setting.DIVERGENCE_FACTOR, " sets the factor; 0 turns this check off)"),
+                                    Math.max(lossReference, REFERENCE_FLOOR)))
+                            .then(Setting.DIVERGENCE_FACTOR, " sets the factor, 0 turns this check off)"),
                     firstNonFinite());
         }
     }

@@ -12,8 +12,8 @@ package dev.jbackprop.model;
  * @param lossSum that epoch's summed cost so far
  * @param correct that epoch's correctly classified samples so far
  * @param samples that epoch's samples so far
- * @param lossReference the mean cost per sample that the divergence guard compares the cost with (the first
- *     epoch's, or the first step's while the first epoch runs); NaN when none has been measured yet
+ * @param lossReference the cost per sample the divergence guard compares the epoch's mean with (the first step's,
+ *     or the first epoch's mean once that is lower); NaN when none has been measured yet
  */
 public record TrainingState(
         int epochsDone,
