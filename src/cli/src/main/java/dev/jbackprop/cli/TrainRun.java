@@ -404,12 +404,12 @@ final class TrainRun {
         Path run = s.output().dir();
         String held = st.steps() == 0
                 ? "the initial weights"
-                : "the weights after step " + st.steps() + " (" + st.epochsDone() + " epochs"
-                        + (st.stepInEpoch() > 0 ? " and " + st.stepInEpoch() + " steps" : "") + ")";
-        String onDisk = run.resolve(RunOutput.MODEL) + " holds " + held + ", metrics.csv "
+                : "the weights after step " + st.steps() + " (" + plural(st.epochsDone(), "epoch")
+                        + (st.stepInEpoch() > 0 ? " and " + plural(st.stepInEpoch(), "step") : "") + ")";
+        String onDisk = run.resolve(RunOutput.MODEL) + " holds " + held + ", " + RunOutput.METRICS + " "
                 + (s.output().lastEpochWritten() == 0
                         ? "no epoch yet"
-                        : "epochs up to " + s.output().lastEpochWritten());
+                        : "the rows up to epoch " + s.output().lastEpochWritten());
         String next = saver != null
                 ? "; checkpoint " + saver.last().getFileName() + " holds the whole state: continue with jbackprop "
                         + "train --resume " + run
@@ -459,6 +459,10 @@ final class TrainRun {
                         + run + " holds " + model + ", " + metrics + ckpt + ": " + next,
                 Main.FAILURE,
                 e);
+    }
+
+    private static String plural(long n, String word) {
+        return n + " " + word + (n == 1 ? "" : "s");
     }
 
     /** The operating system's words for a failed write ("No space left on device"), else the message. */
