@@ -17,19 +17,19 @@ final class BackendOptions {
     @Option(
             names = "--threads",
             paramLabel = "T",
-            description = "CPU backend threads; 0: all cores (default: ${DEFAULT-VALUE}).",
+            description = "CPU backend threads, at most 4 per core (more only take turns on the cores); 0: all cores "
+                    + "(default: ${DEFAULT-VALUE}).",
             defaultValue = "0")
     int threads;
 
-    /** Fails on a negative thread count, an unknown backend or an unavailable GPU (usage error or failure). */
+    /** Fails on a thread count out of range, an unknown backend or an unavailable GPU (usage error or failure). */
     void check() {
         check(false, false);
     }
 
     /** {@link #check()}, also for the GEMM precision asked for (see {@link Backends#check(String, boolean, boolean)}). */
     void check(boolean tf32, boolean bf16) {
-        if (threads < 0)
-            throw new IllegalArgumentException("--threads must be 0 (all cores) or positive, got " + threads);
+        Backends.checkThreads(threads);
         Backends.check(backend, tf32, bf16);
     }
 

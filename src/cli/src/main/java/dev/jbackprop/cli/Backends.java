@@ -22,6 +22,17 @@ public final class Backends {
         return CudaProbe.info();
     }
 
+    /**
+     * Refuses a thread count the CPU backend would refuse (0 stands for all cores), before any thread is made.
+     *
+     * @param threads --threads
+     */
+    public static void checkThreads(int threads) {
+        if (threads < 0)
+            throw new IllegalArgumentException("--threads must be 0 (all cores) or positive, got " + threads);
+        if (threads > 0) CpuOps.checkThreads(threads);
+    }
+
     /** Fails as {@link #open} would for an unknown name or an unavailable GPU, without opening anything. */
     public static void check(String name) {
         check(name, false, false);

@@ -99,6 +99,7 @@ public final class EvalCommand implements Callable<Integer> {
         ModelInfo info = ModelInfo.read(model);
         NetworkSpec spec = specFor(model, info, net);
         float[] params = ModelFile.read(model, spec.layout());
+        ModelFile.progress(model); // impossible values: a corrupt file (exit 1)
         backend.check();
         DataSchema schema = schemaOf(info, spec);
         Dataset test = readTest(schema, info, e);

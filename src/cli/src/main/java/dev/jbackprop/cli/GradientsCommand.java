@@ -135,6 +135,12 @@ public final class GradientsCommand implements Callable<Integer> {
                     + "--train-epochs, else none).")
     Path out;
 
+    @Option(
+            names = "--force",
+            description = "Allow --out to name a directory that is not empty: jbackprop's own gradients.csv and "
+                    + "gradients.png there are replaced, nothing else is touched (default: refused).")
+    boolean force;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter o = cmd.commandLine().getOut();
@@ -163,9 +169,10 @@ public final class GradientsCommand implements Callable<Integer> {
         long every = trackEvery != null ? trackEvery : Math.max(1, (stepsPerEpoch + 19) / 20);
         boolean track = compare == null && epochs > 0;
         Path outDir = outDir(track);
-        if (outDir != null) RunOutput.create(outDir, true);
+        if (outDir != null) RunOutput.check(outDir, force, RunOutput.GRADIENT_FILES); // before anything is created
 
-        try (Ops ops = backend.open(main.debug, msg -> e.println("jbackprop: " + msg));
+        try (RunOutput output = outDir == null ? null : RunOutput.create(outDir, force, RunOutput.GRADIENT_FILES);
+                Ops ops = backend.open(main.debug, msg -> e.println("jbackprop: " + msg));
                 BackendData onBackend = new BackendData(ops)) {
             DeviceData measureData = onBackend.of(trainFull.first(samples));
             DeviceData trainData = trainSet == null ? null : onBackend.of(trainSet);

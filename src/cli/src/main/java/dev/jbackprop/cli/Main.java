@@ -3,6 +3,7 @@ package dev.jbackprop.cli;
 import dev.jbackprop.backend.cuda.CublasCompat.CublasUnavailableException;
 import dev.jbackprop.backend.cuda.GpuException;
 import dev.jbackprop.engine.DivergedException;
+import dev.jbackprop.engine.InsufficientMemoryException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -118,6 +119,9 @@ public final class Main implements Runnable {
     private static Outcome outcome(Exception ex) {
         if (ex instanceof Failure f) return new Outcome(f.exitCode, f.getMessage());
         if (ex instanceof DivergedException d) return new Outcome(FAILURE, "training diverged: " + Flags.message(d));
+        if (ex instanceof InsufficientMemoryException m) return new Outcome(FAILURE, Flags.message(m));
+        if (ex instanceof TrainRun.WriteFailed w)
+            return new Outcome(FAILURE, "cannot write " + w.failure.file() + " (" + TrainRun.reason(w.failure) + ")");
         if (ex instanceof IllegalArgumentException) return new Outcome(USAGE, Flags.messageOf(ex));
         if (ex instanceof java.io.IOException || ex instanceof GpuException || ex instanceof CublasUnavailableException)
             return new Outcome(FAILURE, Flags.messageOf(ex)); // a GPU error names its operation and device

@@ -176,6 +176,21 @@ public final class TrainCommand implements Callable<Integer> {
     boolean noProgress;
 
     @Option(
+            names = "--dry-run",
+            description = "Read the data, open the backend and print the run's memory plan (what it would allocate, "
+                    + "where, and what is available), then exit without writing anything (default: off).")
+    boolean dryRun;
+
+    @Option(
+            names = "--divergence-factor",
+            paramLabel = "F",
+            description = "Stop as diverged when the cost per sample rises above F times its first-epoch value (on "
+                    + "the CPU checked every step, against the first step's cost until the first epoch ends); 0: "
+                    + "only NaN and infinity stop training (default: ${DEFAULT-VALUE}).",
+            defaultValue = "1000")
+    double divergenceFactor;
+
+    @Option(
             names = "--checkpoint-every",
             paramLabel = "N|Ne",
             description = "Write the whole training state to OUT/checkpoints every N steps, or every N epochs with Ne "
@@ -212,13 +227,16 @@ public final class TrainCommand implements Callable<Integer> {
         ParseResult given = cmd.commandLine().getParseResult();
         Consumer<String> warn = msg -> cmd.commandLine().getErr().println("jbackprop: " + msg);
         checkCombinations(given);
-        try (ResumedRun resumed = resume == null ? null : ResumedRun.open(resume, warn)) {
+        try (Interrupts interrupts = Interrupts.install();
+                ResumedRun resumed = resume == null ? null : ResumedRun.open(resume, warn)) {
             RunConfig run = resumed != null ? resumedConfig(resumed, given) : freshConfig(given);
             check(run);
+            new Trainer.Config(1, 1, 0, 0, hyper(run, 1), true, divergenceFactor); // --divergence-factor
             Path outDir = resumed != null ? resumed.dir : outDir();
-            if (resumed == null) RunOutput.check(outDir, force); // nothing is created before this
+            if (resumed == null && !dryRun)
+                RunOutput.check(outDir, force, RunOutput.TRAIN_FILES); // nothing is created before this
             NetRequest request = run.layers() == null ? NetRequest.of(net, hidden.hidden, given) : null;
-            return new TrainRun(this, run, request, outDir, resumed).run();
+            return new TrainRun(this, run, request, outDir, resumed, interrupts).run();
         }
     }
 
@@ -232,6 +250,9 @@ public final class TrainCommand implements Callable<Integer> {
                     + ": a resumed run continues in its own directory");
         }
         if (resume != null && force) throw new IllegalArgumentException("--force does not go with --resume");
+        if (resume != null && dryRun)
+            throw new IllegalArgumentException(
+                    "--dry-run does not go with --resume: plan the run with its options and --dry-run instead");
         if (trainSize != null && trainSize <= 0)
             throw new IllegalArgumentException("--train-size must be positive, got " + trainSize);
         if (trainSize != null && validationSplit != null)
@@ -371,8 +392,7 @@ public final class TrainCommand implements Callable<Integer> {
         if ((c.earlyStop() > 0 || c.saveBest()) && c.trainSize() == 0 && c.validationSplit() == 0)
             throw noValidationSet(c);
         if (c.batch() <= 0) throw new IllegalArgumentException("--batch must be at least 1, got " + c.batch());
-        if (c.threads() < 0)
-            throw new IllegalArgumentException("--threads must be 0 (all cores) or positive, got " + c.threads());
+        Backends.checkThreads(c.threads());
         if (c.trackGradients() < 0)
             throw new IllegalArgumentException(
                     "--track-gradients must be a positive number of steps, got " + c.trackGradients());

@@ -189,6 +189,7 @@ class CliTrainTest {
         double last = Double.parseDouble(metricsRows(run1).get(EPOCHS - 1)[TEST]);
         assertEquals(String.format(Locale.ROOT, "%.2f", 100 * last), m.group(1));
         assertEquals("60", m.group(2));
+        assertTrue(r.out().contains(", trained for " + EPOCHS + " epochs ("), r::toString);
     }
 
     /** Starting from run1's model with a vanishing learning rate keeps its weights and its test accuracy. */
@@ -304,7 +305,9 @@ class CliTrainTest {
             "--output-activation",
             "identity",
             "--lr-schedule",
-            "constant" // cosine would calm the rate down before it diverges
+            "constant", // cosine would calm the rate down before it diverges
+            "--divergence-factor", // this run's cost grows geometrically from the first step: only NaN stops it here
+            "0"
         };
         Path out = root.resolve("diverged-later");
         Cli.Result r = Cli.run(train(out, opts));
