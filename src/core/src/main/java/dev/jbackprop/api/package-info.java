@@ -1,0 +1,4 @@
+/**
+ * The public API. (draft)
+ */
+package dev.jbackprop.api;
