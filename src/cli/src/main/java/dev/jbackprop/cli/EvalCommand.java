@@ -2,14 +2,15 @@ package dev.jbackprop.cli;
 
 import static dev.jbackprop.cli.CommandDefaults.network;
 
+import dev.jbackprop.api.Activation;
+import dev.jbackprop.api.Backend;
+import dev.jbackprop.api.Data;
+import dev.jbackprop.api.Evaluation;
+import dev.jbackprop.api.Loss;
+import dev.jbackprop.api.Model;
+import dev.jbackprop.api.ReadOptions;
 import dev.jbackprop.config.RunConfig;
-import dev.jbackprop.data.Dataset;
 import dev.jbackprop.data.Mnist;
-import dev.jbackprop.engine.DeviceData;
-import dev.jbackprop.engine.Metrics;
-import dev.jbackprop.engine.Network;
-import dev.jbackprop.engine.Ops;
-import dev.jbackprop.engine.Trainer;
 import dev.jbackprop.io.BadFileException;
 import dev.jbackprop.io.ModelFile;
 import dev.jbackprop.model.NetworkSpec;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
-/** jbackprop eval: a saved model's cost and accuracy on the MNIST test set. */
+/** jbackprop eval: a saved model's cost and accuracy on the MNIST test set, through the public API. */
 @Command(
         mixinStandardHelpOptions = true,
         name = "eval",
@@ -73,28 +74,28 @@ public final class EvalCommand implements Callable<Integer> {
             description = "Samples per evaluation pass (default: ${DEFAULT-VALUE}).")
     int batch;
 
+    @Mixin
+    JsonOption json;
+
     @Override
     public Integer call() throws Exception {
-        PrintWriter o = cmd.commandLine().getOut();
         PrintWriter e = cmd.commandLine().getErr();
+        PrintWriter text = JsonOut.text(json.json, main.quiet, cmd.commandLine().getOut(), e);
         if (batch <= 0) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
         NetworkSpec spec = specFor(model, net);
-        float[] params = ModelFile.read(model, spec.layout());
         backend.check();
-        Mnist mnist = data.load(e);
-        Dataset test = mnist.test();
-        if (test.features() != spec.inputSize() || test.classes() != spec.outputSize()) {
+        Data test = testData(spec, e);
+        if (test.features() != spec.inputSize() || test.outputs() != spec.outputSize()) {
             throw new Main.Failure("the model " + model + " maps " + spec.inputSize() + " inputs to "
                     + spec.outputSize() + " outputs, but the data has " + test.features() + " features and "
-                    + test.classes() + " classes");
+                    + test.outputs() + " classes");
         }
-        try (Ops ops = backend.open(main.debug, msg -> e.println("jbackprop: " + msg));
-                Network network = new Network(ops, spec, Math.min(batch, test.count()), false);
-                DeviceData d = TrainRun.upload(ops, test);
-                Metrics metrics = ops.allocateMetrics()) {
-            network.setParameters(params);
-            Trainer.Evaluation ev = Trainer.evaluate(network, d, metrics);
-            o.printf(
+        try (Backend b = backend.openBackend(main.debug, main.notices(e));
+                Model m = RunConfig.AUTO.equalsIgnoreCase(net.layers.trim())
+                        ? Model.load(model, b)
+                        : builder(spec).load(model, b)) {
+            Evaluation ev = m.evaluate(test, batch);
+            text.printf(
                     Locale.ROOT,
                     "%s: %s%n  test accuracy %.2f%% (%d images), mean cost %.5f%n",
                     model,
@@ -102,8 +103,31 @@ public final class EvalCommand implements Callable<Integer> {
                     100 * ev.accuracy(),
                     ev.count(),
                     ev.loss());
+            if (json.json) JsonOut.print(cmd.commandLine().getOut(), JsonOut.eval(b.device(), model, spec, ev));
         }
         return 0;
+    }
+
+    /** The test set: of the IDX files in --data, or of MNIST (fetched into the cache when needed). */
+    private Data testData(NetworkSpec spec, PrintWriter err) throws java.io.IOException {
+        Path dir = data.data != null ? data.data : Mnist.ensureCached(Mnist.cacheDir(data.cache), main.notices(err));
+        ReadOptions options = ReadOptions.defaults();
+        if (spec.outputSize() <= 256) options = options.classes(spec.outputSize());
+        return Data.read(dir, options)
+                .test()
+                .orElseThrow(() -> new Main.Failure(
+                        dir + " holds no test set (t10k-images-idx3-ubyte, " + "t10k-labels-idx1-ubyte)"));
+    }
+
+    /** The API's description of a network the options give. */
+    static Model.Builder builder(NetworkSpec spec) {
+        int[] sizes = spec.sizes();
+        Model.Builder b = Model.builder().input(sizes[0]);
+        for (int l = 0; l + 1 < spec.layers(); l++)
+            b.hidden(sizes[l + 1], Activation.parse(spec.activation(l).toString()));
+        b.output(sizes[sizes.length - 1], Activation.parse(spec.output().toString()));
+        for (Loss loss : Loss.values()) if (loss.toString().equals(spec.cost().cliName)) b.loss(loss);
+        return b;
     }
 
     /** The network a model file holds: from its jbackprop metadata, else from the options. */

@@ -36,6 +36,7 @@ final class TrainListener implements Trainer.Listener {
     private final int batch;
     private final int trainCount;
     private ProgressBar bar;
+    private EpochJson json; // --json, or null
     private double bestAccuracy = -1;
     private int bestEpoch;
     private int lastGood;
@@ -64,6 +65,21 @@ final class TrainListener implements Trainer.Listener {
         this.trainCount = s.config().trainSize();
         for (EpochResult past : run.epochs()) best(past);
         this.lastGood = s.epochsDone();
+    }
+
+    /** --json: told each epoch's figures. */
+    interface EpochJson {
+        /**
+         * One epoch.
+         *
+         * @param r its figures
+         * @param validationAccuracy the validation set's accuracy after it, or NaN without one
+         */
+        void epoch(EpochResult r, double validationAccuracy);
+    }
+
+    void json(EpochJson json) {
+        this.json = json;
     }
 
     @Override
@@ -100,12 +116,10 @@ final class TrainListener implements Trainer.Listener {
             bar.close();
             bar = null;
         }
-        String val = validation == null
-                ? ""
-                : String.format(
-                        Locale.ROOT,
-                        "  validation %6.2f%%",
-                        100 * trainer.evaluate(validation).accuracy());
+        double valAccuracy =
+                validation == null ? Double.NaN : trainer.evaluate(validation).accuracy();
+        String val = validation == null ? "" : String.format(Locale.ROOT, "  validation %6.2f%%", 100 * valAccuracy);
+        if (json != null) json.epoch(r, valAccuracy);
         out.printf(
                 Locale.ROOT,
                 "epoch %3d/%d  loss %.4f  train %6.2f%%  test %6.2f%%%s  %,.0f samples/s  %.2f s%n",

@@ -32,8 +32,10 @@ final class TrainRun {
     private final RunConfig asked;
     private final Path dir;
     private final ResumedRun resumed; // or null
-    private final PrintWriter out;
+    private final PrintWriter out; // the human text: stdout, or stderr with --json, or nowhere with --quiet
+    private final PrintWriter result; // the last line: stdout (or with the human text, with --json)
     private final PrintWriter err;
+    private final PrintWriter jsonOut; // --json: stdout, else null
 
     /** What the training loop needs to know of the run. */
     record Setup(
@@ -52,8 +54,11 @@ final class TrainRun {
         this.asked = asked;
         this.dir = dir;
         this.resumed = resumed;
-        this.out = cmd.cmd.commandLine().getOut();
         this.err = cmd.cmd.commandLine().getErr();
+        PrintWriter stdout = cmd.cmd.commandLine().getOut();
+        this.jsonOut = cmd.json() ? stdout : null;
+        this.result = JsonOut.text(cmd.json(), cmd.quiet(), stdout, err);
+        this.out = cmd.quiet() ? new PrintWriter(java.io.Writer.nullWriter()) : result;
     }
 
     int run() throws Exception {
@@ -127,10 +132,11 @@ final class TrainRun {
         try (Ops ops = Backends.open(
                         sized.backend(),
                         sized.threads(),
+                        cmd.device(),
                         sized.tf32(),
                         sized.bf16(),
                         cmd.debug(),
-                        msg -> err.println("jbackprop: " + msg));
+                        cmd.notices());
                 Network network = new Network(ops, spec, sized.batch(), sized.momentum() > 0);
                 DeviceData trainData = upload(ops, data.train);
                 DeviceData testData = upload(ops, data.test);
@@ -159,6 +165,7 @@ final class TrainRun {
                             data.fingerprint);
             start(setup, json, trainer, saver, initial, data);
             TrainListener listener = new TrainListener(setup, trainer, network, valData, saver, tracker, out);
+            if (jsonOut != null) listener.json(JsonOut.trainEpochs(jsonOut, ops, config, output.dir()));
             try {
                 trainer.run(listener);
                 if (saver != null) saver.save(trainer);
@@ -167,7 +174,7 @@ final class TrainRun {
             } finally {
                 drawCurves(output, spec, tracker);
             }
-            out.printf(
+            result.printf(
                     Locale.ROOT,
                     "best test accuracy %.2f%% (epoch %d); %d steps; wrote %s%n",
                     100 * listener.bestAccuracy(),

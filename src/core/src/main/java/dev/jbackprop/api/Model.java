@@ -311,21 +311,35 @@ public final class Model implements AutoCloseable {
      * @throws IllegalStateException when the model or its backend is closed
      */
     public Evaluation evaluate(Data data) {
+        return evaluate(data, PASS);
+    }
+
+    /**
+     * {@link #evaluate(Data)} in passes of {@code batchSize} samples (more memory on the backend, fewer passes).
+     *
+     * @param data labelled data whose features and outputs match the network
+     * @param batchSize samples per pass, at least 1
+     * @return the evaluation
+     * @throws InvalidConfigurationException when the data does not fit the network, or the size is below 1
+     * @throws IllegalStateException when the model or its backend is closed
+     */
+    public Evaluation evaluate(Data data, int batchSize) {
         Objects.requireNonNull(data, "data");
+        checkBatch("Model.evaluate(batchSize)", batchSize);
         checkOpen();
         Dataset d = data.dataset();
         checkLabelled(d, "Model.evaluate(data)");
         Normalization norm = normalization == null ? Normalization.NONE : normalization;
         Dataset s = d.withNormalization(norm);
         try {
-            Network n = network(Math.min(PASS, Math.max(1, s.count())), false);
+            Network n = network(Math.min(batchSize, Math.max(1, s.count())), false);
             Ops ops = backend.ops();
             double loss;
             try (DeviceData dd = upload(ops, s);
                     Metrics metrics = ops.allocateMetrics()) {
                 loss = Trainer.evaluate(n, dd, metrics).loss();
             }
-            float[] out = forward(s);
+            float[] out = forward(s, batchSize);
             float[] y = new float[s.outputs() * s.count()];
             s.copyY(0, s.count(), y, 0);
             return Task.of(s.task()) == Task.CLASSIFICATION
@@ -381,7 +395,8 @@ public final class Model implements AutoCloseable {
     }
 
     /**
-     * The model's outputs for rows of features, in passes of up to 1024 rows.
+     * The model's outputs for rows of features, in passes of up to 1024 rows (one forward pass each, no state
+     * kept between rows).
      *
      * @param x one row per sample, each of the network's input size; any number of rows
      * @return one row of outputs per row of x
@@ -389,7 +404,22 @@ public final class Model implements AutoCloseable {
      * @throws IllegalStateException when the model or its backend is closed
      */
     public Predictions predict(float[][] x) {
+        return predict(x, PASS);
+    }
+
+    /**
+     * {@link #predict(float[][])} in passes of {@code batchSize} rows.
+     *
+     * @param x one row per sample, each of the network's input size; any number of rows
+     * @param batchSize rows per pass, at least 1
+     * @return one row of outputs per row of x
+     * @throws DataException on rows of the wrong length or non-finite values
+     * @throws InvalidConfigurationException when the size is below 1
+     * @throws IllegalStateException when the model or its backend is closed
+     */
+    public Predictions predict(float[][] x, int batchSize) {
         Objects.requireNonNull(x, "x");
+        checkBatch("Model.predict(batchSize)", batchSize);
         checkOpen();
         if (x.length == 0) return new Predictions(0, spec.outputSize(), new float[0], classNames);
         float[] flat = Data.Arrays2.flatten(x, "x");
@@ -400,7 +430,7 @@ public final class Model implements AutoCloseable {
                     -1,
                     "x: rows of " + x[0].length + " features, but the model's input size is " + spec.inputSize(),
                     null);
-        return predict(Dataset.unlabeled(FeatureMatrix.wrapFloat32(spec.inputSize(), flat, List.of())));
+        return predict(Dataset.unlabeled(FeatureMatrix.wrapFloat32(spec.inputSize(), flat, List.of())), batchSize);
     }
 
     /**
@@ -420,26 +450,27 @@ public final class Model implements AutoCloseable {
                     "Model.predict(data)",
                     "the data has " + d.features() + " features per sample but the model's input size is "
                             + spec.inputSize());
-        return predict(d);
+        return predict(d, PASS);
     }
 
-    private Predictions predict(Dataset d) {
+    private Predictions predict(Dataset d, int batchSize) {
         try {
             Normalization norm = normalization == null ? Normalization.NONE : normalization;
-            return new Predictions(d.count(), spec.outputSize(), forward(d.withNormalization(norm)), classNames);
+            return new Predictions(
+                    d.count(), spec.outputSize(), forward(d.withNormalization(norm), batchSize), classNames);
         } catch (RuntimeException e) {
             throw Errors.translate(e);
         }
     }
 
     /** The outputs of every sample of s (outputs × count, column-major), in passes of the network's capacity. */
-    private float[] forward(Dataset s) {
+    private float[] forward(Dataset s, int batchSize) {
         int m = s.count(), nIn = spec.inputSize(), nOut = spec.outputSize();
         float[] out = new float[nOut * m];
         if (m == 0) return out;
-        Network n = network(Math.min(PASS, m), false);
+        Network n = network(Math.min(batchSize, m), false);
         Ops ops = backend.ops();
-        int pass = Math.min(n.capacity, m);
+        int pass = Math.min(Math.min(n.capacity, batchSize), m);
         float[] x = new float[nIn * pass];
         for (int off = 0; off < m; off += pass) {
             int cols = Math.min(pass, m - off);
@@ -656,6 +687,10 @@ public final class Model implements AutoCloseable {
         if (!backend.isOpen())
             throw new IllegalStateException(
                     "the backend this model runs on is closed: close models before their backend");
+    }
+
+    private static void checkBatch(String where, int batchSize) {
+        if (batchSize < 1) throw new InvalidConfigurationException(where, "must be at least 1, got " + batchSize);
     }
 
     private void checkLabelled(Dataset d, String where) {
