@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The dependency rules between packages, read from the compiled classes with jdeps (so a fully qualified name
- * counts as much as an import): dependencies point down, towards model; nothing but the command line uses the
+ * counts as much as an import): dependencies point down, towards model; the public API (api) sits on top of the
+ * library, used only by the command line; nothing but the command line uses the
  * command line, and only it draws (xchart, java.awt), parses arguments or shows progress; every jcuda class is used
  * from backend.cuda and every JavaCPP/OpenBLAS class from backend.cpu.
  */
@@ -34,6 +35,7 @@ class PackageRulesTest {
             "data", Set.of("model", "io"),
             "config", Set.of("model", "io"),
             "diag", Set.of("model", "engine", "reference"),
+            "api", Set.of("model", "engine", "backend.cpu", "backend.cuda", "data", "io"),
             "backend.cpu", Set.of("model", "engine"),
             "backend.cuda", Set.of("model", "engine"));
 

@@ -244,7 +244,7 @@ public final class VerifyCommand implements Callable<Integer> {
                     ? ""
                     : String.format(
                             Locale.ROOT,
-                            "[%d,%d] %.6g / %.6g",
+                            "[%d,%d] %.8g / %.8g",
                             row.worst()[0],
                             row.worst()[1],
                             row.worstGot(),

@@ -8,6 +8,7 @@ package dev.jbackprop.api;
 public class BackendUnavailableException extends BackendException {
     private static final long serialVersionUID = 1L;
 
+    /** Why the backend cannot run here. */
     private final String reason;
 
     /**

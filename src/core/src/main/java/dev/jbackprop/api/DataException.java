@@ -13,7 +13,9 @@ public class DataException extends JbackpropException {
     private static final long serialVersionUID = 1L;
 
     private final transient Path file;
+    /** The line (or row), or −1. */
     private final long line;
+    /** The column, or −1. */
     private final int column;
 
     /**

@@ -8,6 +8,7 @@ package dev.jbackprop.api;
 public class InvalidConfigurationException extends JbackpropException {
     private static final long serialVersionUID = 1L;
 
+    /** The API method or parameter at fault. */
     private final String setting;
 
     /**

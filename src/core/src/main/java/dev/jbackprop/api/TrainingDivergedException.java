@@ -8,8 +8,11 @@ package dev.jbackprop.api;
 public class TrainingDivergedException extends JbackpropException {
     private static final long serialVersionUID = 1L;
 
+    /** The epoch, 1-based. */
     private final int epoch;
+    /** The steps done in all. */
     private final long step;
+    /** The layer, 1-based, or 0. */
     private final int layer;
 
     /**
