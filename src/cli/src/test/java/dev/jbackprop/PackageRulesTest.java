@@ -73,6 +73,10 @@ class PackageRulesTest {
                 new PrintWriter(err),
                 "-verbose:class",
                 "-filter:none",
+                "--multi-release", // OpenBLAS's and Jackson's module descriptors are in META-INF/versions
+                "17",
+                "--module-path", // the library is a module: jdeps resolves what it requires
+                libraryDependencies(),
                 classes.toString(),
                 core.toString());
         assertEquals(0, rc, err.toString());
@@ -83,6 +87,20 @@ class PackageRulesTest {
         }
         assertTrue(uses.size() > 1000, "jdeps said too little:\n" + out);
         return uses;
+    }
+
+    /** The library's runtime dependencies, from the test's class path (its module's requires). */
+    static String libraryDependencies() {
+        List<String> path = new ArrayList<>();
+        for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            String u = e.replace('\\', '/');
+            if (u.contains("/com/fasterxml/jackson/core/")
+                    || u.contains("/de/siegmar/")
+                    || u.contains("/ch/randelshofer/")
+                    || u.contains("/org/bytedeco/")
+                    || u.contains("/org/jcuda/")) path.add(e);
+        }
+        return String.join(java.io.File.pathSeparator, path);
     }
 
     /** The package of a class below dev.jbackprop: "engine", "backend.cuda"; null for other classes. */
