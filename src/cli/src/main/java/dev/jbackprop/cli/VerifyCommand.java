@@ -131,7 +131,7 @@ public final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         PrintWriter e = cmd.commandLine().getErr();
-        PrintWriter o = JsonOut.text(json.json, false, cmd.commandLine().getOut(), e);
+        PrintWriter o = JsonOut.text(json.json, main.quiet, cmd.commandLine().getOut(), e);
         ParseResult given = cmd.commandLine().getParseResult();
         training.check();
         if (steps < 0) throw new IllegalArgumentException("--steps must be 0 or more, got " + steps);
