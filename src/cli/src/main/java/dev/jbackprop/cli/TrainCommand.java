@@ -175,6 +175,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bar (default: a bar per epoch on a terminal).")
     boolean noProgress;
 
+    @Mixin
+    JsonOption json;
+
     @Option(
             names = "--dry-run",
             description = "Read the data, open the backend and print the run's memory plan (what it would allocate, "
@@ -225,7 +228,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ParseResult given = cmd.commandLine().getParseResult();
-        Consumer<String> warn = msg -> cmd.commandLine().getErr().println("jbackprop: " + msg);
+        Consumer<String> warn = main.notices(cmd.commandLine().getErr());
         checkCombinations(given);
         try (Interrupts interrupts = Interrupts.install();
                 ResumedRun resumed = resume == null ? null : ResumedRun.open(resume, warn)) {
@@ -253,6 +256,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (resume != null && dryRun)
             throw new IllegalArgumentException(
                     "--dry-run does not go with --resume: plan the run with its options and --dry-run instead");
+        if (backend.device < 0)
+            throw new IllegalArgumentException(
+                    "--device must be 0 or more (a CUDA device index), got " + backend.device);
         if (trainSize != null && trainSize <= 0)
             throw new IllegalArgumentException("--train-size must be positive, got " + trainSize);
         if (trainSize != null && validationSplit != null)
@@ -398,7 +404,7 @@ public final class TrainCommand implements Callable<Integer> {
                     "--track-gradients must be a positive number of steps, got " + c.trackGradients());
         if (c.checkpointEvery() != null) CheckpointSaver.Every.parse(c.checkpointEvery());
         new Trainer.Config(c.batch(), c.epochs(), c.steps(), c.seed(), hyper(c, 1)); // checks the numbers now
-        Backends.check(c.backend(), c.tf32(), c.bf16());
+        Backends.check(c.backend(), c.tf32(), c.bf16(), 0);
     }
 
     /** The update's hyper-parameters of a run on n training samples. */
@@ -429,11 +435,28 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     boolean progress() {
-        return !noProgress && System.console() != null;
+        return !noProgress && !main.quiet && System.console() != null;
+    }
+
+    boolean json() {
+        return json.json;
+    }
+
+    boolean quiet() {
+        return main.quiet;
+    }
+
+    java.util.function.Consumer<String> notices() {
+        return main.notices(cmd.commandLine().getErr());
     }
 
     boolean debug() {
         return main.debug;
+    }
+
+    /** --device: the CUDA device index (not part of the stored configuration: a resumed run may move). */
+    int device() {
+        return backend.device;
     }
 
     DataOptions data() {

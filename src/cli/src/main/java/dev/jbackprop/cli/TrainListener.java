@@ -43,6 +43,7 @@ final class TrainListener implements Trainer.Listener {
     private final int trainCount;
     private ProgressBar bar;
     private RunOutput.Row best;
+    private EpochJson json; // --json, or null
     private int lastGood;
     private boolean stoppedEarly;
     private long modelSteps = -1; // the steps of the weights in model.safetensors; -1: none written by this run
@@ -75,6 +76,22 @@ final class TrainListener implements Trainer.Listener {
         this.trainCount = s.config().trainSize();
         for (RunOutput.Row past : run.epochs()) best(past);
         this.lastGood = s.epochsDone();
+    }
+
+    /** --json: told each epoch's figures. */
+    interface EpochJson {
+        /**
+         * One epoch.
+         *
+         * @param r its figures
+         * @param validationLoss the validation set's mean cost after it, or NaN without one
+         * @param validationAccuracy the validation set's accuracy after it, or NaN without one
+         */
+        void epoch(EpochResult r, double validationLoss, double validationAccuracy);
+    }
+
+    void json(EpochJson json) {
+        this.json = json;
     }
 
     @Override
@@ -113,6 +130,7 @@ final class TrainListener implements Trainer.Listener {
         }
         Trainer.Evaluation v = validation == null ? null : trainer.evaluate(validation);
         double vLoss = v == null ? Double.NaN : v.loss(), vAcc = v == null ? Double.NaN : v.accuracy();
+        if (json != null) json.epoch(r, vLoss, vAcc);
         RunOutput.Row row = new RunOutput.Row(
                 r.epoch(),
                 r.steps(),

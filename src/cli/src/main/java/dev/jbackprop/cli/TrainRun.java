@@ -44,8 +44,10 @@ final class TrainRun {
     private final Path dir;
     private final ResumedRun resumed; // or null
     private final Interrupts interrupts;
-    private final PrintWriter out;
+    private final PrintWriter out; // the human text: stdout, or stderr with --json, or nowhere with --quiet
+    private final PrintWriter result; // the last line: stdout (or with the human text, with --json)
     private final PrintWriter err;
+    private final PrintWriter jsonOut; // --json: stdout, else null
     private String batchNote; // when --batch was larger than the data
 
     /** The model file's metadata after a number of epochs and steps. */
@@ -103,8 +105,11 @@ final class TrainRun {
         this.dir = dir;
         this.resumed = resumed;
         this.interrupts = interrupts;
-        this.out = cmd.cmd.commandLine().getOut();
         this.err = cmd.cmd.commandLine().getErr();
+        PrintWriter stdout = cmd.cmd.commandLine().getOut();
+        this.jsonOut = cmd.json() ? stdout : null;
+        this.result = JsonOut.text(cmd.json(), cmd.quiet(), stdout, err);
+        this.out = cmd.quiet() ? new PrintWriter(java.io.Writer.nullWriter()) : result;
     }
 
     int run() throws Exception {
@@ -116,10 +121,11 @@ final class TrainRun {
         try (Ops ops = Backends.open(
                 sized.backend(),
                 sized.threads(),
+                cmd.device(),
                 sized.tf32(),
                 sized.bf16(),
                 cmd.debug(),
-                msg -> err.println("jbackprop: " + msg))) {
+                cmd.notices())) {
             Optimizer o = sized.optimizerSpec();
             MemoryPlan plan = MemoryPlan.forTraining(
                     spec,
@@ -310,6 +316,7 @@ final class TrainRun {
                 : new EarlyStopping(EarlyStopping.Monitor.parse(config.monitor()), config.earlyStop());
         if (early != null && resumed != null) restoreEarlyStopping(early);
         TrainListener listener = new TrainListener(setup, trainer, network, valData, early, saver, tracker, out);
+        if (jsonOut != null) listener.json(JsonOut.trainEpochs(jsonOut, ops, config, output.dir()));
         if (early != null && resumed != null && early.shouldStop(resumed.state().epochsDone())) {
             restore(trainer);
             out.printf(
@@ -334,7 +341,7 @@ final class TrainRun {
             interrupts.clearCallbacks();
             if (drawn) drawCurves(output, spec, tracker);
         }
-        out.printf("%s; %d steps; wrote %s%n", listener.summary(), trainer.steps(), output.dir());
+        result.printf("%s; %d steps; wrote %s%n", listener.summary(), trainer.steps(), output.dir());
         return 0;
     }
 

@@ -77,6 +77,34 @@ public final class CpuOps implements Ops {
         return true;
     }
 
+    /** The threads operations are split over (the calling thread and its workers). */
+    public int threads() {
+        return threads;
+    }
+
+    /** Which OpenBLAS GEMM kernels run, and why ("Haswell kernels (chosen on Zen 4, …)"). */
+    public static String blasKernels() {
+        return Blas.kernels();
+    }
+
+    /** What runs the elementwise loops: the vectorised C library (and its instruction set), or Java, and why. */
+    public static String elementwise() {
+        return NativeKernels.STATUS;
+    }
+
+    /** The processor's model name (Linux: /proc/cpuinfo), else the architecture. */
+    public static String cpuModel() {
+        try (java.util.stream.Stream<String> lines =
+                java.nio.file.Files.lines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+            return lines.filter(l -> l.startsWith("model name"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim())
+                    .findFirst()
+                    .orElse(System.getProperty("os.arch"));
+        } catch (java.io.IOException | java.io.UncheckedIOException | SecurityException e) {
+            return System.getProperty("os.arch");
+        }
+    }
+
     @Override
     public String description() {
         return "CPU, " + threads + " threads, float32; GEMMs: OpenBLAS, " + Blas.kernels()

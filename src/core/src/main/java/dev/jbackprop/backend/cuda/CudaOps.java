@@ -104,6 +104,21 @@ public final class CudaOps implements Ops {
         return device;
     }
 
+    /** The device and the versions of what runs on it, for reports. */
+    public CudaFacts facts() {
+        return new CudaFacts(
+                options.device(),
+                device.name,
+                device.ccMajor,
+                device.ccMinor,
+                device.multiprocessors,
+                device.totalMemory,
+                CudaProbe.driverVersion(),
+                CudaProbe.runtimeVersion(),
+                Gemm.libraryVersion(),
+                options.gemmPrecision());
+    }
+
     /** The cuBLAS side (for tests). */
     Gemm gemmForTests() {
         return gemm;
