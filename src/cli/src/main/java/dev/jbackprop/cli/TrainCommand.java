@@ -392,9 +392,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (c.earlyStop() < 0)
             throw new IllegalArgumentException(
                     "--early-stop must be 0 (off) or a number of epochs, got " + c.earlyStop());
-        if (given.hasMatchedOption("--monitor") && c.earlyStop() == 0 && !c.saveBest())
-            throw new IllegalArgumentException(
-                    "--monitor is what --early-stop and --save-best watch; give one of them");
+        if (given.hasMatchedOption("--monitor") && c.trainSize() == 0 && c.validationSplit() == 0)
+            throw new IllegalArgumentException("--monitor chooses the best epoch on the validation set, and this run "
+                    + "has none: hold some training samples out with --validation-split F or --train-size N");
         if ((c.earlyStop() > 0 || c.saveBest()) && c.trainSize() == 0 && c.validationSplit() == 0)
             throw noValidationSet(c);
         if (c.batch() <= 0) throw new IllegalArgumentException("--batch must be at least 1, got " + c.batch());

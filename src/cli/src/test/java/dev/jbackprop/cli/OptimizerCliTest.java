@@ -53,6 +53,8 @@ class OptimizerCliTest {
                 "2",
                 "--layers",
                 "16,12,10",
+                "--classes", // the tiny set's labels are 0..2: ten outputs as the network says
+                "10",
                 "--batch",
                 "16",
                 "--seed",
@@ -253,14 +255,14 @@ class OptimizerCliTest {
             {"--lr-schedule step:EVERY:GAMMA needs GAMMA in (0, 1]", "--lr-schedule", "step:10:2"},
             {"--warmup must be zero or a number of steps", "--warmup", "-3"},
             {
-                "--early-stop watches the validation set, and this run has none: hold some training images out with "
-                        + "--train-size N",
+                "--early-stop watches the validation set, and this run has none: hold some training samples out "
+                        + "with --validation-split F (e.g. 0.1), or --train-size N",
                 "--early-stop",
                 "3"
             },
             {"--save-best watches the validation set, and this run has none", "--save-best"},
             {"--save-best watches the validation set", "--save-best", "--train-size", "200"},
-            {"--monitor is what --early-stop and --save-best watch", "--monitor", "accuracy", "--train-size", "150"},
+            {"--monitor chooses the best epoch on the validation set, and this run has none", "--monitor", "accuracy"},
             {"--monitor must be loss or accuracy", "--monitor", "f1", "--save-best", "--train-size", "150"},
             {"--early-stop must be 0 (off) or a number of epochs", "--early-stop", "-1", "--train-size", "150"},
         };

@@ -476,7 +476,7 @@ class KernelMathTest {
                             assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(n.apply(0, d)));
                     }
                     cases.add(new Case(
-                            "U " + Integer.toHexString(v) + " " + h(sh) + " " + h(fa),
+                            "N " + Integer.toHexString(v) + " " + h(sh) + " " + h(fa),
                             "normalise " + v + " shift " + sh + " factor " + fa,
                             Float.floatToRawIntBits(want) & 0xffffffffL,
                             false,
