@@ -52,6 +52,7 @@ class OutputDirTest {
             {"--backend", "cpu"},
             {"--threads", "1"},
             {"--layers", "16,8,10"},
+            {"--classes", "10"}, // the tiny data's labels are 0..2 of MNIST's ten classes
             {"--batch", "8"},
             {"--epochs", "2"}
         };
