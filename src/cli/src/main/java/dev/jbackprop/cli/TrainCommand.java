@@ -416,7 +416,8 @@ public final class TrainCommand implements Callable<Integer> {
     static IllegalArgumentException noValidationSet(RunConfig c) {
         String opt = c.earlyStop() > 0 ? "--early-stop" : "--save-best";
         return new IllegalArgumentException(opt + " watches the validation set, and this run has none: hold some "
-                + "training images out with --train-size N (e.g. --train-size 50000 validates on the other 10,000)");
+                + "training samples out with --validation-split F (e.g. 0.1), or --train-size N (e.g. --train-size "
+                + "50000 validates on the other 10,000)");
     }
 
     private Path outDir() {

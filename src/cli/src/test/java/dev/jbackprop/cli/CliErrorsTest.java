@@ -202,6 +202,8 @@ class CliErrorsTest {
                         "cpu",
                         "--layers",
                         "16,8,10",
+                        "--classes",
+                        "10",
                         "--train-epochs",
                         "1",
                         "--train-size",

@@ -189,7 +189,7 @@ class CliTrainTest {
         double last = Double.parseDouble(metricsRows(run1).get(EPOCHS - 1)[TEST]);
         assertEquals(String.format(Locale.ROOT, "%.2f", 100 * last), m.group(1));
         assertEquals("60", m.group(2));
-        assertTrue(r.out().contains(", trained for " + EPOCHS + " epochs ("), r::toString);
+        assertTrue(r.out().contains("; trained " + EPOCHS + " epochs ("), r::toString);
     }
 
     /** Starting from run1's model with a vanishing learning rate keeps its weights and its test accuracy. */

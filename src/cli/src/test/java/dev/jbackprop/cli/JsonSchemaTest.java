@@ -47,7 +47,7 @@ class JsonSchemaTest {
             for (Path f : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".schema.json"))::iterator)
                 schemas.put(BASE + f.getFileName(), Files.readString(f));
         }
-        assertEquals(8, schemas.size(), schemas.keySet().toString());
+        assertEquals(9, schemas.size(), schemas.keySet().toString());
         registry = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12, b -> b.schemas(schemas));
         data = TinyData.write(root.resolve("data"), 120, 40, 7);
     }
@@ -184,6 +184,26 @@ class JsonSchemaTest {
                 .get(0);
         assertEquals(40, e.get("count").asInt());
         assertEquals(10, e.get("confusion").size());
+        assertEquals("classification", e.get("task").asText());
+
+        Path predictions = root.resolve("predictions.csv");
+        JsonNode p = run(
+                        "predict",
+                        0,
+                        "predict",
+                        "--model",
+                        out.resolve("model.safetensors").toString(),
+                        "--input",
+                        data.resolve(TinyData.TEST_IMAGES).toString(),
+                        "--output",
+                        predictions.toString(),
+                        "--backend",
+                        "cpu")
+                .get(0);
+        assertEquals(40, p.get("rows").asInt());
+        assertEquals(10, p.get("outputs").asInt());
+        assertEquals("csv", p.get("format").asText());
+        assertEquals(41, Files.readAllLines(predictions).size(), "a header and a line per row");
 
         JsonNode g = run(
                         "gradcheck",
@@ -228,6 +248,8 @@ class JsonSchemaTest {
                         "cpu",
                         "--layers",
                         "16,8,8,10",
+                        "--classes",
+                        "10",
                         "--samples",
                         "20",
                         "--inits",

@@ -129,6 +129,8 @@ class OutputDirTest {
                         data.toString(),
                         "--layers",
                         "16,8,10",
+                        "--classes",
+                        "10",
                         "--train-epochs",
                         "1",
                         "--train-size",

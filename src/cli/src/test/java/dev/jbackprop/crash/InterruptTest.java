@@ -45,6 +45,8 @@ class InterruptTest {
                 "cpu",
                 "--threads",
                 "1",
+                "--lr-schedule", // a cosine schedule spans the run's length, which differs from the straight run's
+                "constant",
                 "--no-progress",
                 "--out",
                 out.toString()));

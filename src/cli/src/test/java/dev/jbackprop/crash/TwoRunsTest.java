@@ -43,6 +43,8 @@ class TwoRunsTest {
                 "cpu",
                 "--threads",
                 "1",
+                "--lr-schedule", // a cosine schedule spans the run's length, which differs from the straight run's
+                "constant",
                 "--no-progress");
         List<String> first = new ArrayList<>(List.of("train", "--epochs", "100000", "--checkpoint-every", "1e"));
         first.addAll(common);
