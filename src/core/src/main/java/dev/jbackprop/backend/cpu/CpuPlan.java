@@ -32,6 +32,9 @@ import java.util.List;
  * done.
  */
 final class CpuPlan implements WorkerPool.PartTask {
+    /** Tasks run on the calling thread before the parallel region (the step's scalars, see {@link #hoist}). */
+    private final CpuTask[] prologue;
+
     private final CpuTask[] tasks;
     private final boolean[] barrierAfter;
     private final CpuLoss.Task[] finish;
@@ -48,7 +51,14 @@ final class CpuPlan implements WorkerPool.PartTask {
     private final java.util.concurrent.atomic.AtomicLongArray done; // [stage]: units done over all steps
     private long step; // steps run, this one included
 
-    private CpuPlan(CpuTask[] tasks, boolean[] barrierAfter, CpuLoss.Task[] finish, WorkerPool pool, int threads) {
+    private CpuPlan(
+            CpuTask[] prologue,
+            CpuTask[] tasks,
+            boolean[] barrierAfter,
+            CpuLoss.Task[] finish,
+            WorkerPool pool,
+            int threads) {
+        this.prologue = prologue;
         this.tasks = tasks;
         this.barrierAfter = barrierAfter;
         this.finish = finish;
@@ -78,6 +88,7 @@ final class CpuPlan implements WorkerPool.PartTask {
         long t0 = profiling ? System.nanoTime() : 0;
         step++;
         try {
+            for (CpuTask t : prologue) t.run(0);
             pool.run(this, threads);
         } catch (RuntimeException | Error e) { // as if the step had finished, so that the next one can run
             for (int i = 0; i < claimed.length(); i++) claimed.set(i, step);
@@ -163,6 +174,7 @@ final class CpuPlan implements WorkerPool.PartTask {
     /** The plan, one line per task and barrier (for tests and benchmarks). */
     String describe() {
         StringBuilder s = new StringBuilder();
+        for (CpuTask t : prologue) s.append(t.name()).append(", before the region\n");
         for (int i = 0; i < tasks.length; i++) {
             s.append(tasks[i].name()).append(", ").append(tasks[i].parts).append(" parts\n");
             if (barrierAfter[i]) s.append("-- barrier\n");
@@ -214,13 +226,35 @@ final class CpuPlan implements WorkerPool.PartTask {
         }
         int threads = work < TEAM_MIN_WORK && !split ? 1 : pool.threads;
         for (CpuTask t : ts) if (t instanceof CpuTasks.Free f) f.spread(threads);
+        CpuTask[] prologue = hoist(ts);
         fuseEpilogues(ts);
         placeUpdates(ts, threads);
         ts.removeIf(t -> t instanceof CpuTasks.BlockPass u && u.total == 0);
         List<CpuLoss.Task> finish = new ArrayList<>();
         for (CpuTask t : ts) if (t instanceof CpuLoss.Task l) finish.add(l);
         CpuTask[] arr = ts.toArray(new CpuTask[0]);
-        return new CpuPlan(arr, barriers(arr, threads), finish.toArray(new CpuLoss.Task[0]), pool, threads);
+        return new CpuPlan(
+                prologue, arr, barriers(arr, threads), finish.toArray(new CpuLoss.Task[0]), pool, threads);
+    }
+
+    /**
+     * Takes out the setScalars tasks that no earlier task reads or writes the scalars of, to run before the parallel
+     * region (as the Trainer writes a step's scalars before its replay): a body that writes its update's scalars
+     * after the backward pass (Step.train) then needs no barrier before the update, and each layer's update may
+     * still follow its gradient. The values are the recorded ones either way.
+     */
+    private static CpuTask[] hoist(List<CpuTask> ts) {
+        List<CpuTask> out = new ArrayList<>();
+        for (int i = 0; i < ts.size(); i++) {
+            if (!(ts.get(i) instanceof CpuTasks.SetScalars s)) continue;
+            boolean free = true;
+            for (int j = 0; j < i && free; j++) free = !touches(ts.get(j), s);
+            if (free) {
+                out.add(s);
+                ts.remove(i--);
+            }
+        }
+        return out.toArray(new CpuTask[0]);
     }
 
     /** A product followed by bias + activation or the derivative on its output takes it as its epilogue. */
