@@ -233,8 +233,7 @@ final class CpuPlan implements WorkerPool.PartTask {
         List<CpuLoss.Task> finish = new ArrayList<>();
         for (CpuTask t : ts) if (t instanceof CpuLoss.Task l) finish.add(l);
         CpuTask[] arr = ts.toArray(new CpuTask[0]);
-        return new CpuPlan(
-                prologue, arr, barriers(arr, threads), finish.toArray(new CpuLoss.Task[0]), pool, threads);
+        return new CpuPlan(prologue, arr, barriers(arr, threads), finish.toArray(new CpuLoss.Task[0]), pool, threads);
     }
 
     /**
