@@ -126,7 +126,20 @@ public final class PredictCommand implements Callable<Integer> {
         EvalCommand.warnAboutStorage(info, rows, input.toString(), e);
         rows = rows.withNormalization(info.normalization());
         boolean regression = schema.task() == Task.REGRESSION;
-        Path tmp = output.toAbsolutePath().resolveSibling("." + output.getFileName() + ".tmp");
+        Path tmp; // unique to this process: two predicts into one directory never share a temporary file
+        try {
+            tmp = Files.createTempFile(output.toAbsolutePath().getParent(), "." + output.getFileName() + ".", ".tmp");
+            tmp.toFile().deleteOnExit(); // a signal ends the JVM without the finally below
+            try { // createTempFile makes it owner-only; predictions are for sharing, as a plain write makes them
+                Files.setPosixFilePermissions(
+                        tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (UnsupportedOperationException ex) {
+                // not a POSIX file system: keep the default
+            }
+        } catch (IOException ex) {
+            throw new Main.Failure(
+                    "cannot write next to --output " + output + ": " + ex.getMessage(), Main.FAILURE, ex);
+        }
         com.fasterxml.jackson.databind.node.ObjectNode device;
         try {
             try {
