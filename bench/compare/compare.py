@@ -332,13 +332,14 @@ def run_torch(work, device, graphed, tf32):
 
 # ---- jbackprop ------------------------------------------------------------------------------
 
-def run_jbackprop(work, launcher, backend, prec):
+def run_jbackprop(work, launcher, backend, prec, extra=()):
     cmd = launcher + ["throughput", "--backend", backend, "--json", "--layers", ",".join(map(str, work.layers)),
                       "--activation", work.activation, "--cost", "cross-entropy", "--batch", str(work.batch),
                       "--warmup", str(work.warmup), "--steps", str(work.steps), "--repeats", str(work.repeats),
                       "--eta", str(work.eta), "--momentum", str(work.momentum), "--data", work.dir, "--init-weights", work.weights_file]
     if prec in ("tf32", "bf16"):
         cmd.append("--" + prec)
+    cmd += list(extra)
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr.strip()}")
