@@ -68,11 +68,31 @@ public record RunResult(
         options = new LinkedHashMap<>(options);
     }
 
-    /** A run that failed on every attempt (the driver's record: the task never returned). */
-    static RunResult failed(SweepPlan.Run run, String message, int attempts) {
-        double[] none = new double[0];
-        return new RunResult(
-                run.name(), run.options(), Status.FAILED, message, attempts, Double.NaN, Double.NaN, none, none, none);
+    /**
+     * A run that failed on every attempt (the driver's record: the task never returned), with the epochs its
+     * directory holds where the driver can read it (on a cluster, when --out is shared), else none.
+     */
+    static RunResult failed(SweepPlan.Run run, String message, int attempts, Path out) {
+        Path dir = out.resolve(run.name());
+        try {
+            String log = Files.exists(dir.resolve(SweepTask.LOG))
+                    ? Files.readString(dir.resolve(SweepTask.LOG), StandardCharsets.UTF_8)
+                    : "";
+            return read(dir, run, Status.FAILED, message, attempts, Double.NaN, log);
+        } catch (IOException | RuntimeException e) {
+            double[] none = new double[0];
+            return new RunResult(
+                    run.name(),
+                    run.options(),
+                    Status.FAILED,
+                    message,
+                    attempts,
+                    Double.NaN,
+                    Double.NaN,
+                    none,
+                    none,
+                    none);
+        }
     }
 
     public int epochs() {

@@ -61,7 +61,7 @@ public final class Sweep {
                     JavaFutureAction<List<RunResult>> f = jobs.get(run);
                     if (!f.isDone()) continue;
                     pending.remove(run);
-                    RunResult r = outcome(run, f, Math.max(retries.failures(run.name()), startsIn(out, run)));
+                    RunResult r = outcome(run, f, Math.max(retries.failures(run.name()), startsIn(out, run)), out);
                     results[plan.runs().indexOf(run)] = r;
                     finished++;
                     progress.println(String.format(Locale.ROOT, "[%d/%d] %s", finished, jobs.size(), line(r)));
@@ -79,14 +79,14 @@ public final class Sweep {
         }
     }
 
-    private static RunResult outcome(SweepPlan.Run run, JavaFutureAction<List<RunResult>> f, int attempts) {
+    private static RunResult outcome(SweepPlan.Run run, JavaFutureAction<List<RunResult>> f, int attempts, Path out) {
         try {
             return f.get().get(0);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for " + run.name(), e);
         } catch (ExecutionException e) {
-            return RunResult.failed(run, reason(e.getCause()), attempts);
+            return RunResult.failed(run, reason(e.getCause()), attempts, out);
         }
     }
 

@@ -40,10 +40,11 @@ final class SweepTask implements Function<SweepPlan.Run, RunResult> {
     static final String ATTEMPTS = "sweep-attempts.log";
 
     /**
-     * Fault injection for tests and drills: {@code -Djbackprop.sweep.failOnce=run-002@2} makes the first attempt of
-     * run-002 fail when train reports its epoch 2 (before that epoch's checkpoint), so that Spark retries it.
+     * Fault injection for tests and drills: {@code -Djbackprop.sweep.fail=run-002@2} makes the first attempt of run-002
+     * fail when train reports its epoch 2 (before that epoch's checkpoint), so that Spark retries it;
+     * {@code run-003@3*} makes every attempt of run-003 fail at its epoch 3. Several are separated by commas.
      */
-    static final String FAIL_ONCE = "jbackprop.sweep.failOnce";
+    static final String FAIL = "jbackprop.sweep.fail";
 
     private final String out;
     private final String checkpointEvery;
@@ -62,7 +63,7 @@ final class SweepTask implements Function<SweepPlan.Run, RunResult> {
         }
     }
 
-    /** The failure {@link #FAIL_ONCE} injects. */
+    /** The failure {@link #FAIL} injects. */
     static final class InjectedFailure extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
@@ -134,6 +135,7 @@ final class SweepTask implements Function<SweepPlan.Run, RunResult> {
     }
 
     private static final Pattern START = Pattern.compile("^start (\\d+) ");
+    private static final Pattern FAULT = Pattern.compile("(.+)@(\\d+)(\\*)?");
 
     /** The start times of the run's attempts so far, from {@value #ATTEMPTS} (a line cut short by a crash is skipped). */
     static List<Long> starts(Path dir) throws IOException {
@@ -189,7 +191,7 @@ final class SweepTask implements Function<SweepPlan.Run, RunResult> {
 
     /**
      * Train's standard output into the log, line by line: at each epoch's line it stops the run when Spark killed the
-     * task, and injects {@link #FAIL_ONCE}'s failure.
+     * task, and injects {@link #FAIL}'s failure.
      */
     private static final class Watcher extends Writer {
         private final Writer to;
@@ -201,11 +203,13 @@ final class SweepTask implements Function<SweepPlan.Run, RunResult> {
         Watcher(Writer to, String run, int attempt, TaskContext task) {
             this.to = to;
             this.task = task;
-            String fail = System.getProperty(FAIL_ONCE, "");
-            int at = fail.indexOf('@');
-            this.failAt = attempt == 1 && at > 0 && fail.substring(0, at).equals(run)
-                    ? String.format(Locale.ROOT, "epoch %3d/", Integer.parseInt(fail.substring(at + 1)))
-                    : null;
+            String at = null;
+            for (String fault : System.getProperty(FAIL, "").split(",")) {
+                Matcher m = FAULT.matcher(fault.strip());
+                if (m.matches() && m.group(1).equals(run) && (attempt == 1 || m.group(3) != null))
+                    at = String.format(Locale.ROOT, "epoch %3d/", Integer.parseInt(m.group(2)));
+            }
+            this.failAt = at;
         }
 
         @Override
@@ -226,7 +230,7 @@ final class SweepTask implements Function<SweepPlan.Run, RunResult> {
                 }
                 if (failAt != null && l.startsWith(failAt)) {
                     to.flush();
-                    throw new InjectedFailure("injected failure (" + FAIL_ONCE + ") at "
+                    throw new InjectedFailure("injected failure (" + FAIL + ") at "
                             + l.substring(0, failAt.length() - 1).replaceAll("\\s+", " "));
                 }
             }

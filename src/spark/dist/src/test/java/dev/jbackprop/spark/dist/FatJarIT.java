@@ -58,6 +58,7 @@ class FatJarIT {
         }
     }
 
+    /** One run of one epoch: Spark's start is what this checks (and most of what it costs). */
     @Test
     void aSweepRunsOnSparksClassPath() throws Exception {
         Path data = tinyData(tmp.resolve("data"));
@@ -75,7 +76,7 @@ class FatJarIT {
                 "--spark",
                 "local[2]",
                 "--grid",
-                "eta=0.05,0.1",
+                "eta=0.05",
                 "--out",
                 out.toString(),
                 "--data",
@@ -83,7 +84,7 @@ class FatJarIT {
                 "--layers",
                 "16,8,10",
                 "--epochs",
-                "2",
+                "1",
                 "--train-size",
                 "240"));
         Process p = new ProcessBuilder(cmd)
@@ -99,9 +100,8 @@ class FatJarIT {
         assertEquals(0, p.exitValue(), all);
         assertTrue(stdout.contains("best by validation accuracy: run-00"), all);
         List<String> csv = Files.readAllLines(out.resolve("sweep.csv"));
-        assertEquals(3, csv.size(), String.join("\n", csv));
-        assertTrue(
-                csv.get(1).startsWith("run-001,ok,0.05,") && csv.get(2).startsWith("run-002,ok,0.1,"), csv.toString());
+        assertEquals(2, csv.size(), String.join("\n", csv));
+        assertTrue(csv.get(1).startsWith("run-001,ok,0.05,"), csv.toString());
         assertFalse(stderr.contains("Jackson"), all);
     }
 
