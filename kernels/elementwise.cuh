@@ -170,3 +170,68 @@ JB_FN float jb_velocity_weight(float v, float g, float p, float mu, float rate, 
   return mu * v - rate * g - (1.0f - decay) * p;
 }
 JB_FN float jb_velocity_bias(float v, float g, float mu, float rate) { return mu * v - rate * g; }
+
+// Ops.optimizerStep: the rules (dev.jbackprop.model.Optimizer.Kind.code) and the per-step numbers the update
+// reads from device memory (dev.jbackprop.engine.UpdateScalars), written by the host before each step.
+#define JB_RULE_SGD 0
+#define JB_RULE_NESTEROV 1
+#define JB_RULE_ADAM 2
+#define JB_RULE_ADAMW 3
+
+#define JB_S_RATE 0
+#define JB_S_DECAY 1
+#define JB_S_MOMENTUM 2
+#define JB_S_BATCH 3
+#define JB_S_WEIGHT_DECAY 4
+#define JB_S_BETA1 5
+#define JB_S_ONE_MINUS_BETA1 6
+#define JB_S_BETA2 7
+#define JB_S_ONE_MINUS_BETA2 8
+#define JB_S_BC2_SQRT 9
+#define JB_S_EPSILON 10
+#define JB_S_COUNT 11
+
+// One parameter's new value and state.
+typedef struct {
+  float p, s1, s2;
+} JbUpdate;
+
+// One element of Ops.optimizerStep, in float, the operations in the order of CpuOptimizers (Java) and
+// native/cpu/cpu_optim.c; sqrtf and / are IEEE on the device (no fast math) as on the host. s1, s2: the
+// element's state (velocity / momentum buffer / exp_avg, exp_avg_sq); hasS1: whether the rule's first state
+// block exists (sgd without one, or with momentum 0, takes the plain form, as Ops.update does).
+//   sgd       Ops.update: jb_sgd_* or jb_velocity_* with rate, momentum and decay from the scalars
+//   nesterov  d = g/m + wd·p;  b = μb + d;  d = d + μb;  p = p − rate·d
+//   adam      d = g/m + wd·p;  m1 = β1·m1 + (1−β1)·d;  m2 = β2·m2 + (1−β2)·(d·d);  p = p − rate·(m1 / (√m2/bc2 + ε))
+//   adamw     p = decay·p first, then adam (whose wd the host sets to 0)
+JB_FN JbUpdate jb_optimizer(int rule, bool weight, bool hasS1, float p, float g, float s1, float s2, const float* s) {
+  JbUpdate u;
+  u.s1 = s1;
+  u.s2 = s2;
+  if (rule == JB_RULE_SGD) {
+    const float rate = s[JB_S_RATE], mu = s[JB_S_MOMENTUM], decay = s[JB_S_DECAY];
+    if (!hasS1 || mu == 0.0f) {
+      u.p = weight ? jb_sgd_weight(p, g, rate, decay) : jb_sgd_bias(p, g, rate);
+    } else {
+      u.s1 = weight ? jb_velocity_weight(s1, g, p, mu, rate, decay) : jb_velocity_bias(s1, g, mu, rate);
+      u.p = p + u.s1;
+    }
+    return u;
+  }
+  if (rule == JB_RULE_NESTEROV) {
+    const float mu = s[JB_S_MOMENTUM];
+    float d = g / s[JB_S_BATCH] + s[JB_S_WEIGHT_DECAY] * p;
+    u.s1 = mu * s1 + d;
+    d = d + mu * u.s1;
+    u.p = p - s[JB_S_RATE] * d;
+    return u;
+  }
+  // adam, adamw
+  if (rule == JB_RULE_ADAMW) p = s[JB_S_DECAY] * p;
+  const float d = g / s[JB_S_BATCH] + s[JB_S_WEIGHT_DECAY] * p;
+  u.s1 = s[JB_S_BETA1] * s1 + s[JB_S_ONE_MINUS_BETA1] * d;
+  u.s2 = s[JB_S_BETA2] * s2 + s[JB_S_ONE_MINUS_BETA2] * (d * d);
+  const float denom = sqrtf(u.s2) / s[JB_S_BC2_SQRT] + s[JB_S_EPSILON];
+  u.p = p - s[JB_S_RATE] * (u.s1 / denom);
+  return u;
+}

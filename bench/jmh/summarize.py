@@ -76,6 +76,8 @@ def main(path):
                 shape = f"{p(r, 'mebibytes')} MiB"
             elif name == "update":
                 shape = f"{p(r, 'rows')}²+{p(r, 'rows')} params"
+            elif name == "optimizerStep":
+                shape = f"{p(r, 'optimizer')}, {p(r, 'rows')}²+{p(r, 'rows')} params"
             elif name in ("outputDelta", "gather"):
                 shape = f"{10 if name == 'outputDelta' else 784}×{p(r, 'batch')}"
             else:

@@ -9,6 +9,9 @@
 //   V v g p mu rate decay     jb_velocity_weight     v v g mu rate           jb_velocity_bias
 //   C y z lse(double)         jb_cross_entropy_term (double result)
 //   H x                       jb_bf16 (16-bit result)
+//   U which rule weight hasS1 p g s1 s2 s0 … s10
+//                             jb_optimizer (which, rule, weight, hasS1: %x of ints; s0 … s10 the scalars):
+//                             which = 0 prints the new p, 1 the new s1, 2 the new s2
 //   M v i bv bi               jb_argmax_better (i, bi: %x of the int's bits; result 1.0f or 0.0f)
 //   S a y                     jb_single_output_correct (result 1.0f or 0.0f)
 //   R first stride rows n     jb_row_walk_from / jb_row_step from element first to n: the number of
@@ -49,6 +52,16 @@ int main() {
         std::printf("%08x\n", bf(jb_velocity_weight(f(u[0]), f(u[1]), f(u[2]), f(u[3]), f(u[4]), f(u[5])))); break;
       case 'v': std::scanf("%x %x %x %x", &u[0], &u[1], &u[2], &u[3]);
         std::printf("%08x\n", bf(jb_velocity_bias(f(u[0]), f(u[1]), f(u[2]), f(u[3])))); break;
+      case 'U': {
+        unsigned which, rule, weight, has;
+        unsigned in[4], sc[JB_S_COUNT];
+        std::scanf("%x %x %x %x %x %x %x %x", &which, &rule, &weight, &has, &in[0], &in[1], &in[2], &in[3]);
+        float s[JB_S_COUNT];
+        for (int k = 0; k < JB_S_COUNT; k++) { std::scanf("%x", &sc[k]); s[k] = f(sc[k]); }
+        JbUpdate r = jb_optimizer((int)rule, weight != 0, has != 0, f(in[0]), f(in[1]), f(in[2]), f(in[3]), s);
+        std::printf("%08x\n", bf(which == 0 ? r.p : which == 1 ? r.s1 : r.s2));
+        break;
+      }
       case 'M': std::scanf("%x %x %x %x", &u[0], &u[1], &u[2], &u[3]);
         std::printf("%08x\n", bf(jb_argmax_better(f(u[0]), (int)u[1], f(u[2]), (int)u[3]) ? 1.0f : 0.0f)); break;
       case 'S': std::scanf("%x %x", &u[0], &u[1]);

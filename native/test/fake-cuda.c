@@ -1,8 +1,8 @@
 /*
  * A stand-in libcuda.so.1 for FakeCudaTest: the CUDA driver API calls the GPU backend makes, with
  * host memory as "device" memory, so the real JCuda natives, our Java backend and (through the bridge)
- * JCublas2 run without a GPU. It is no emulator of kernels (two of ours are run on the host: enough
- * for the probe's self-test), but it keeps the rules the backend must follow and says when one is
+ * JCublas2 run without a GPU. It is no emulator of kernels (four of ours are run on the host: enough
+ * for the probe's self-test and the optimiser step), but it keeps the rules the backend must follow and says when one is
  * broken:
  *
  *   - streams and events are ordered by vector clocks; every copy, memset, kernel and cuBLAS call
@@ -261,7 +261,8 @@ static int slot_int(const node *k, int i) { int v; memcpy(&v, k->params + 8 * i,
 static float slot_float(const node *k, int i) { float v; memcpy(&v, k->params + 8 * i, 4); return v; }
 static long long slot_long(const node *k, int i) { long long v; memcpy(&v, k->params + 8 * i, 8); return v; }
 
-/* The kernels run on the host: bias_activation (the probe's self-test) and to_bf16. */
+/* The kernels run on the host: bias_activation (the probe's self-test), to_bf16, and the optimiser step with
+   the scalars it reads (set_scalars, optimizer_update: a graph replay must see the scalars written before it). */
 static void run_kernel(const node *k)
 {
     const char *noexec = getenv("FAKE_CUDA_NOEXEC");
@@ -280,6 +281,28 @@ static void run_kernel(const node *k)
             a[i] = jb_activate(act, alpha, v);
             if (a16)
                 a16[i] = jb_bf16(a[i]);
+        }
+    } else if (strcmp(k->fn->name, "set_scalars") == 0) {
+        float *dst = (float *)(uintptr_t)slot_long(k, 0);
+        int count = slot_int(k, 1);
+        for (int i = 0; i < count && i < 16; i++)
+            dst[i] = slot_float(k, 2 + i);
+    } else if (strcmp(k->fn->name, "optimizer_update") == 0) {
+        int rule = slot_int(k, 0);
+        float *p = (float *)(uintptr_t)slot_long(k, 1), *s1 = (float *)(uintptr_t)slot_long(k, 3);
+        float *s2 = (float *)(uintptr_t)slot_long(k, 4);
+        const float *g = (const float *)(uintptr_t)slot_long(k, 2), *sc = (const float *)(uintptr_t)slot_long(k, 8);
+        unsigned short *p16 = (unsigned short *)(uintptr_t)slot_long(k, 5);
+        long long n = slot_long(k, 6), weights = slot_long(k, 7);
+        for (long long i = 0; i < n; i++) {
+            JbUpdate u = jb_optimizer(rule, i < weights, s1 != NULL, p[i], g[i], s1 ? s1[i] : 0.0f, s2 ? s2[i] : 0.0f, sc);
+            if (s1)
+                s1[i] = u.s1;
+            if (s2)
+                s2[i] = u.s2;
+            p[i] = u.p;
+            if (p16)
+                p16[i] = jb_bf16(u.p);
         }
     } else if (strcmp(k->fn->name, "to_bf16") == 0) {
         const float *src = (const float *)(uintptr_t)slot_long(k, 0);

@@ -48,6 +48,9 @@ final class CheckpointSaver {
     private final ParamLayout layout;
     private final String configJson;
     private final Map<String, String> extra;
+    /** Checkpoint metadata keys of early stopping's state (the best validation epoch and its figure). */
+    static final String BEST_EPOCH_KEY = "best_epoch", BEST_VALUE_KEY = "best_value";
+
     private long lastStep = -1;
     private int lastEpochs = -1;
     private Path last;
@@ -57,7 +60,13 @@ final class CheckpointSaver {
         this.dir = runDir.resolve(DIR);
         this.layout = layout;
         this.configJson = configJson;
-        this.extra = Map.of(DATA_KEY, dataFingerprint);
+        this.extra = new java.util.LinkedHashMap<>(Map.of(DATA_KEY, dataFingerprint));
+    }
+
+    /** Early stopping's state, written with the next checkpoints (a resumed run carries on from it). */
+    void note(dev.jbackprop.engine.EarlyStopping early) {
+        extra.put(BEST_EPOCH_KEY, Integer.toString(early.bestEpoch()));
+        extra.put(BEST_VALUE_KEY, Double.toString(early.best()));
     }
 
     /** Continuing from a checkpoint that is already on disk. */

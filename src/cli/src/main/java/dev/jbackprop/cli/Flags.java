@@ -21,6 +21,15 @@ final class Flags {
             case ETA -> "--eta";
             case LAMBDA -> "--lambda";
             case MOMENTUM -> "--momentum";
+            case OPTIMIZER -> "--optimizer";
+            case BETA1 -> "--beta1";
+            case BETA2 -> "--beta2";
+            case EPSILON -> "--epsilon";
+            case WEIGHT_DECAY -> "--weight-decay";
+            case LR_SCHEDULE -> "--lr-schedule";
+            case WARMUP -> "--warmup";
+            case PATIENCE -> "--early-stop";
+            case MONITOR -> "--monitor";
             case BATCH -> "--batch";
             case EPOCHS -> "--epochs";
             case MAX_STEPS -> "--steps";

@@ -143,6 +143,13 @@ final class ResumedRun implements AutoCloseable {
             case "batch" -> c.batch();
             case "momentum" -> c.momentum();
             case "lambda" -> c.lambda();
+            case "optimizer" -> c.optimizer();
+            case "beta1" -> c.beta1();
+            case "beta2" -> c.beta2();
+            case "epsilon" -> c.epsilon();
+            case "weight_decay" -> c.weightDecay();
+            case "lr_schedule" -> c.lrSchedule();
+            case "warmup" -> c.warmup();
             case "seed" -> c.seed();
             case "train_size" -> c.trainSize();
             case "tf32" -> c.tf32();

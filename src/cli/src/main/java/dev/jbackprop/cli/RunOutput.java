@@ -24,11 +24,16 @@ import java.util.Map;
  */
 public final class RunOutput {
     /** The first line of metrics.csv. */
-    public static final String METRICS_HEADER = "epoch,loss,train_accuracy,test_accuracy,samples_per_second,seconds";
+    public static final String METRICS_HEADER =
+            "epoch,loss,train_accuracy,test_accuracy,samples_per_second,seconds,learning_rate";
+    /** The header of metrics.csv before the learning rate was recorded (a resumed older run gains the column). */
+    static final String METRICS_HEADER_V010 = "epoch,loss,train_accuracy,test_accuracy,samples_per_second,seconds";
     /** The run's configuration ({@link dev.jbackprop.config.RunConfigJson}). */
     public static final String CONFIG = "config.json";
     /** The trained weights ({@link ModelFile}). */
     public static final String MODEL = "model.safetensors";
+    /** The weights of the epoch best on the validation set (--save-best). */
+    public static final String MODEL_BEST = "model-best.safetensors";
 
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -76,7 +81,9 @@ public final class RunOutput {
                 : List.of();
         RunOutput run = new RunOutput(dir);
         StringBuilder kept = new StringBuilder(METRICS_HEADER + "\n");
-        if (!lines.isEmpty() && !lines.get(0).isEmpty()) kept = new StringBuilder(lines.get(0) + "\n");
+        boolean addRate = !lines.isEmpty() && lines.get(0).equals(METRICS_HEADER_V010);
+        if (!lines.isEmpty() && !lines.get(0).isEmpty())
+            kept = new StringBuilder((addRate ? METRICS_HEADER : lines.get(0)) + "\n");
         // the last element follows the final newline: empty, or a row cut short
         for (int i = 1; i < lines.size() - 1; i++) {
             String[] f = lines.get(i).split(",", -1);
@@ -93,7 +100,7 @@ public final class RunOutput {
                         test,
                         Double.parseDouble(f[4]),
                         Double.parseDouble(f[5])));
-                kept.append(lines.get(i)).append('\n');
+                kept.append(lines.get(i)).append(addRate ? ",\n" : "\n"); // an older row's rate: not recorded
             } catch (RuntimeException e) {
                 // not a row (cut short by a crash): dropped
             }
@@ -121,6 +128,11 @@ public final class RunOutput {
         writeAtomically(dir.resolve("metrics.csv"), METRICS_HEADER + "\n");
     }
 
+    /** Rewrites model-best.safetensors (atomically). */
+    public void writeBestModel(ParamLayout layout, float[] params, Map<String, String> metadata) throws IOException {
+        ModelFile.write(dir.resolve(MODEL_BEST), layout, params, metadata);
+    }
+
     /** Rewrites model.safetensors (atomically). */
     public void writeModel(ParamLayout layout, float[] params, Map<String, String> metadata) throws IOException {
         ModelFile.write(dir.resolve(MODEL), layout, params, metadata);
@@ -130,13 +142,14 @@ public final class RunOutput {
         epochs.add(r);
         String line = String.format(
                 Locale.ROOT,
-                "%d,%.6f,%.6f,%s,%.1f,%.3f%n",
+                "%d,%.6f,%.6f,%s,%.1f,%.3f,%s%n",
                 r.epoch(),
                 r.loss(),
                 r.trainAccuracy(),
                 Double.isNaN(r.testAccuracy()) ? "" : String.format(Locale.ROOT, "%.6f", r.testAccuracy()),
                 r.samplesPerSecond(),
-                r.seconds());
+                r.seconds(),
+                Double.isNaN(r.learningRate()) ? "" : String.format(Locale.ROOT, "%.8g", r.learningRate()));
         try (Writer w = Files.newBufferedWriter(
                 dir.resolve("metrics.csv"), StandardCharsets.UTF_8, StandardOpenOption.APPEND)) {
             w.write(line);

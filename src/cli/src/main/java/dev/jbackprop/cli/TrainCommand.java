@@ -6,6 +6,7 @@ import static dev.jbackprop.cli.CommandDefaults.training;
 
 import dev.jbackprop.config.RunConfig;
 import dev.jbackprop.config.RunConfigJson;
+import dev.jbackprop.engine.EarlyStopping;
 import dev.jbackprop.engine.Step;
 import dev.jbackprop.engine.Trainer;
 import dev.jbackprop.io.CheckpointDir;
@@ -35,7 +36,7 @@ import picocli.CommandLine.Spec;
         defaultValueProvider = TrainCommand.Defaults.class,
         description = {
             "Trains a network on MNIST (or the IDX files in --data) and writes the run into --out.",
-            "The run is config.json, metrics.csv, curves.png and model.safetensors. With no options: a [784,256,10] ReLU network with a softmax output, momentum SGD, 8 epochs (about 98%% "
+            "The run is config.json, metrics.csv, curves.png and model.safetensors. With no options: a [784,256,10] ReLU network with a softmax output, momentum SGD at η = 0.1 with a cosine schedule, 8 epochs (about 98.3%% "
                     + "test accuracy). --config repeats a run from its config.json; --resume continues one from its "
                     + "latest checkpoint."
         })
@@ -45,8 +46,9 @@ public final class TrainCommand implements Callable<Integer> {
         Defaults() {
             super(
                     network("784,256,10", "relu", "cross-entropy"),
-                    training("0.05", "0.9", "0", "64", "1"),
-                    option("--init", RunConfig.AUTO));
+                    training("0.1", "0.9", "0", "64", "1"),
+                    option("--init", RunConfig.AUTO),
+                    option("--lr-schedule", "cosine"));
         }
     }
 
@@ -72,6 +74,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     TrainingOptions training;
 
+    @Mixin
+    OptimizerOptions optimizer;
+
     @Option(
             names = "--epochs",
             paramLabel = "N",
@@ -92,6 +97,28 @@ public final class TrainCommand implements Callable<Integer> {
             description = "Train on the first N training images; the rest form the validation set, reported each "
                     + "epoch (default: all of them).")
     Integer trainSize;
+
+    @Option(
+            names = "--early-stop",
+            paramLabel = "PATIENCE",
+            description = "Stop when the validation set's --monitor figure has not improved for PATIENCE epochs; "
+                    + "needs a validation set (--train-size) (default: 0, off).",
+            defaultValue = "0")
+    int earlyStop;
+
+    @Option(
+            names = "--monitor",
+            paramLabel = "WHAT",
+            description = "What --early-stop and --save-best watch on the validation set: loss (lower is better) "
+                    + "or accuracy (default: ${DEFAULT-VALUE}).",
+            defaultValue = "loss")
+    String monitor;
+
+    @Option(
+            names = "--save-best",
+            description = "Write model-best.safetensors whenever the validation set's --monitor figure improves; "
+                    + "needs a validation set (--train-size) (default: off).")
+    boolean saveBest;
 
     @Mixin
     DataOptions data;
@@ -224,6 +251,11 @@ public final class TrainCommand implements Callable<Integer> {
         if (all || given.hasMatchedOption("--eta")) b.eta = training.eta;
         if (all || given.hasMatchedOption("--momentum")) b.momentum = training.momentum;
         if (all || given.hasMatchedOption("--lambda")) b.lambda = training.lambda;
+        optimizer.apply(b, given, all);
+        if (all || given.hasMatchedOption("--early-stop")) b.earlyStop = earlyStop;
+        if (all || given.hasMatchedOption("--monitor"))
+            b.monitor = monitor.trim().toLowerCase(java.util.Locale.ROOT);
+        if (all || given.hasMatchedOption("--save-best")) b.saveBest = saveBest;
         if (all || given.hasMatchedOption("--batch")) b.batch = training.batch;
         if (all || given.hasMatchedOption("--seed")) b.seed = training.seed;
         if (all || given.hasMatchedOption("--epochs")) b.epochs = epochs;
@@ -251,7 +283,17 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** Everything that can be checked before the data is read and anything is written. */
-    private static void check(RunConfig c) {
+    private void check(RunConfig c) {
+        ParseResult given = cmd.commandLine().getParseResult();
+        OptimizerOptions.checkApplies(c.optimizerSpec().kind(), given);
+        EarlyStopping.Monitor.parse(c.monitor());
+        if (c.earlyStop() < 0)
+            throw new IllegalArgumentException(
+                    "--early-stop must be 0 (off) or a number of epochs, got " + c.earlyStop());
+        if (given.hasMatchedOption("--monitor") && c.earlyStop() == 0 && !c.saveBest())
+            throw new IllegalArgumentException(
+                    "--monitor is what --early-stop and --save-best watch; give one of them");
+        if ((c.earlyStop() > 0 || c.saveBest()) && c.trainSize() == 0) throw noValidationSet(c);
         if (c.batch() <= 0) throw new IllegalArgumentException("--batch must be at least 1, got " + c.batch());
         if (c.threads() < 0)
             throw new IllegalArgumentException("--threads must be 0 (all cores) or positive, got " + c.threads());
@@ -265,7 +307,14 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** The update's hyper-parameters of a run on n training samples. */
     static Step.Hyper hyper(RunConfig c, int n) {
-        return new Step.Hyper(c.eta(), c.lambda(), c.momentum(), n);
+        return new Step.Hyper(c.eta(), c.lambda(), n, c.optimizerSpec(), c.schedule());
+    }
+
+    /** --early-stop and --save-best without a validation set: what to give instead. */
+    static IllegalArgumentException noValidationSet(RunConfig c) {
+        String opt = c.earlyStop() > 0 ? "--early-stop" : "--save-best";
+        return new IllegalArgumentException(opt + " watches the validation set, and this run has none: hold some "
+                + "training images out with --train-size N (e.g. --train-size 50000 validates on the other 10,000)");
     }
 
     private Path outDir() {

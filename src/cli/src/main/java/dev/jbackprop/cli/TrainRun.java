@@ -8,13 +8,16 @@ import dev.jbackprop.data.Split;
 import dev.jbackprop.diag.GradientTracker;
 import dev.jbackprop.engine.DeviceData;
 import dev.jbackprop.engine.DivergedException;
+import dev.jbackprop.engine.EarlyStopping;
 import dev.jbackprop.engine.Network;
 import dev.jbackprop.engine.Ops;
 import dev.jbackprop.engine.Trainer;
 import dev.jbackprop.io.CheckpointDir;
 import dev.jbackprop.io.ModelFile;
 import dev.jbackprop.model.Init;
+import dev.jbackprop.model.LearningRateSchedule;
 import dev.jbackprop.model.NetworkSpec;
+import dev.jbackprop.model.Optimizer;
 import dev.jbackprop.model.TrainingState;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -79,6 +82,8 @@ final class TrainRun {
                     "--train-size " + n + " exceeds the " + full.count() + " training images");
         Split split = Split.of(full, n);
         Dataset train = split.train();
+        if ((asked.earlyStop() > 0 || asked.saveBest()) && split.validation().count() == 0)
+            throw TrainCommand.noValidationSet(asked);
         if (spec.inputSize() != train.features()) {
             throw new IllegalArgumentException(
                     "--layers starts with " + spec.inputSize() + " inputs but the data has " + train.features()
@@ -131,7 +136,7 @@ final class TrainRun {
                         sized.bf16(),
                         cmd.debug(),
                         msg -> err.println("jbackprop: " + msg));
-                Network network = new Network(ops, spec, sized.batch(), sized.momentum() > 0);
+                Network network = new Network(ops, spec, sized.batch(), sized.optimizerSpec());
                 DeviceData trainData = upload(ops, data.train);
                 DeviceData testData = upload(ops, data.test);
                 DeviceData valData = data.validation.count() > 0 ? upload(ops, data.validation) : null;
@@ -158,7 +163,20 @@ final class TrainRun {
                             json,
                             data.fingerprint);
             start(setup, json, trainer, saver, initial, data);
-            TrainListener listener = new TrainListener(setup, trainer, network, valData, saver, tracker, out);
+            EarlyStopping early = valData == null
+                    ? null
+                    : new EarlyStopping(EarlyStopping.Monitor.parse(config.monitor()), config.earlyStop());
+            if (early != null && resumed != null) restoreEarlyStopping(early);
+            TrainListener listener = new TrainListener(setup, trainer, network, valData, early, saver, tracker, out);
+            if (early != null
+                    && resumed != null
+                    && early.shouldStop(resumed.state().epochsDone())) {
+                out.printf(
+                        "early stopping ended this run after epoch %d (best on validation: epoch %d); nothing to "
+                                + "train (a larger --early-stop continues it)%n",
+                        resumed.state().epochsDone(), early.bestEpoch());
+                return 0;
+            }
             try {
                 trainer.run(listener);
                 if (saver != null) saver.save(trainer);
@@ -167,15 +185,49 @@ final class TrainRun {
             } finally {
                 drawCurves(output, spec, tracker);
             }
-            out.printf(
-                    Locale.ROOT,
-                    "best test accuracy %.2f%% (epoch %d); %d steps; wrote %s%n",
-                    100 * listener.bestAccuracy(),
-                    listener.bestEpoch(),
-                    trainer.steps(),
-                    output.dir());
+            out.println(summary(listener, trainer, output));
         }
         return 0;
+    }
+
+    /**
+     * The last line: with a validation set, the epoch best on it (its figure and that epoch's test accuracy), else
+     * the best test accuracy; the steps and where the run is.
+     */
+    private static String summary(TrainListener listener, Trainer trainer, RunOutput output) {
+        EarlyStopping early = listener.early();
+        String best;
+        if (early != null && early.bestEpoch() > 0) {
+            int e = early.bestEpoch();
+            double test = listener.testAccuracy(e);
+            best = String.format(
+                    Locale.ROOT,
+                    early.monitor() == EarlyStopping.Monitor.LOSS
+                            ? "best on validation: epoch %d (loss %.4f%s)"
+                            : "best on validation: epoch %d (accuracy %.2f%%%s)",
+                    e,
+                    early.monitor() == EarlyStopping.Monitor.LOSS ? early.best() : 100 * early.best(),
+                    Double.isNaN(test) ? "" : String.format(Locale.ROOT, ", test %.2f%%", 100 * test));
+        } else {
+            best = String.format(
+                    Locale.ROOT,
+                    "best test accuracy %.2f%% (epoch %d)",
+                    100 * listener.bestAccuracy(),
+                    listener.bestEpoch());
+        }
+        return String.format(Locale.ROOT, "%s; %d steps; wrote %s", best, trainer.steps(), output.dir());
+    }
+
+    /** A resumed run's early stopping carries on from the state its checkpoint recorded. */
+    private void restoreEarlyStopping(EarlyStopping early) {
+        Map<String, String> meta = resumed.checkpoint.metadata();
+        try {
+            String e = meta.get(CheckpointSaver.BEST_EPOCH_KEY), v = meta.get(CheckpointSaver.BEST_VALUE_KEY);
+            if (e != null && v != null) early.restore(Integer.parseInt(e), Double.parseDouble(v));
+        } catch (NumberFormatException ex) {
+            throw new Main.Failure(resumed.checkpoint.file() + ": metadata '" + CheckpointSaver.BEST_EPOCH_KEY
+                    + "' or '" + CheckpointSaver.BEST_VALUE_KEY + "' is not a number");
+        }
     }
 
     private static Trainer.Config trainerConfig(RunConfig c, Data data) {
@@ -209,14 +261,12 @@ final class TrainRun {
         RunConfig c = s.config();
         out.printf("jbackprop %s: %s on %s%n", Main.version(), s.spec(), c.device());
         out.printf(
-                "  %d training images (%d validation, %d test), batch %d, η=%s, μ=%s, λ=%s, init %s, seed %d -> %s%n",
+                "  %d training images (%d validation, %d test), batch %d, %s, init %s, seed %d -> %s%n",
                 data.train.count(),
                 data.validation.count(),
                 data.test.count(),
                 c.batch(),
-                c.eta(),
-                c.momentum(),
-                c.lambda(),
+                update(c),
                 c.initWeights() != null ? c.initWeights() : c.init(),
                 c.seed(),
                 output.dir());
@@ -235,6 +285,22 @@ final class TrainRun {
             saver.save(trainer);
         }
         out.flush();
+    }
+
+    /** "η=0.05, μ=0.9, λ=0.0" for sgd (as always), the optimiser and its numbers otherwise; then the schedule. */
+    static String update(RunConfig c) {
+        Optimizer o = c.optimizerSpec();
+        String rule = switch (o.kind()) {
+            case SGD -> "η=" + c.eta() + ", μ=" + c.momentum() + ", λ=" + c.lambda();
+            case NESTEROV -> "nesterov η=" + c.eta() + ", μ=" + o.momentum() + ", wd=" + o.weightDecay();
+            case ADAM, ADAMW ->
+                o.kind() + " η=" + c.eta() + ", β₁=" + o.beta1() + ", β₂=" + o.beta2() + ", ε=" + o.epsilon() + ", wd="
+                        + o.weightDecay();
+        };
+        LearningRateSchedule s = c.schedule();
+        if (!s.isConstant())
+            rule += ", schedule " + s + (s.warmup() > 0 ? " after " + s.warmup() + " warm-up steps" : "");
+        return rule;
     }
 
     private static Main.Failure diverged(

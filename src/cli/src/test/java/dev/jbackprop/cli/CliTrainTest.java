@@ -76,7 +76,7 @@ class CliTrainTest {
     static List<String[]> metricsRows(Path run) throws IOException {
         List<String> lines = Files.readAllLines(run.resolve("metrics.csv"));
         assertEquals(RunOutput.METRICS_HEADER, lines.get(0));
-        assertEquals("epoch,loss,train_accuracy,test_accuracy,samples_per_second,seconds", lines.get(0));
+        assertEquals("epoch,loss,train_accuracy,test_accuracy,samples_per_second,seconds,learning_rate", lines.get(0));
         List<String[]> rows = new ArrayList<>();
         for (String l : lines.subList(1, lines.size())) rows.add(l.split(",", -1));
         return rows;
@@ -100,7 +100,9 @@ class CliTrainTest {
         assertEquals("[\"relu\",\"softmax\"]", c.get("activations").toString());
         assertEquals("cross-entropy", c.get("cost").asText());
         assertEquals("he", c.get("init").asText());
-        assertEquals(0.05, c.get("eta").asDouble());
+        assertEquals(0.1, c.get("eta").asDouble());
+        assertEquals("sgd", c.get("optimizer").asText());
+        assertEquals("cosine", c.get("lr_schedule").asText());
         assertEquals(16, c.get("batch").asInt());
         assertEquals(EPOCHS, c.get("epochs").asInt());
         assertEquals(0.9, c.get("momentum").asDouble());
@@ -115,7 +117,10 @@ class CliTrainTest {
         assertEquals(EPOCHS, rows.size());
         for (int i = 0; i < rows.size(); i++) {
             String[] r = rows.get(i);
-            assertEquals(6, r.length, Arrays.toString(r));
+            assertEquals(7, r.length, Arrays.toString(r));
+            // the default schedule: cosine over 3 epochs of 13 steps, the rate of each epoch's last step
+            double rate = 0.1 * (1 + Math.cos(Math.PI * (13 * (i + 1) - 1) / 39.0)) / 2;
+            assertEquals(rate, Double.parseDouble(r[6]), 1e-6 * rate, "the rate used");
             assertEquals(i + 1, Integer.parseInt(r[0]));
             assertTrue(Double.parseDouble(r[1]) > 0);
             for (int k = 2; k <= 3; k++) {
@@ -276,7 +281,9 @@ class CliTrainTest {
             "--cost",
             "quadratic",
             "--output-activation",
-            "identity"
+            "identity",
+            "--lr-schedule",
+            "constant" // cosine would calm the rate down before it diverges
         };
         Path out = root.resolve("diverged-later");
         Cli.Result r = Cli.run(train(out, opts));

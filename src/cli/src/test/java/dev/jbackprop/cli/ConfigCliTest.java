@@ -224,6 +224,8 @@ class ConfigCliTest {
                 "--backend", "cpu",
                 "--init-weights", old.resolve("w.safetensors").toString(),
                 "--train-size", "40",
+                "--eta", "0.05", // 0.1.0's defaults, which its config.json records
+                "--lr-schedule", "constant",
                 "--out", straight.toString()));
         ParamLayout layout = new ParamLayout(new int[] {16, 8, 10});
         float[] want = ModelFile.read(straight.resolve("model.safetensors"), layout);

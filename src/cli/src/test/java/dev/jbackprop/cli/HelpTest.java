@@ -70,7 +70,8 @@ class HelpTest {
     @Test
     void sharedOptionsShowTheirCommandsDefault() {
         Map<String, CommandLine> cs = commands();
-        assertTrue(usage(cs, "train").contains("(default: 0.05)"));
+        assertTrue(usage(cs, "train").contains("(default: 0.1)"));
+        assertTrue(usage(cs, "train").contains("(default: cosine)"));
         assertTrue(usage(cs, "throughput").contains("(default: 0.01)"));
         assertTrue(usage(cs, "verify").contains("(default: cuda)"));
         assertTrue(usage(cs, "gradients").contains("(default: 784,30,30,30,10)"));

@@ -83,7 +83,9 @@ class CrashTest {
         Path data = TinyData.write(tmp.resolve("data"), 4, 256, 64, 3);
         Path run = tmp.resolve("run");
         Path ckpts = run.resolve("checkpoints");
-        List<String> common = List.of("--backend", "cpu", "--threads", "1", "--no-progress");
+        // a constant rate: the run is finished with --steps, which a schedule spanning the run would stretch
+        List<String> common =
+                List.of("--backend", "cpu", "--threads", "1", "--no-progress", "--lr-schedule", "constant");
         List<String> freshArgs = new ArrayList<>(List.of(
                 "--data",
                 data.toString(),

@@ -45,9 +45,14 @@ class ResumeCliTest {
         return new Result(code, o.toString(), e.toString());
     }
 
-    /** The common options of a fresh run into out (32 steps per epoch). */
+    /**
+     * The common options of a fresh run into out (32 steps per epoch); a constant rate, as runs resumed with more
+     * epochs are compared with the straight run (a schedule spanning the run would stretch).
+     */
     static String[] fresh(Path out, String... more) {
         List<String> a = new ArrayList<>(List.of(
+                "--lr-schedule",
+                "constant",
                 "--data",
                 data.toString(),
                 "--layers",

@@ -2,7 +2,9 @@ package dev.jbackprop.config;
 
 import dev.jbackprop.model.Activation;
 import dev.jbackprop.model.Cost;
+import dev.jbackprop.model.LearningRateSchedule;
 import dev.jbackprop.model.NetworkSpec;
+import dev.jbackprop.model.Optimizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +27,14 @@ import java.util.Objects;
  * @param epochs the epochs to train
  * @param steps stop after this many steps in all (0: no limit)
  * @param momentum the momentum μ
- * @param lambda the L2 weight decay λ
+ * @param lambda the L2 weight decay λ (the textbook's form; sgd only)
+ * @param optimizer the update rule: an {@link Optimizer.Kind} name ({@code sgd} in files that have none)
+ * @param beta1 Adam's β₁
+ * @param beta2 Adam's β₂
+ * @param epsilon Adam's ε
+ * @param weightDecay PyTorch's weight_decay (nesterov, adam, adamw)
+ * @param lrSchedule the learning-rate schedule, as {@link LearningRateSchedule#parse} reads it
+ * @param warmup the schedule's warm-up steps
  * @param seed seeds the init and the shuffling
  * @param trainSize the training images trained on (0: all); the rest validate
  * @param validationSize the validation images (informational)
@@ -39,6 +48,10 @@ import java.util.Objects;
  * @param graphs GPU: replay full-size steps as a CUDA graph
  * @param checkpointEvery checkpoint every N steps ("N") or epochs ("Ne"), or null: no checkpoints
  * @param trackGradients record the gradient norms every this many steps (0: off)
+ * @param earlyStop stop when the validation set's monitored figure has not improved for this many epochs (0: off)
+ * @param monitor what early stopping and the best model watch on the validation set: {@code loss} or
+ *     {@code accuracy}
+ * @param saveBest write the model whenever the monitored validation figure improves
  */
 public record RunConfig(
         String version,
@@ -52,6 +65,13 @@ public record RunConfig(
         long steps,
         double momentum,
         double lambda,
+        String optimizer,
+        double beta1,
+        double beta2,
+        double epsilon,
+        double weightDecay,
+        String lrSchedule,
+        long warmup,
         long seed,
         int trainSize,
         int validationSize,
@@ -64,7 +84,10 @@ public record RunConfig(
         boolean bf16,
         boolean graphs,
         String checkpointEvery,
-        long trackGradients) {
+        long trackGradients,
+        int earlyStop,
+        String monitor,
+        boolean saveBest) {
 
     /** The value of {@link #init} and {@link #backend} that lets jbackprop choose. */
     public static final String AUTO = "auto";
@@ -91,6 +114,33 @@ public record RunConfig(
         return new NetworkSpec(layers.stream().mapToInt(Integer::intValue).toArray(), acts, Cost.parse(cost));
     }
 
+    /** The value of {@link #optimizer} and {@link #lrSchedule} in files written before they existed. */
+    public static final String SGD = "sgd", CONSTANT = "constant";
+
+    /** The values of {@link #monitor}. */
+    public static final String LOSS = "loss", ACCURACY = "accuracy";
+
+    /**
+     * The optimiser the configuration describes.
+     *
+     * @return the optimiser
+     * @throws dev.jbackprop.model.InvalidConfigException when a value is out of range or does not apply
+     */
+    public Optimizer optimizerSpec() {
+        Optimizer.Kind k = Optimizer.Kind.parse(optimizer == null ? SGD : optimizer);
+        return new Optimizer(k, k.adaptive() ? 0 : momentum, beta1, beta2, epsilon, weightDecay);
+    }
+
+    /**
+     * The learning-rate schedule the configuration describes.
+     *
+     * @return the schedule
+     * @throws dev.jbackprop.model.InvalidConfigException when it cannot be read
+     */
+    public LearningRateSchedule schedule() {
+        return LearningRateSchedule.parse(lrSchedule == null ? CONSTANT : lrSchedule, warmup);
+    }
+
     /** The model file the run starts from, or null when it starts from a random init. */
     public Path initWeights() {
         return init != null && init.startsWith(INIT_FILE) ? Path.of(init.substring(INIT_FILE.length())) : null;
@@ -99,8 +149,10 @@ public record RunConfig(
     /**
      * The names ({@link RunConfigJson} keys) of the settings a resumed run must keep that differ between this
      * configuration, a run's stored one, and {@code asked}: the network, the init, the hyper-parameters but the
-     * epochs and steps, the seed, the training-set size and the GEMM precision. The epochs, the steps, the data's
-     * location, the backend, the threads, the graphs, checkpointing and gradient tracking may change.
+     * epochs and steps (the optimiser and the schedule included), the seed, the training-set size and the GEMM
+     * precision. The epochs, the steps, the data's location, the backend, the threads, the graphs, checkpointing,
+     * gradient tracking, early stopping and the best model may change (a schedule that spans the run, cosine or
+     * onecycle, then spans its new length from the step it resumes at).
      *
      * @param asked the configuration asked for
      * @return the keys, in {@code config.json} order; empty when the run may continue as asked
@@ -113,6 +165,13 @@ public record RunConfig(
         if (batch != asked.batch) out.add("batch");
         if (momentum != asked.momentum) out.add("momentum");
         if (lambda != asked.lambda) out.add("lambda");
+        if (!Objects.equals(optimizer, asked.optimizer)) out.add("optimizer");
+        if (beta1 != asked.beta1) out.add("beta1");
+        if (beta2 != asked.beta2) out.add("beta2");
+        if (epsilon != asked.epsilon) out.add("epsilon");
+        if (weightDecay != asked.weightDecay) out.add("weight_decay");
+        if (!Objects.equals(lrSchedule, asked.lrSchedule)) out.add("lr_schedule");
+        if (warmup != asked.warmup) out.add("warmup");
         if (seed != asked.seed) out.add("seed");
         if (trainSize != asked.trainSize) out.add("train_size");
         if (tf32 != asked.tf32) out.add("tf32");
@@ -151,6 +210,13 @@ public record RunConfig(
         public long steps;
         public double momentum;
         public double lambda;
+        public String optimizer = SGD;
+        public double beta1 = Optimizer.BETA1;
+        public double beta2 = Optimizer.BETA2;
+        public double epsilon = Optimizer.EPSILON;
+        public double weightDecay;
+        public String lrSchedule = CONSTANT;
+        public long warmup;
         public long seed;
         public int trainSize;
         public int validationSize;
@@ -164,6 +230,9 @@ public record RunConfig(
         public boolean graphs = true;
         public String checkpointEvery;
         public long trackGradients;
+        public int earlyStop;
+        public String monitor = LOSS;
+        public boolean saveBest;
 
         /** An empty builder: every setting still to be given. */
         public Builder() {}
@@ -180,6 +249,13 @@ public record RunConfig(
             steps = c.steps;
             momentum = c.momentum;
             lambda = c.lambda;
+            optimizer = c.optimizer;
+            beta1 = c.beta1;
+            beta2 = c.beta2;
+            epsilon = c.epsilon;
+            weightDecay = c.weightDecay;
+            lrSchedule = c.lrSchedule;
+            warmup = c.warmup;
             seed = c.seed;
             trainSize = c.trainSize;
             validationSize = c.validationSize;
@@ -193,6 +269,9 @@ public record RunConfig(
             graphs = c.graphs;
             checkpointEvery = c.checkpointEvery;
             trackGradients = c.trackGradients;
+            earlyStop = c.earlyStop;
+            monitor = c.monitor;
+            saveBest = c.saveBest;
         }
 
         /**
@@ -224,6 +303,13 @@ public record RunConfig(
                     steps,
                     momentum,
                     lambda,
+                    optimizer,
+                    beta1,
+                    beta2,
+                    epsilon,
+                    weightDecay,
+                    lrSchedule,
+                    warmup,
                     seed,
                     trainSize,
                     validationSize,
@@ -236,7 +322,10 @@ public record RunConfig(
                     bf16,
                     graphs,
                     checkpointEvery,
-                    trackGradients);
+                    trackGradients,
+                    earlyStop,
+                    monitor,
+                    saveBest);
         }
     }
 }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jbackprop.io.BadFileException;
+import dev.jbackprop.model.Optimizer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,14 +22,17 @@ import java.util.Set;
 
 /**
  * A {@link RunConfig} as JSON: one object, snake_case keys in this order: {@code jbackprop_version, layers,
- * activations, cost, init, eta, batch, epochs, steps, momentum, lambda, seed, train_size, validation_size,
- * test_size, data, backend, device, threads, tf32, bf16, graphs, checkpoint_every} and, when on,
- * {@code track_gradients}.
+ * activations, cost, init, eta, batch, epochs, steps, momentum, lambda, optimizer, beta1, beta2, epsilon,
+ * weight_decay, lr_schedule, warmup, seed, train_size, validation_size, test_size, data, backend, device, threads,
+ * tf32, bf16, graphs, checkpoint_every}, when on {@code track_gradients}, then {@code early_stop, monitor,
+ * save_best}.
  *
  * <p>Reading is strict: an unknown key, a missing required key ({@link #REQUIRED}) or a value of the wrong type is
  * an {@link Invalid} saying which. The other keys may be missing, as in the files of jbackprop 0.1.0 (which wrote
- * neither {@code threads} nor {@code graphs}): {@code init} and {@code backend} are then {@value RunConfig#AUTO},
- * {@code threads} 0 (all cores), {@code graphs} true, the rest zero, false or null.
+ * neither {@code threads} nor {@code graphs}, nor any key of the optimiser, the schedule or early stopping):
+ * {@code init} and {@code backend} are then {@value RunConfig#AUTO}, {@code threads} 0 (all cores), {@code graphs}
+ * true, {@code optimizer} sgd (the update those runs made), {@code beta1}, {@code beta2} and {@code epsilon}
+ * PyTorch's defaults, {@code lr_schedule} constant, {@code monitor} loss, the rest zero, false or null.
  */
 public final class RunConfigJson {
     /** Every key, in the order written. */
@@ -44,6 +48,13 @@ public final class RunConfigJson {
             "steps",
             "momentum",
             "lambda",
+            "optimizer",
+            "beta1",
+            "beta2",
+            "epsilon",
+            "weight_decay",
+            "lr_schedule",
+            "warmup",
             "seed",
             "train_size",
             "validation_size",
@@ -56,9 +67,12 @@ public final class RunConfigJson {
             "bf16",
             "graphs",
             "checkpoint_every",
-            "track_gradients");
+            "track_gradients",
+            "early_stop",
+            "monitor",
+            "save_best");
 
-    /** The keys a configuration may lack (files of 0.1.0 lack threads and graphs). */
+    /** The keys a configuration may lack (files of 0.1.0 lack threads and graphs, and every optimiser key). */
     private static final Set<String> OPTIONAL = Set.of(
             "jbackprop_version",
             "init",
@@ -71,7 +85,17 @@ public final class RunConfigJson {
             "bf16",
             "graphs",
             "checkpoint_every",
-            "track_gradients");
+            "track_gradients",
+            "optimizer",
+            "beta1",
+            "beta2",
+            "epsilon",
+            "weight_decay",
+            "lr_schedule",
+            "warmup",
+            "early_stop",
+            "monitor",
+            "save_best");
 
     /** The keys a configuration must have. */
     public static final List<String> REQUIRED =
@@ -118,6 +142,13 @@ public final class RunConfigJson {
         n.put("steps", c.steps());
         n.put("momentum", c.momentum());
         n.put("lambda", c.lambda());
+        n.put("optimizer", c.optimizer());
+        n.put("beta1", c.beta1());
+        n.put("beta2", c.beta2());
+        n.put("epsilon", c.epsilon());
+        n.put("weight_decay", c.weightDecay());
+        n.put("lr_schedule", c.lrSchedule());
+        n.put("warmup", c.warmup());
         n.put("seed", c.seed());
         n.put("train_size", c.trainSize());
         n.put("validation_size", c.validationSize());
@@ -131,6 +162,9 @@ public final class RunConfigJson {
         n.put("graphs", c.graphs());
         n.put("checkpoint_every", c.checkpointEvery());
         if (c.trackGradients() > 0) n.put("track_gradients", c.trackGradients());
+        n.put("early_stop", c.earlyStop());
+        n.put("monitor", c.monitor());
+        n.put("save_best", c.saveBest());
         try {
             return JSON.writeValueAsString(n);
         } catch (JsonProcessingException e) {
@@ -172,6 +206,13 @@ public final class RunConfigJson {
         b.steps = whole(root, "steps", false);
         b.momentum = number(root, "momentum");
         b.lambda = number(root, "lambda");
+        b.optimizer = text(root, "optimizer", RunConfig.SGD);
+        b.beta1 = number(root, "beta1", Optimizer.BETA1);
+        b.beta2 = number(root, "beta2", Optimizer.BETA2);
+        b.epsilon = number(root, "epsilon", Optimizer.EPSILON);
+        b.weightDecay = number(root, "weight_decay", 0);
+        b.lrSchedule = text(root, "lr_schedule", RunConfig.CONSTANT);
+        b.warmup = whole(root, "warmup", false);
         b.seed = whole(root, "seed", false);
         b.trainSize = (int) whole(root, "train_size", true);
         b.validationSize = (int) whole(root, "validation_size", true);
@@ -185,6 +226,9 @@ public final class RunConfigJson {
         b.graphs = bool(root, "graphs", true);
         b.checkpointEvery = text(root, "checkpoint_every", null);
         b.trackGradients = whole(root, "track_gradients", false);
+        b.earlyStop = (int) whole(root, "early_stop", true);
+        b.monitor = text(root, "monitor", RunConfig.LOSS);
+        b.saveBest = bool(root, "save_best", false);
         return b.build();
     }
 
@@ -223,6 +267,11 @@ public final class RunConfigJson {
         JsonNode v = root.get(key);
         if (!v.isNumber()) throw wrongType(key, "a number", v);
         return v.doubleValue();
+    }
+
+    private static double number(JsonNode root, String key, double absent) throws Invalid {
+        JsonNode v = root.get(key);
+        return v == null || v.isNull() ? absent : number(root, key);
     }
 
     private static long whole(JsonNode root, String key, boolean intRange) throws Invalid {

@@ -2,6 +2,7 @@ package dev.jbackprop.engine;
 
 import dev.jbackprop.model.Activation;
 import dev.jbackprop.model.Cost;
+import dev.jbackprop.model.Optimizer;
 
 /**
  * The buffer operations the training step is written against. The CPU backend implements them with
@@ -119,6 +120,45 @@ public interface Ops extends AutoCloseable {
      * μ = 0, and is left untouched then.
      */
     void update(Block params, Block grads, Block velocity, long weightCount, float rate, float momentum, float decay);
+
+    /** The most values one {@link #setScalars} writes. */
+    int MAX_SCALARS = 16;
+
+    /**
+     * dst[0 … values.length) = values, queued in order with the compute operations like a kernel (no host
+     * synchronisation, nothing allocated). The values are taken when this is called: a step replayed through
+     * {@link #capture} that reads dst reads what the last setScalars before the replay wrote (so this is called
+     * outside the captured body, before each run). The per-step numbers of {@link #optimizerStep}. At most
+     * {@link #MAX_SCALARS} values.
+     */
+    void setScalars(Block dst, float[] values);
+
+    /**
+     * One optimiser step over the whole parameter block, by the rule {@code rule} with the numbers in
+     * {@code scalars} ({@link UpdateScalars}: read when the step runs, so a replayed step follows what {@link
+     * #setScalars} last wrote there). g is the summed gradient in {@code grads}; per element, in float:
+     *
+     * <pre>
+     *   SGD       as {@link #update} with rate, momentum and decay from the scalars; without state1 (or with
+     *             momentum 0 in the scalars) the plain form; weights are [0, weightCount)
+     *   NESTEROV  d = g/m + wd·p;  b = μ·b + d;  d = d + μ·b;  p = p − rate·d                 (b: state1)
+     *   ADAM      d = g/m + wd·p;  m₁ = β₁·m₁ + (1−β₁)·d;  m₂ = β₂·m₂ + (1−β₂)·(d·d);
+     *             p = p − rate·(m₁ / (√m₂ / bc2 + ε))                               (m₁: state1, m₂: state2)
+     *   ADAMW     p = decay·p, then ADAM with d = g/m
+     * </pre>
+     *
+     * Square roots and quotients are IEEE (correctly rounded) on every backend, so backends agree bit for bit. The
+     * rule's state blocks are required (SGD's state1 is optional, state2 is for ADAM and ADAMW only); a backend that
+     * keeps a lower-precision copy of the parameters (CUDA with --bf16) refreshes it in the same pass.
+     */
+    void optimizerStep(
+            Optimizer.Kind rule,
+            Block params,
+            Block grads,
+            Block state1,
+            Block state2,
+            long weightCount,
+            Block scalars);
 
     /**
      * dst[:, j] = src[:, idx[offset + j]] for j &lt; m: gathers a batch of columns. An index outside

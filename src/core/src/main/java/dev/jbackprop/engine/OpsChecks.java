@@ -2,6 +2,7 @@ package dev.jbackprop.engine;
 
 import dev.jbackprop.model.Activation;
 import dev.jbackprop.model.Cost;
+import dev.jbackprop.model.Optimizer;
 
 /**
  * The argument rules of {@link Ops}, written once: every backend calls the method of the same name
@@ -40,6 +41,11 @@ import dev.jbackprop.model.Cost;
  *   <li><b>Update.</b> Parameters, gradients and (when given) velocity have one length; the weights
  *       are the first weightCount ∈ [0, length] of them; momentum is finite, and a non-zero momentum
  *       needs a velocity (the CPU silently dropped the momentum without one).
+ *   <li><b>Optimiser steps.</b> The state blocks a rule keeps are given, of the parameters' length (a missing
+ *       one would silently turn Adam into something else); its per-step numbers are a block of {@link
+ *       UpdateScalars#COUNT} floats, which the step reads when it runs, so that a replayed step follows them;
+ *       they are values, checked where they are made ({@link UpdateScalars}), not here (a device cannot check
+ *       device memory without synchronising).
  *   <li><b>Indices.</b> An index upload fills the first src.length entries of a block at least that
  *       long (the CPU wanted exactly its length, the GPU at most); a gather or an index copy reads
  *       [offset, offset + m) of its index block. A gathered index outside the source's columns gives a
@@ -197,6 +203,56 @@ public final class OpsChecks {
             throw new IllegalArgumentException("update: momentum must be finite, got " + momentum);
         if (momentum != 0f && velocity == null)
             throw new IllegalArgumentException("update: momentum " + momentum + " needs a velocity block");
+    }
+
+    /** {@link Ops#setScalars}: at most {@link Ops#MAX_SCALARS} values, and no more than dst holds. */
+    public static void setScalars(Block dst, float[] values) {
+        if (values.length > Ops.MAX_SCALARS || values.length > dst.length()) {
+            throw new IllegalArgumentException("setScalars: " + values.length + " values into a block of "
+                    + dst.length() + " (at most " + Ops.MAX_SCALARS + ")");
+        }
+    }
+
+    /**
+     * {@link Ops#optimizerStep}: parameters, gradients and the state blocks given have one length, the weights are
+     * the first weightCount ∈ [0, length] of them, the scalars block holds {@link UpdateScalars#COUNT} floats, and
+     * the rule has the state it keeps: NESTEROV its momentum buffer (state1), ADAM and ADAMW both moments; SGD's
+     * velocity (state1) is optional, and a state2 given to SGD or NESTEROV is a wiring mistake.
+     */
+    public static void optimizerStep(
+            Optimizer.Kind rule,
+            Block params,
+            Block grads,
+            Block state1,
+            Block state2,
+            long weightCount,
+            Block scalars) {
+        if (rule == null) throw new IllegalArgumentException("optimizerStep: no rule");
+        String op = rule.name; // a constant: a check allocates nothing
+        if (grads.length() != params.length())
+            throw new IllegalArgumentException(
+                    op + ": " + params.length() + " parameters but " + grads.length() + " gradients");
+        stateLength(op, params, state1);
+        stateLength(op, params, state2);
+        if (weightCount < 0 || weightCount > params.length())
+            throw new IllegalArgumentException(
+                    op + ": weightCount " + weightCount + " outside [0, " + params.length() + "]");
+        if (scalars == null || scalars.length() < UpdateScalars.COUNT)
+            throw new IllegalArgumentException(op + ": the scalars block must hold " + UpdateScalars.COUNT
+                    + " floats, got " + (scalars == null ? "none" : scalars.length()));
+        if (rule != Optimizer.Kind.SGD && state1 == null)
+            throw new IllegalArgumentException(
+                    op + ": needs its first state block (" + (rule.adaptive() ? "exp_avg" : "momentum buffer") + ")");
+        if (rule.adaptive() && state2 == null)
+            throw new IllegalArgumentException(op + ": needs its second state block (exp_avg_sq)");
+        if (!rule.adaptive() && state2 != null)
+            throw new IllegalArgumentException(op + ": keeps one state block, but a second was given");
+    }
+
+    private static void stateLength(String op, Block params, Block state) {
+        if (state != null && state.length() != params.length())
+            throw new IllegalArgumentException(
+                    op + ": " + params.length() + " parameters but a state block of " + state.length());
     }
 
     /** {@link Ops#gather}. */

@@ -1,8 +1,11 @@
 package dev.jbackprop.engine;
 
 import dev.jbackprop.model.InvalidConfigException;
+import dev.jbackprop.model.LearningRateSchedule;
 import dev.jbackprop.model.NetworkSpec;
+import dev.jbackprop.model.Optimizer;
 import dev.jbackprop.model.Setting;
+import dev.jbackprop.model.Wording;
 
 /**
  * The training step, written once against {@link Ops}: forward, output error, backward, update, the
@@ -19,7 +22,8 @@ import dev.jbackprop.model.Setting;
  *                 (weightGradient, sumColumns)
  *                 δ[l−1] = (W[l]ᵀ δ[l]) ⊙ σ′(z[l−1])                           l = L−1 … 1
  *                 (backpropagatedError, then activationBackward)
- *   update        W ← (1 − ηλ/n) W − (η/m) ∂C/∂W,  b ← b − (η/m) ∂C/∂b  (with momentum: through v)
+ *   update        W ← (1 − ηλ/n) W − (η/m) ∂C/∂W,  b ← b − (η/m) ∂C/∂b  (with momentum: through v),
+ *                 or the rule of another {@link Optimizer}, at the step's rate η_t     (Ops.optimizerStep)
  * </pre>
  * Gradients are sums over the batch (the GEMM over the m columns sums δ[l] a[l−1]ᵀ of each sample);
  * the update divides by m.
@@ -88,17 +92,40 @@ public final class Step {
     }
 
     /**
-     * Mini-batch SGD: rate = η/m; decay = 1 − ηλ/n with n the training-set size (the textbook's L2
-     * form); momentum μ uses the network's velocity block.
+     * The update at the constant rate η: the numbers of the network's next optimiser step ({@link
+     * #prepareUpdate}), then the step ({@link #applyUpdate}). For sgd: rate = η/m, decay = 1 − ηλ/n with n the
+     * training-set size (the textbook's L2 form), momentum μ through the network's velocity block.
      */
     public static void update(Network net, int m, Hyper h) {
-        float rate = (float) (h.eta() / m);
-        float decay = (float) (1.0 - h.eta() * h.lambda() / h.trainingSetSize());
-        net.ops.update(
-                net.params, net.grads, net.velocity, net.layout.weightCount(), rate, (float) h.momentum(), decay);
+        prepareUpdate(net, m, h, h.eta(), h.eta(), net.updates() + 1);
+        applyUpdate(net, h);
     }
 
-    /** One whole training step on the batch already in net.x / net.y. */
+    /**
+     * Writes the numbers of optimiser step t ({@link UpdateScalars}) for a batch of m at the rate η_t (and
+     * η_{t−1}, which sgd's momentum follows) into the network's scalars block; the network then counts t steps
+     * taken. Called before each step, outside a captured body: the step reads the numbers when it runs.
+     */
+    public static void prepareUpdate(Network net, int m, Hyper h, double rate, double previousRate, long t) {
+        UpdateScalars.compute(
+                net.scalarsHost, h.optimizer(), rate, previousRate, h.lambda(), h.trainingSetSize(), m, t);
+        net.ops.setScalars(net.updateScalars, net.scalarsHost);
+        net.setUpdates(t);
+    }
+
+    /** One optimiser step over the whole parameter block with the numbers {@link #prepareUpdate} wrote. */
+    public static void applyUpdate(Network net, Hyper h) {
+        net.ops.optimizerStep(
+                h.optimizer().kind(),
+                net.params,
+                net.grads,
+                net.velocity,
+                net.secondMoment,
+                net.layout.weightCount(),
+                net.updateScalars);
+    }
+
+    /** One whole training step on the batch already in net.x / net.y, at the constant rate η. */
     public static void train(Network net, int m, Metrics metrics, Hyper h) {
         forward(net, m);
         outputError(net, m, metrics, true);
@@ -106,16 +133,54 @@ public final class Step {
         update(net, m, h);
     }
 
-    /** The hyper-parameters the update needs. */
-    public record Hyper(double eta, double lambda, double momentum, int trainingSetSize) {
+    /**
+     * One whole training step whose update's numbers are already written ({@link #prepareUpdate}): the body a
+     * replay captures, so that each run reads the numbers of its own step.
+     */
+    public static void trainPrepared(Network net, int m, Metrics metrics, Hyper h) {
+        forward(net, m);
+        outputError(net, m, metrics, true);
+        backward(net, m);
+        applyUpdate(net, h);
+    }
+
+    /**
+     * The hyper-parameters of the update: the learning rate η (the schedule's base), the textbook's L2 λ (sgd), the
+     * training-set size n (λ/n), the optimiser and the learning-rate schedule.
+     */
+    public record Hyper(
+            double eta, double lambda, int trainingSetSize, Optimizer optimizer, LearningRateSchedule schedule) {
         public Hyper {
             if (!(eta > 0) || !Double.isFinite(eta))
                 throw new InvalidConfigException(Setting.ETA, "must be a positive number, got " + eta);
             if (!(lambda >= 0) || !Double.isFinite(lambda))
                 throw new InvalidConfigException(Setting.LAMBDA, "must be zero or positive, got " + lambda);
-            if (!(momentum >= 0 && momentum < 1))
-                throw new InvalidConfigException(Setting.MOMENTUM, "must be in [0, 1), got " + momentum);
+            if (optimizer == null) throw new InvalidConfigException(Setting.OPTIMIZER, "must be given");
+            if (schedule == null) throw new InvalidConfigException(Setting.LR_SCHEDULE, "must be given");
+            if (lambda != 0 && optimizer.kind() != Optimizer.Kind.SGD)
+                throw new InvalidConfigException(
+                        Setting.LAMBDA,
+                        Wording.of(
+                                Setting.LAMBDA,
+                                " (the textbook's L2) is sgd's; " + optimizer.kind() + " takes PyTorch's ",
+                                Setting.WEIGHT_DECAY,
+                                " instead"));
             if (trainingSetSize <= 0) throw new IllegalArgumentException("training set is empty");
+        }
+
+        /** Momentum SGD at a constant rate (the update jbackprop has always made). */
+        public Hyper(double eta, double lambda, double momentum, int trainingSetSize) {
+            this(eta, lambda, trainingSetSize, Optimizer.sgd(momentum), LearningRateSchedule.CONSTANT);
+        }
+
+        /** The optimiser's momentum μ (sgd, nesterov; 0 for adam). */
+        public double momentum() {
+            return optimizer.momentum();
+        }
+
+        /** The same with another schedule. */
+        public Hyper withSchedule(LearningRateSchedule s) {
+            return new Hyper(eta, lambda, trainingSetSize, optimizer, s);
         }
     }
 }

@@ -18,7 +18,11 @@ import java.util.Locale;
  * calls as an eager step on the CPU. A partial last batch always runs eagerly. Metrics stay on the backend and are read at the end of each
  * epoch (and after every step on host backends, where that is free, to catch divergence at once).
  *
- * <p>{@link #snapshot()} captures everything needed to continue exactly (parameters, momentum,
+ * <p>Before each step the host computes the step's learning rate ({@link #rate}: η and the schedule) and the
+ * optimiser's numbers, written with {@link Step#prepareUpdate} outside the replayed body, so a replayed step
+ * uses the rate of the step it runs as.
+ *
+ * <p>{@link #snapshot()} captures everything needed to continue exactly (parameters, optimiser state,
  * shuffler state at the start of the epoch in progress, position in it, the epoch's partial
  * metric sums); {@link #restore} puts it back. Parameters are checked for NaN/infinity
  * ({@link #checkParameters}) at the end of each epoch and at each snapshot.
@@ -47,7 +51,8 @@ public final class Trainer implements AutoCloseable {
     /**
      * One epoch's figures. loss: mean cost per sample over the epoch's steps; trainAccuracy: the
      * fraction of the epoch's training samples classified right as they were trained on; test
-     * figures over the whole test set after the epoch (NaN without one).
+     * figures over the whole test set after the epoch (NaN without one); learningRate: η_t of the
+     * epoch's last step.
      */
     public record EpochResult(
             int epoch,
@@ -57,7 +62,21 @@ public final class Trainer implements AutoCloseable {
             double testLoss,
             double testAccuracy,
             double samplesPerSecond,
-            double seconds) {}
+            double seconds,
+            double learningRate) {
+        /** Without the learning rate (NaN). */
+        public EpochResult(
+                int epoch,
+                long steps,
+                double loss,
+                double trainAccuracy,
+                double testLoss,
+                double testAccuracy,
+                double samplesPerSecond,
+                double seconds) {
+            this(epoch, steps, loss, trainAccuracy, testLoss, testAccuracy, samplesPerSecond, seconds, Double.NaN);
+        }
+    }
 
     public interface Listener {
         default void epochStart(int epoch, int steps) {}
@@ -94,6 +113,8 @@ public final class Trainer implements AutoCloseable {
     // backends only those carried in by restore(), the rest being in `metrics`.
     private final double[] sums = new double[3];
     private final StepReplay replay; // the full-size step, or null: every step eager
+    private final long totalSteps; // T, which cosine and onecycle schedules span
+    private double lastRate = Double.NaN;
 
     public Trainer(Network net, DeviceData train, DeviceData test, Config cfg) {
         this.net = net;
@@ -130,6 +151,8 @@ public final class Trainer implements AutoCloseable {
         this.metrics = ops.allocateMetrics();
         this.evalMetrics = ops.allocateMetrics();
         this.stepsPerEpoch = (train.count + cfg.batch() - 1) / cfg.batch();
+        long all = (long) stepsPerEpoch * cfg.epochs();
+        this.totalSteps = cfg.maxSteps() > 0 ? Math.min(all, cfg.maxSteps()) : all;
         int layers = net.layout.layers();
         segOffsets = new long[2 * layers];
         segLengths = new long[2 * layers];
@@ -145,7 +168,7 @@ public final class Trainer implements AutoCloseable {
         this.replay = cfg.graphs() && train.capturable()
                 ? ops.capture(() -> {
                     train.loadPrepared(batch, net.x, net.y);
-                    Step.train(net, batch, metrics, cfg.hyper());
+                    Step.trainPrepared(net, batch, metrics, cfg.hyper());
                 })
                 : null;
     }
@@ -181,12 +204,30 @@ public final class Trainer implements AutoCloseable {
                 (long) s[2]);
     }
 
-    /** The state with the parameters and momentum, after checking the parameters are finite. */
+    /** The state with the parameters and the optimiser's state, after checking the parameters are finite. */
     public TrainingSnapshot snapshot() {
         TrainingState st = state();
         if (!Double.isFinite(st.lossSum())) throw lossDiverged(epochsDone + 1);
         checkParameters();
-        return new TrainingSnapshot(st, net.parameters(), net.velocity == null ? null : net.velocity());
+        return new TrainingSnapshot(
+                st,
+                net.parameters(),
+                net.velocity == null ? null : net.velocity(),
+                net.secondMoment == null ? null : net.secondMoment());
+    }
+
+    /**
+     * η_t, the learning rate of step t (1 for the first) of this run: η times the schedule's factor over the run's
+     * steps (the epochs' steps, or the step limit when that comes first).
+     */
+    public double rate(long t) {
+        Step.Hyper h = cfg.hyper();
+        return h.eta() * h.schedule().factor(t, Math.max(t, totalSteps), stepsPerEpoch);
+    }
+
+    /** The learning rate of the last step taken (NaN before the first). */
+    public double lastRate() {
+        return lastRate;
     }
 
     /** Continues from a snapshot taken with the same data, batch size and network. */
@@ -206,6 +247,14 @@ public final class Trainer implements AutoCloseable {
         } else if (snap.velocity() != null) {
             throw new IllegalArgumentException("the saved state has a momentum buffer but this network has none");
         }
+        if (net.secondMoment != null) {
+            if (snap.secondMoment() != null) net.setSecondMoment(snap.secondMoment());
+        } else if (snap.secondMoment() != null) {
+            throw new IllegalArgumentException(
+                    "the saved state has a second moment (exp_avg_sq) but this network has none");
+        }
+        net.setUpdates(st.steps());
+        lastRate = st.steps() > 0 ? rate(st.steps()) : Double.NaN;
         epochsDone = st.epochsDone();
         stepInEpoch = st.stepInEpoch();
         steps = st.steps();
@@ -264,12 +313,17 @@ public final class Trainer implements AutoCloseable {
             for (int s = stepInEpoch; s < stepsPerEpoch && !stepLimitReached(); s++) {
                 int off = s * batch;
                 int m = Math.min(batch, n - off);
+                long t = steps + 1;
+                double rate = rate(t);
+                // the update's numbers for this step, outside the replayed body (which reads them when it runs)
+                Step.prepareUpdate(net, m, cfg.hyper(), rate, t > 1 ? rate(t - 1) : rate, t);
+                lastRate = rate;
                 if (replay != null && m == batch) {
                     train.prepare(off, m);
                     replay.run();
                 } else {
                     train.load(off, m, net.x, net.y);
-                    Step.train(net, m, metrics, cfg.hyper());
+                    Step.trainPrepared(net, m, metrics, cfg.hyper());
                 }
                 steps++;
                 stepInEpoch = s + 1;
@@ -301,7 +355,8 @@ public final class Trainer implements AutoCloseable {
                     ev == null ? Double.NaN : ev.loss(),
                     ev == null ? Double.NaN : ev.accuracy(),
                     samples / seconds,
-                    seconds);
+                    seconds,
+                    lastRate);
             results.add(r);
             if (!listener.epochEnd(r) || !complete) break;
         }

@@ -22,8 +22,11 @@ import java.util.zip.CRC32C;
  * run continues exactly where the saved one stood. {@link CheckpointDir} keeps a run's checkpoints.
  *
  * <p>Tensors (F32, PyTorch {@code nn.Linear} layout as in {@link ModelFile}):
- * {@code layers.{i}.weight} [n_out, n_in], {@code layers.{i}.bias} [n_out] and, with momentum,
- * the momentum buffer as {@code momentum_buffer.layers.{i}.weight} / {@code .bias}.
+ * {@code layers.{i}.weight} [n_out, n_in], {@code layers.{i}.bias} [n_out] and the optimiser's state per
+ * parameter under the names of PyTorch's optimizer state, prefixed to the parameter's name: with momentum,
+ * {@code momentum_buffer.layers.{i}.weight} / {@code .bias} (for sgd jbackprop's velocity v = −η·b, as 0.1.0
+ * wrote it; for nesterov PyTorch's b itself); for adam and adamw {@code exp_avg.…} and {@code exp_avg_sq.…}.
+ * The optimiser's step count (PyTorch's {@code step}) is the checkpoint's {@code step}.
  *
  * <p>Metadata (strings): {@code format} "pt"; {@code jbackprop_checkpoint} "1" (format version);
  * {@code layers} "784,256,10"; {@code epochs_done}, {@code step_in_epoch}, {@code step};
@@ -47,6 +50,12 @@ public final class Checkpoint {
     public static final String CONFIG_KEY = "config";
     /** The prefix of the momentum buffer's tensor names. */
     public static final String MOMENTUM_PREFIX = "momentum_buffer.";
+    /** The prefix of Adam's first moment's tensor names. */
+    public static final String EXP_AVG_PREFIX = "exp_avg.";
+    /** The prefix of Adam's second moment's tensor names. */
+    public static final String EXP_AVG_SQ_PREFIX = "exp_avg_sq.";
+
+    private static final List<String> STATE_PREFIXES = List.of(MOMENTUM_PREFIX, EXP_AVG_PREFIX, EXP_AVG_SQ_PREFIX);
 
     private Checkpoint() {}
 
@@ -69,14 +78,22 @@ public final class Checkpoint {
             throws BadFileException {
         checkLength(layout, snap.params(), "parameter");
         if (snap.velocity() != null) checkLength(layout, snap.velocity(), "momentum");
+        if (snap.secondMoment() != null) {
+            checkLength(layout, snap.secondMoment(), "second moment");
+            if (snap.velocity() == null)
+                throw new IllegalArgumentException("a second moment (exp_avg_sq) needs its first (exp_avg)");
+        }
         for (int i = 0; i < snap.params().length; i++) {
             if (!Float.isFinite(snap.params()[i]))
                 throw new IllegalArgumentException("refusing to checkpoint a non-finite parameter (index " + i + ")");
         }
-        List<String> names = tensorNames(layout, snap.velocity() != null);
+        List<String> prefixes = prefixes(snap.velocity() != null, snap.secondMoment() != null);
+        List<String> names = tensorNames(layout, prefixes);
         List<float[]> data = new ArrayList<>();
-        for (float[] block :
-                snap.velocity() != null ? List.of(snap.params(), snap.velocity()) : List.of(snap.params())) {
+        List<float[]> blocks = new ArrayList<>(List.of(snap.params()));
+        if (snap.velocity() != null) blocks.add(snap.velocity());
+        if (snap.secondMoment() != null) blocks.add(snap.secondMoment());
+        for (float[] block : blocks) {
             for (int l = 0; l < layout.layers(); l++) {
                 data.add(ModelFile.rowMajorWeights(layout, block, l));
                 data.add(Arrays.copyOfRange(
@@ -135,8 +152,9 @@ public final class Checkpoint {
             throw new BadFileException(file, "metadata 'layers' is invalid: " + e.getMessage());
         }
         Map<String, SafeTensors.Tensor> tensors = SafeTensors.readTensors(file);
-        boolean momentum = tensors.containsKey(MOMENTUM_PREFIX + ModelFile.weightName(0));
-        List<String> names = tensorNames(layout, momentum);
+        boolean adaptive = tensors.containsKey(EXP_AVG_PREFIX + ModelFile.weightName(0));
+        boolean momentum = adaptive || tensors.containsKey(MOMENTUM_PREFIX + ModelFile.weightName(0));
+        List<String> names = tensorNames(layout, prefixes(momentum, adaptive));
         if (!tensors.keySet().equals(new java.util.HashSet<>(names))) {
             throw new BadFileException(
                     file,
@@ -163,8 +181,12 @@ public final class Checkpoint {
         int total = Math.toIntExact(layout.total());
         float[] params = new float[total];
         float[] velocity = momentum ? new float[total] : null;
-        for (int b = 0; b < (momentum ? 2 : 1); b++) {
-            float[] block = b == 0 ? params : velocity;
+        float[] second = adaptive ? new float[total] : null;
+        List<float[]> blocks = new ArrayList<>(List.of(params));
+        if (momentum) blocks.add(velocity);
+        if (adaptive) blocks.add(second);
+        for (int b = 0; b < blocks.size(); b++) {
+            float[] block = blocks.get(b);
             for (int l = 0; l < layout.layers(); l++) {
                 float[] w = data.get(2 * layout.layers() * b + 2 * l);
                 float[] bias = data.get(2 * layout.layers() * b + 2 * l + 1);
@@ -175,7 +197,7 @@ public final class Checkpoint {
                 System.arraycopy(bias, 0, block, (int) layout.biasOffset(l), nOut);
             }
         }
-        for (float[] block : momentum ? List.of(params, velocity) : List.of(params)) {
+        for (float[] block : blocks) {
             for (float v : block)
                 if (!Float.isFinite(v)) throw new BadFileException(file, "holds a NaN or infinite parameter");
         }
@@ -192,14 +214,20 @@ public final class Checkpoint {
             throw new BadFileException(
                     file, "is named for step " + named + " but holds the state after step " + st.steps());
         }
-        return new Loaded(file, new TrainingSnapshot(st, params, velocity), layout, meta);
+        return new Loaded(file, new TrainingSnapshot(st, params, velocity, second), layout, meta);
     }
 
     // ---- helpers ---------------------------------------------------------------------------------
 
-    private static List<String> tensorNames(ParamLayout layout, boolean momentum) {
+    /** "" for the parameters, then the state's prefixes: momentum_buffer, or exp_avg and exp_avg_sq. */
+    private static List<String> prefixes(boolean firstState, boolean secondState) {
+        if (secondState) return List.of("", EXP_AVG_PREFIX, EXP_AVG_SQ_PREFIX);
+        return firstState ? List.of("", MOMENTUM_PREFIX) : List.of("");
+    }
+
+    private static List<String> tensorNames(ParamLayout layout, List<String> prefixes) {
         List<String> names = new ArrayList<>();
-        for (String prefix : momentum ? List.of("", MOMENTUM_PREFIX) : List.of("")) {
+        for (String prefix : prefixes) {
             for (int l = 0; l < layout.layers(); l++) {
                 names.add(prefix + ModelFile.weightName(l));
                 names.add(prefix + ModelFile.biasName(l));
@@ -209,7 +237,8 @@ public final class Checkpoint {
     }
 
     private static long[] shapeOf(ParamLayout layout, String name) {
-        String n = name.startsWith(MOMENTUM_PREFIX) ? name.substring(MOMENTUM_PREFIX.length()) : name;
+        String n = name;
+        for (String prefix : STATE_PREFIXES) if (name.startsWith(prefix)) n = name.substring(prefix.length());
         int l = Integer.parseInt(n.substring("layers.".length(), n.lastIndexOf('.')));
         return n.endsWith(".weight") ? new long[] {layout.nOut(l), layout.nIn(l)} : new long[] {layout.nOut(l)};
     }

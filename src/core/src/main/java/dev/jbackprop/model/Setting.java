@@ -18,6 +18,24 @@ public enum Setting {
     LAMBDA("lambda"),
     /** The momentum μ. */
     MOMENTUM("momentum"),
+    /** The update rule ({@link Optimizer.Kind}). */
+    OPTIMIZER("optimizer"),
+    /** Adam's β₁. */
+    BETA1("beta1"),
+    /** Adam's β₂. */
+    BETA2("beta2"),
+    /** Adam's ε. */
+    EPSILON("epsilon"),
+    /** PyTorch's weight_decay (nesterov, adam, adamw). */
+    WEIGHT_DECAY("weightDecay"),
+    /** The learning-rate schedule ({@link LearningRateSchedule}). */
+    LR_SCHEDULE("schedule"),
+    /** The warm-up steps of the learning-rate schedule. */
+    WARMUP("warmup"),
+    /** Early stopping's patience, in epochs. */
+    PATIENCE("patience"),
+    /** What early stopping and the best model watch on the validation set. */
+    MONITOR("monitor"),
     /** The mini-batch size. */
     BATCH("batch"),
     /** The number of epochs. */

@@ -22,7 +22,8 @@ import dev.jbackprop.model.ParamLayout;
  *                 δ[L−1] = a − y                         (softmax + cross-entropy, sigmoid + binary CE)
  *   backward      ∂C/∂W[l] = δ[l] a[l−1]ᵀ,  ∂C/∂b[l] = δ[l]                    l = L−1 … 0
  *                 δ[l−1] = (W[l]ᵀ δ[l]) ⊙ σ′(z[l−1])                           l = L−1 … 1
- *   update        see {@link #update}
+ *   update        see {@link #update} (the textbook's SGD), {@link #updateSgd} (PyTorch's SGD),
+ *                 {@link #updateNesterov}, {@link #updateAdam} (Adam and AdamW)
  * </pre>
  * The two a − y forms are the general rule with the factor a(1−a) (sigmoid) or the softmax
  * Jacobian cancelled analytically; computing them literally would divide by a(1−a) and lose
@@ -35,6 +36,9 @@ public final class ReferenceNetwork {
     private final ParamLayout layout;
     private final double[] p;
     private final double[] velocity;
+    private final double[] momentumBuffer; // PyTorch's SGD buffer b (sgd in PyTorch's form, nesterov)
+    private final double[] expAvg; // Adam's m
+    private final double[] expAvgSq; // Adam's v
 
     /** A network with the given parameters (ParamLayout order), copied and widened to double. */
     public ReferenceNetwork(NetworkSpec spec, float[] params) {
@@ -51,6 +55,9 @@ public final class ReferenceNetwork {
         }
         this.p = params.clone();
         this.velocity = new double[params.length];
+        this.momentumBuffer = new double[params.length];
+        this.expAvg = new double[params.length];
+        this.expAvgSq = new double[params.length];
     }
 
     private static double[] widen(float[] f) {
@@ -249,6 +256,99 @@ public final class ReferenceNetwork {
                 p[q] = p[q] + velocity[q];
             }
         }
+    }
+
+    /**
+     * One step of torch.optim.SGD (momentum μ, dampening 0, nesterov off), L2 on the weights only as the
+     * textbook's λ/n, from a summed gradient, at this step's rate η (which may change from step to step):
+     * <pre>
+     *   g = (1/m) Σ∂C/∂p + (λ/n) p   (the λ term on weights only)
+     *   b ← μ b + g                  (b starts at 0, so the first step's b is g, as PyTorch's clone)
+     *   p ← p − η b                  (μ = 0: p ← p − η g)
+     * </pre>
+     * The same update as {@link #update} while η is constant (v = −η b); the engine's sgd follows this form under
+     * a schedule.
+     */
+    public void updateSgd(double[] gradSum, int m, double eta, double lambda, int n, double momentum) {
+        checkStep(gradSum, m);
+        int weights = (int) layout.weightCount();
+        for (int q = 0; q < p.length; q++) {
+            double g = gradSum[q] / m + (q < weights && lambda != 0 ? lambda / n * p[q] : 0.0);
+            if (momentum != 0) {
+                momentumBuffer[q] = momentum * momentumBuffer[q] + g;
+                g = momentumBuffer[q];
+            }
+            p[q] = p[q] - eta * g;
+        }
+    }
+
+    /**
+     * One step of torch.optim.SGD(momentum=μ, nesterov=True, weight_decay=wd) from a summed gradient:
+     * <pre>
+     *   g = (1/m) Σ∂C/∂p + wd·p,  b ← μ b + g,  p ← p − η (g + μ b)
+     * </pre>
+     */
+    public void updateNesterov(double[] gradSum, int m, double eta, double momentum, double weightDecay) {
+        checkStep(gradSum, m);
+        for (int q = 0; q < p.length; q++) {
+            double g = gradSum[q] / m + weightDecay * p[q];
+            momentumBuffer[q] = momentum * momentumBuffer[q] + g;
+            p[q] = p[q] - eta * (g + momentum * momentumBuffer[q]);
+        }
+    }
+
+    /**
+     * Step t (1 for the first) of torch.optim.Adam, or with {@code decoupled} of torch.optim.AdamW, from a summed
+     * gradient, as Kingma and Ba write it:
+     * <pre>
+     *   adamw:  p ← (1 − η·wd) p                       adam:  g = (1/m) Σ∂C/∂p + wd·p
+     *   adamw:  g = (1/m) Σ∂C/∂p
+     *   m ← β₁ m + (1 − β₁) g,   v ← β₂ v + (1 − β₂) g²
+     *   m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ),  p ← p − η m̂ / (√v̂ + ε)
+     * </pre>
+     */
+    public void updateAdam(
+            double[] gradSum,
+            int m,
+            double eta,
+            double beta1,
+            double beta2,
+            double epsilon,
+            double weightDecay,
+            long t,
+            boolean decoupled) {
+        checkStep(gradSum, m);
+        if (t < 1) throw new IllegalArgumentException("Adam's steps count from 1, got " + t);
+        for (int q = 0; q < p.length; q++) {
+            if (decoupled) p[q] = (1 - eta * weightDecay) * p[q];
+            double g = gradSum[q] / m + (decoupled ? 0.0 : weightDecay * p[q]);
+            expAvg[q] = beta1 * expAvg[q] + (1 - beta1) * g;
+            expAvgSq[q] = beta2 * expAvgSq[q] + (1 - beta2) * g * g;
+            double mHat = expAvg[q] / (1 - Math.pow(beta1, t));
+            double vHat = expAvgSq[q] / (1 - Math.pow(beta2, t));
+            p[q] = p[q] - eta * mHat / (Math.sqrt(vHat) + epsilon);
+        }
+    }
+
+    /** PyTorch's momentum buffer b (sgd in PyTorch's form, nesterov), ParamLayout order. */
+    public double[] momentumBuffer() {
+        return momentumBuffer.clone();
+    }
+
+    /** Adam's first moment m (exp_avg), ParamLayout order. */
+    public double[] expAvg() {
+        return expAvg.clone();
+    }
+
+    /** Adam's second moment v (exp_avg_sq), ParamLayout order. */
+    public double[] expAvgSq() {
+        return expAvgSq.clone();
+    }
+
+    private void checkStep(double[] gradSum, int m) {
+        if (gradSum.length != p.length)
+            throw new IllegalArgumentException("gradient has " + gradSum.length + " entries, expected " + p.length);
+        if (m <= 0) throw new IllegalArgumentException("batch size m must be positive, got " + m);
     }
 
     /** {@link #batch} on the mini-batch, then {@link #update} with m = xs.length; returns the batch (before the update). */

@@ -12,8 +12,11 @@ import dev.jbackprop.engine.Block;
 import dev.jbackprop.engine.IndexBlock;
 import dev.jbackprop.engine.Mat;
 import dev.jbackprop.engine.Metrics;
+import dev.jbackprop.engine.Ops;
+import dev.jbackprop.engine.UpdateScalars;
 import dev.jbackprop.model.Activation;
 import dev.jbackprop.model.Cost;
+import dev.jbackprop.model.Optimizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -215,6 +218,91 @@ public abstract class OpsArgumentContract extends OpsFixture {
                     Block p = out(100, 1).block();
                     return () -> ops.update(p, mat(100, 1).block(), mat(100, 1).block(), 50, 0.1f, Float.NaN, 1f);
                 }),
+                // optimiser steps
+                refuse("optimizerStep: adam without its second moment", IAE, "optimizerStep(adam)", () -> {
+                    Block p = out(100, 1).block();
+                    return () -> ops.optimizerStep(
+                            Optimizer.Kind.ADAM,
+                            p,
+                            mat(100, 1).block(),
+                            mat(100, 1).block(),
+                            null,
+                            90,
+                            scalars());
+                }),
+                refuse("optimizerStep: adamw without its first moment", IAE, "optimizerStep(adamw)", () -> {
+                    Block p = out(100, 1).block();
+                    return () -> ops.optimizerStep(
+                            Optimizer.Kind.ADAMW,
+                            p,
+                            mat(100, 1).block(),
+                            null,
+                            mat(100, 1).block(),
+                            90,
+                            scalars());
+                }),
+                refuse("optimizerStep: nesterov without its momentum buffer", IAE, "optimizerStep(nesterov)", () -> {
+                    Block p = out(100, 1).block();
+                    return () -> ops.optimizerStep(
+                            Optimizer.Kind.NESTEROV, p, mat(100, 1).block(), null, null, 90, scalars());
+                }),
+                refuse("optimizerStep: sgd given a second state", IAE, "optimizerStep(sgd)", () -> {
+                    Block p = out(100, 1).block();
+                    return () -> ops.optimizerStep(
+                            Optimizer.Kind.SGD,
+                            p,
+                            mat(100, 1).block(),
+                            null,
+                            mat(100, 1).block(),
+                            90,
+                            scalars());
+                }),
+                refuse("optimizerStep: gradients of another length", IAE, "optimizerStep(adam)", () -> {
+                    Block p = out(100, 1).block();
+                    return () -> ops.optimizerStep(
+                            Optimizer.Kind.ADAM,
+                            p,
+                            mat(99, 1).block(),
+                            mat(100, 1).block(),
+                            mat(100, 1).block(),
+                            90,
+                            scalars());
+                }),
+                refuse("optimizerStep: a state block of another length", IAE, "optimizerStep(adam)", () -> {
+                    Block p = out(100, 1).block();
+                    return () -> ops.optimizerStep(
+                            Optimizer.Kind.ADAM,
+                            p,
+                            mat(100, 1).block(),
+                            mat(100, 1).block(),
+                            mat(101, 1).block(),
+                            90,
+                            scalars());
+                }),
+                refuse("optimizerStep: a scalars block too short", IAE, "optimizerStep(nesterov)", () -> {
+                    Block p = out(100, 1).block();
+                    return () -> ops.optimizerStep(
+                            Optimizer.Kind.NESTEROV,
+                            p,
+                            mat(100, 1).block(),
+                            mat(100, 1).block(),
+                            null,
+                            90,
+                            mat(UpdateScalars.COUNT - 1, 1).block());
+                }),
+                refuse("optimizerStep: more weights than parameters", IAE, "optimizerStep(sgd)", () -> {
+                    Block p = out(100, 1).block();
+                    return () ->
+                            ops.optimizerStep(Optimizer.Kind.SGD, p, mat(100, 1).block(), null, null, 101, scalars());
+                }),
+                refuse("setScalars: more than the block holds", IAE, "setScalars", () -> {
+                    Block d = out(3, 1).block();
+                    return () -> ops.setScalars(d, new float[4]);
+                }),
+                refuse("setScalars: more than MAX_SCALARS", IAE, "setScalars", () -> {
+                    Block d = out(40, 1).block();
+                    return () -> ops.setScalars(d, new float[Ops.MAX_SCALARS + 1]);
+                }),
                 // gather and index copies
                 refuse("gather: indices past the index block", IAE, "gather", () -> {
                     Mat d = out(7, 16);
@@ -308,6 +396,15 @@ public abstract class OpsArgumentContract extends OpsFixture {
                         () -> () -> ops.allocateGemmOperands(-1)));
     }
 
+    /** A scalars block of the update's numbers (sgd's, η = 0.1). */
+    private Block scalars() {
+        float[] sc = new float[UpdateScalars.COUNT];
+        UpdateScalars.compute(sc, Optimizer.sgd(0.9), 0.1, 0.1, 0, 1, 10, 1);
+        Block b = mat(UpdateScalars.COUNT, 1).block();
+        ops.upload(sc, 0, b, 0, sc.length);
+        return b;
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("refusals")
     void refuses(String what, Class<? extends RuntimeException> type, String op, Setup setup) throws Exception {
@@ -350,6 +447,11 @@ public abstract class OpsArgumentContract extends OpsFixture {
         ops.update(p, g, v, 5, 0.1f, 0f, 1f);
         ops.update(p, g, v, 0, 0.1f, 0f, 1f);
         assertBits("velocity untouched with μ = 0", constant(5, SENTINEL), get(v));
+        // sgd without a velocity (plain SGD), nothing in an empty block
+        ops.optimizerStep(Optimizer.Kind.SGD, p, g, null, null, 5, scalars());
+        Block none = mat(0, 1).block();
+        ops.optimizerStep(Optimizer.Kind.ADAM, none, none, none, none, 0, scalars());
+        ops.setScalars(p, new float[0]);
         // copies of nothing, at the very end
         ops.upload(new float[3], 3, p, 5, 0);
         ops.download(p, 5, new float[3], 3, 0);

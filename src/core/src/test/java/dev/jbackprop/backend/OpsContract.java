@@ -19,8 +19,11 @@ import dev.jbackprop.engine.IndexBlock;
 import dev.jbackprop.engine.Mat;
 import dev.jbackprop.engine.Metrics;
 import dev.jbackprop.engine.Ops;
+import dev.jbackprop.engine.StepReplay;
+import dev.jbackprop.engine.UpdateScalars;
 import dev.jbackprop.model.Activation;
 import dev.jbackprop.model.Cost;
+import dev.jbackprop.model.Optimizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -545,6 +548,134 @@ public abstract class OpsContract extends OpsArgumentContract {
         ops.update(one, oneG, oneV, 1, 0.5f, 0.5f, 1f);
         assertBits("one weight with momentum", new float[] {2f + (0.5f * 1f - 0.5f * 4f - 0f * 2f)}, get(one));
         assertBits("its velocity", new float[] {0.5f * 1f - 0.5f * 4f - 0f * 2f}, get(oneV));
+    }
+
+    // ---- optimiser steps ----------------------------------------------------------------------
+
+    /** One optimiser of each rule, with every hyper-parameter away from its neutral value. */
+    static Optimizer optimizer(Optimizer.Kind rule) {
+        return switch (rule) {
+            case SGD -> Optimizer.sgd(0.9);
+            case NESTEROV -> Optimizer.nesterov(0.85, 1e-3);
+            case ADAM -> Optimizer.adam(0.8, 0.99, 1e-6, 1e-3);
+            case ADAMW -> Optimizer.adamw(0.85, 0.995, 1e-7, 0.05);
+        };
+    }
+
+    static Stream<Arguments> rulesAndEdges() {
+        List<Arguments> out = new ArrayList<>();
+        for (Optimizer.Kind k : Optimizer.Kind.values())
+            for (boolean edge : new boolean[] {false, true}) out.add(Arguments.of(k, edge));
+        return out.stream();
+    }
+
+    /**
+     * Three steps of each rule (t = 1, 2, 3: Adam's bias corrections from the first step on, a rate that changes
+     * between steps, a partial batch in the last) on 10,007 parameters, 9,000 of them weights: parameters and
+     * state after each step bit for bit the formulas of Ops.optimizerStep, gradients untouched.
+     */
+    @ParameterizedTest(name = "{0}, edge={1}")
+    @MethodSource("rulesAndEdges")
+    void optimizerStepMatchesTheFormulaBitForBit(Optimizer.Kind rule, boolean edge) {
+        int n = 10007;
+        long weights = 9000;
+        Optimizer o = optimizer(rule);
+        float[] p = values(rnd, n, -1, 1, edge), g = values(rnd, n, -3, 3, edge);
+        float[] s1 = values(rnd, n, -0.1, 0.1, edge), s2 = values(rnd, n, 0, 0.01, edge);
+        boolean two = rule.adaptive();
+        Block dp = block(p), dg = block(g), ds1 = block(s1), ds2 = two ? block(s2) : null;
+        Block dsc = mat(UpdateScalars.COUNT, 1).block();
+        float[] sc = new float[UpdateScalars.COUNT];
+        double[] rates = {0.05, 0.08, 0.02};
+        int[] batch = {64, 64, 17};
+        for (int t = 1; t <= 3; t++) {
+            double lambda = rule == Optimizer.Kind.SGD ? 5.0 : 0.0;
+            UpdateScalars.compute(sc, o, rates[t - 1], rates[Math.max(0, t - 2)], lambda, 60000, batch[t - 1], t);
+            ops.setScalars(dsc, sc);
+            ops.optimizerStep(rule, dp, dg, ds1, ds2, weights, dsc);
+            for (int i = 0; i < n; i++) {
+                float[] u = UpdateFormulas.step(rule, i < weights, true, p[i], g[i], s1[i], s2[i], sc);
+                p[i] = u[0];
+                s1[i] = u[1];
+                s2[i] = u[2];
+            }
+            assertBits(rule + " params after step " + t, p, get(dp));
+            assertBits(rule + " first state after step " + t, s1, get(ds1));
+            if (two) assertBits(rule + " second state after step " + t, s2, get(ds2));
+            assertBits("gradients untouched", g, get(dg));
+        }
+    }
+
+    /**
+     * sgd through optimizerStep is Ops.update, bit for bit, with and without a velocity (the textbook's update
+     * that every run before optimisers made), edge values included.
+     */
+    @ParameterizedTest(name = "edge={0}")
+    @MethodSource("booleans")
+    void sgdStepIsTheUpdateBitForBit(boolean edge) {
+        int n = 4099;
+        long weights = 3000;
+        float[] p = values(rnd, n, -1, 1, edge), g = values(rnd, n, -3, 3, edge), v = values(rnd, n, -1, 1, edge);
+        float[] sc = new float[UpdateScalars.COUNT];
+        for (double mu : new double[] {0, 0.9}) {
+            UpdateScalars.compute(sc, Optimizer.sgd(mu), 0.1, 0.1, 5.0, 60000, 37, 1);
+            Block viaUpdate = block(p), viaStep = block(p), dg = block(g);
+            Block v1 = mu == 0 ? null : block(v), v2 = mu == 0 ? null : block(v);
+            Block dsc = block(sc);
+            ops.update(viaUpdate, dg, v1, weights, sc[UpdateScalars.RATE], (float) mu, sc[UpdateScalars.DECAY]);
+            ops.optimizerStep(Optimizer.Kind.SGD, viaStep, dg, v2, null, weights, dsc);
+            assertBits("params, μ=" + mu, get(viaUpdate), get(viaStep));
+            if (mu != 0) assertBits("velocity, μ=" + mu, get(v1), get(v2));
+        }
+    }
+
+    /**
+     * A replayed step (on CUDA a graph; on the CPU the body) that reads the scalars follows what setScalars
+     * wrote before each run: Adam's rate and bias corrections change every step and every run matches the
+     * formulas at its own step.
+     */
+    @Test
+    void aReplayedStepReadsTheScalarsWrittenBeforeEachRun() {
+        int n = 3001;
+        Optimizer o = optimizer(Optimizer.Kind.ADAM);
+        float[] p = values(rnd, n, -1, 1, false), g = values(rnd, n, -3, 3, false);
+        float[] s1 = new float[n], s2 = new float[n];
+        Block dp = block(p), dg = block(g), ds1 = block(s1), ds2 = block(s2);
+        Block dsc = mat(UpdateScalars.COUNT, 1).block();
+        float[] sc = new float[UpdateScalars.COUNT];
+        try (StepReplay r = ops.capture(() -> ops.optimizerStep(Optimizer.Kind.ADAM, dp, dg, ds1, ds2, n, dsc))) {
+            for (int t = 1; t <= 6; t++) {
+                double rate = 0.1 / t;
+                UpdateScalars.compute(sc, o, rate, rate, 0, 1, 32, t);
+                ops.setScalars(dsc, sc); // outside the body, before each run
+                r.run();
+                for (int i = 0; i < n; i++) {
+                    float[] u = UpdateFormulas.step(Optimizer.Kind.ADAM, true, true, p[i], g[i], s1[i], s2[i], sc);
+                    p[i] = u[0];
+                    s1[i] = u[1];
+                    s2[i] = u[2];
+                }
+                assertBits("params after run " + t + " (rate " + rate + ")", p, get(dp));
+            }
+        }
+    }
+
+    @Test
+    void setScalarsWritesAPrefixAndLeavesTheRest() {
+        Block d = block(constant(20, SENTINEL));
+        float[] v = new float[Ops.MAX_SCALARS];
+        for (int i = 0; i < v.length; i++) v[i] = i == 3 ? Float.NaN : i == 5 ? -0f : 1.5f * i - 7;
+        ops.setScalars(d, v);
+        float[] want = constant(20, SENTINEL);
+        System.arraycopy(v, 0, want, 0, v.length);
+        assertBits("all " + Ops.MAX_SCALARS, want, get(d));
+        ops.setScalars(d.view(2, 5), new float[] {9, 8, 7});
+        want[2] = 9;
+        want[3] = 8;
+        want[4] = 7;
+        assertBits("three into a view", want, get(d));
+        ops.setScalars(d, new float[0]);
+        assertBits("none", want, get(d));
     }
 
     // ---- gather -------------------------------------------------------------------------------

@@ -40,6 +40,13 @@ class RunConfigJsonTest {
         b.steps = 1L << 40;
         b.momentum = 0.5;
         b.lambda = 2.5;
+        b.optimizer = "adamw";
+        b.beta1 = 0.8;
+        b.beta2 = 0.99;
+        b.epsilon = 1e-7;
+        b.weightDecay = 0.02;
+        b.lrSchedule = "step:3e:0.5";
+        b.warmup = 100;
         b.seed = -3;
         b.trainSize = 100;
         b.validationSize = 20;
@@ -52,6 +59,9 @@ class RunConfigJsonTest {
         b.graphs = false;
         b.checkpointEvery = "2e";
         b.trackGradients = 5;
+        b.earlyStop = 4;
+        b.monitor = "accuracy";
+        b.saveBest = true;
         return b.build();
     }
 
@@ -66,6 +76,18 @@ class RunConfigJsonTest {
         String json = RunConfigJson.toJson(off);
         assertTrue(json.contains("\"checkpoint_every\" : null") && !json.contains("track_gradients"), json);
         assertEquals(off, RunConfigJson.fromJson(json));
+    }
+
+    /** The optimiser and the schedule a configuration describes, and its values' checks. */
+    @Test
+    void describesItsOptimizerAndSchedule() {
+        RunConfig c = sample();
+        assertEquals(dev.jbackprop.model.Optimizer.adamw(0.8, 0.99, 1e-7, 0.02), c.optimizerSpec());
+        assertEquals(dev.jbackprop.model.LearningRateSchedule.parse("step:3e:0.5", 100), c.schedule());
+        RunConfig.Builder b = c.toBuilder();
+        b.optimizer = "lion";
+        RunConfig bad = b.build();
+        assertThrows(dev.jbackprop.model.InvalidConfigException.class, bad::optimizerSpec);
     }
 
     @Test
@@ -100,6 +122,12 @@ class RunConfigJsonTest {
         assertTrue(c.graphs(), "not recorded then: graphs on");
         assertNull(c.checkpointEvery());
         assertEquals(0, c.trackGradients());
+        assertEquals("sgd", c.optimizer(), "no optimizer key: the update of 0.1.0, momentum SGD");
+        assertEquals(dev.jbackprop.model.Optimizer.sgd(c.momentum()), c.optimizerSpec());
+        assertEquals(dev.jbackprop.model.LearningRateSchedule.CONSTANT, c.schedule());
+        assertEquals(0, c.earlyStop());
+        assertEquals("loss", c.monitor());
+        assertTrue(!c.saveBest());
         RunConfig k = RunConfigJson.fromJson(V010_CHECKPOINTS);
         assertEquals("1e", k.checkpointEvery());
         assertEquals(1, k.trackGradients());
@@ -157,6 +185,9 @@ class RunConfigJsonTest {
         free.trackGradients = 0;
         free.device = "x";
         free.version = "y";
+        free.earlyStop = 0;
+        free.monitor = "loss";
+        free.saveBest = false;
         assertEquals(List.of(), stored.changesFixedOnResume(free.build()), "these may change");
         RunConfig.Builder fixed = stored.toBuilder();
         fixed.network(NetworkSpec.of(new int[] {5, 4, 3}, Activation.TANH, null, Cost.CROSS_ENTROPY));
@@ -165,6 +196,13 @@ class RunConfigJsonTest {
         fixed.batch = 1;
         fixed.momentum = 0;
         fixed.lambda = 0;
+        fixed.optimizer = "adam";
+        fixed.beta1 = 0.9;
+        fixed.beta2 = 0.999;
+        fixed.epsilon = 1e-8;
+        fixed.weightDecay = 0;
+        fixed.lrSchedule = "cosine";
+        fixed.warmup = 0;
         fixed.seed = 1;
         fixed.trainSize = 1;
         fixed.tf32 = true;
@@ -177,6 +215,13 @@ class RunConfigJsonTest {
                         "batch",
                         "momentum",
                         "lambda",
+                        "optimizer",
+                        "beta1",
+                        "beta2",
+                        "epsilon",
+                        "weight_decay",
+                        "lr_schedule",
+                        "warmup",
                         "seed",
                         "train_size",
                         "tf32",

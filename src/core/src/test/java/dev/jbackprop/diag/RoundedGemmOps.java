@@ -166,6 +166,23 @@ public final class RoundedGemmOps implements Ops {
     }
 
     @Override
+    public void setScalars(Block dst, float[] values) {
+        inner.setScalars(dst, values);
+    }
+
+    @Override
+    public void optimizerStep(
+            dev.jbackprop.model.Optimizer.Kind rule,
+            Block params,
+            Block grads,
+            Block state1,
+            Block state2,
+            long weightCount,
+            Block scalars) {
+        inner.optimizerStep(rule, params, grads, state1, state2, weightCount, scalars);
+    }
+
+    @Override
     public void gather(Mat src, IndexBlock idx, int offset, int m, Mat dst) {
         inner.gather(src, idx, offset, m, dst);
     }

@@ -10,7 +10,6 @@ import dev.jbackprop.model.NetworkSpec;
 import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.Test;
 
 /**
  * The CPU training step allocates nothing on the Java heap once warmed up, on the calling thread or
@@ -19,8 +18,27 @@ import org.junit.jupiter.api.Test;
  */
 class AllocationFreeStepTest {
 
-    @Test
-    void stepsAllocateNothing() {
+    static java.util.stream.Stream<Step.Hyper> hypers() {
+        return java.util.stream.Stream.of(
+                new Step.Hyper(0.05, 1.0, 0.9, 1000),
+                new Step.Hyper(
+                        1e-3,
+                        0,
+                        1000,
+                        dev.jbackprop.model.Optimizer.adam(0.9, 0.999, 1e-8, 1e-4),
+                        dev.jbackprop.model.LearningRateSchedule.parse("cosine", 10)),
+                new Step.Hyper(
+                        0.05,
+                        0,
+                        1000,
+                        dev.jbackprop.model.Optimizer.nesterov(0.9, 1e-4),
+                        dev.jbackprop.model.LearningRateSchedule.parse("onecycle", 0)));
+    }
+
+    /** Momentum SGD, Adam with a schedule and Nesterov with onecycle: the update's numbers per step included. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("hypers")
+    void stepsAllocateNothing(Step.Hyper hyper) {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         NetworkSpec spec = NetworkSpec.of(
                 new int[] {256, 512, 30, 10},
@@ -34,9 +52,8 @@ class AllocationFreeStepTest {
         for (int j = 0; j < n; j++) y[j * 10 + r.nextInt(10)] = 1f;
         int[] order = new int[n];
         new Shuffler(3).shuffle(order);
-        Step.Hyper hyper = new Step.Hyper(0.05, 1.0, 0.9, n);
         try (CpuOps ops = new CpuOps(2);
-                Network net = new Network(ops, spec, batch, true);
+                Network net = new Network(ops, spec, batch, hyper.optimizer());
                 DeviceData data = DeviceData.upload(ops, x, y, 256, 10, n);
                 Metrics metrics = ops.allocateMetrics()) {
             net.setParameters(Init.HE.initialise(spec.layout(), 1));
@@ -45,7 +62,10 @@ class AllocationFreeStepTest {
             Runnable steps = () -> {
                 for (int off = 0; off + batch <= n; off += batch) {
                     data.load(off, batch, net.x, net.y);
-                    Step.train(net, batch, metrics, hyper);
+                    long t = net.updates() + 1;
+                    double rate = hyper.eta() * hyper.schedule().factor(t, 1_000_000, 15);
+                    Step.prepareUpdate(net, batch, hyper, rate, rate, t);
+                    Step.trainPrepared(net, batch, metrics, hyper);
                     metrics.read(out);
                 }
             };

@@ -69,7 +69,7 @@ public class ResumeTest {
         final Trainer trainer;
 
         Run(Ops ops, NetworkSpec spec, Trainer.Config cfg, float[][] tr, float[][] te) {
-            net = new Network(ops, spec, cfg.batch(), cfg.hyper().momentum() > 0);
+            net = new Network(ops, spec, cfg.batch(), cfg.hyper().optimizer());
             net.setParameters(Init.HE.initialise(spec.layout(), 7));
             train = DeviceData.upload(
                     ops, tr[0], tr[1], spec.inputSize(), spec.outputSize(), tr[0].length / spec.inputSize());

@@ -33,6 +33,8 @@ class KernelFatbinTest {
             "activation_backward",
             "output_delta",
             "sgd_update",
+            "optimizer_update",
+            "set_scalars",
             "gather_columns",
             "sum_squares",
             "to_bf16");
@@ -201,6 +203,35 @@ class KernelFatbinTest {
                 List.of("k: rem.s64 %rd5, %rd4, %rd3;"),
                 divisionsInLoops(".visible .entry k(\n$L__BB0_2:\nrem.s64 %rd5, %rd4, %rd3;\n@%p1 bra $L__BB0_2;\n"
                         + "div.u64 %rd9, %rd8, %rd7;\n"));
+    }
+
+    /** The PTX of one kernel: from its .entry to the next one. */
+    static String kernelPtx(String ptx, String kernel) {
+        int at = ptx.indexOf(".entry " + kernel + "(");
+        assertTrue(at >= 0, kernel + " not in the PTX");
+        int next = ptx.indexOf(".entry ", at + 1);
+        return ptx.substring(at, next < 0 ? ptx.length() : next);
+    }
+
+    /**
+     * The optimiser step's square root and quotients are IEEE, round to nearest (sqrt.rn.f32, div.rn.f32), not
+     * the approximations fast math would give, and no product is fused into an FMA: so the GPU gives the CPU's
+     * bits (KernelMathTest checks the same maths compiled for the host).
+     */
+    @Test
+    void theOptimizerStepRoundsAsTheCpuDoes() throws IOException {
+        assumeTrue(Nvcc.find().isPresent(), Nvcc.ABSENT);
+        Path fatbin =
+                Path.of("target/classes/dev/jbackprop/kernels/jbackprop.fatbin").toAbsolutePath();
+        String ptx = null;
+        for (Image im : images(Files.readAllBytes(fatbin)))
+            if (im.isPtx()) ptx = new String(im.payload(), StandardCharsets.ISO_8859_1);
+        assertTrue(ptx != null, "no PTX in the fatbin");
+        String k = kernelPtx(ptx, "optimizer_update");
+        assertTrue(k.contains("sqrt.rn.f32"), "optimizer_update has no IEEE square root:\n" + k);
+        assertTrue(k.contains("div.rn.f32"), "optimizer_update has no IEEE division:\n" + k);
+        for (String bad : List.of("sqrt.approx", "div.approx", "div.full", "rsqrt", "fma.rn.f32"))
+            assertTrue(!k.contains(bad), "optimizer_update uses " + bad);
     }
 
     @Test

@@ -5,8 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.jbackprop.backend.UpdateFormulas;
 import dev.jbackprop.backend.cpu.CpuMath;
 import dev.jbackprop.diag.Bf16;
+import dev.jbackprop.engine.UpdateScalars;
+import dev.jbackprop.model.Optimizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * GPU: nvcc compiles kernels/test/elementwise_host.cu for the host with the kernels' flags
  * (-fmad=false), the program evaluates every function on a grid of inputs (0, ±0, ±tiny, denormals,
  * ±1, ±large, ±max, NaN, ±inf) and prints the exact bits, and each result is compared with CpuMath:
- * bit-exact for float arithmetic, within 1 ulp where a libm function (exp, tanh, expm1, log1p) is
- * involved, NaN matching NaN.
+ * bit-exact for float arithmetic (the optimiser steps, square roots and quotients included, against their
+ * formulas), within 1 ulp where a libm function (exp, tanh, expm1, log1p) is involved, NaN matching NaN.
  */
 class KernelMathTest {
     @TempDir
@@ -283,6 +286,67 @@ class KernelMathTest {
                                         rate,
                                         decay);
                                 n++;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        check(n);
+    }
+
+    /**
+     * Ops.optimizerStep's element (jb_optimizer) against its formulas in float (UpdateFormulas, the contract
+     * suite's expectation, which the CPU loops meet bit for bit): every rule, weights and biases, sgd with and
+     * without a velocity, over the grid of values (NaN and ±inf among them) and the numbers of several steps
+     * (t = 1, 2, 1000: Adam's bias corrections; a rate that changed for sgd's momentum). Bit for bit: the kernel's
+     * square roots and quotients are IEEE, as Java's are.
+     */
+    @Test
+    void optimizerStep() throws Exception {
+        Optimizer[] optimizers = {
+            Optimizer.sgd(0.9),
+            Optimizer.sgd(0),
+            Optimizer.nesterov(0.9, 1e-4),
+            Optimizer.adam(0.9, 0.999, 1e-8, 1e-3),
+            Optimizer.adamw(0.8, 0.99, 1e-6, 0.01)
+        };
+        float[] s2s = {0f, 1e-30f, 0.25f, 3.3f, 1e30f, Float.NaN, Float.POSITIVE_INFINITY};
+        int n = 0;
+        for (Optimizer o : optimizers) {
+            for (long t : new long[] {1, 2, 1000}) {
+                float[] sc = new float[UpdateScalars.COUNT];
+                UpdateScalars.compute(
+                        sc, o, 0.05, t == 2 ? 0.1 : 0.05, o.kind() == Optimizer.Kind.SGD ? 5 : 0, 60000, 37, t);
+                for (boolean weight : new boolean[] {true, false}) {
+                    for (boolean has :
+                            o.kind() == Optimizer.Kind.SGD ? new boolean[] {true, false} : new boolean[] {true}) {
+                        for (float p : P) {
+                            for (float g : P) {
+                                for (int k = 0; k < 3; k++) {
+                                    float s1 = P[(k * 3 + 1) % P.length], s2 = s2s[(int) ((t + k) % s2s.length)];
+                                    float[] want = UpdateFormulas.step(o.kind(), weight, has, p, g, s1, s2, sc);
+                                    for (int which = 0; which < 3; which++) {
+                                        StringBuilder line = new StringBuilder("U ")
+                                                .append(which)
+                                                .append(' ')
+                                                .append(Integer.toHexString(o.kind().code))
+                                                .append(weight ? " 1" : " 0")
+                                                .append(has ? " 1" : " 0");
+                                        for (float v : new float[] {p, g, s1, s2})
+                                            line.append(' ').append(h(v));
+                                        for (float v : sc) line.append(' ').append(h(v));
+                                        cases.add(new Case(
+                                                line.toString(),
+                                                o.describe() + " t=" + t + (weight ? " weight" : " bias")
+                                                        + (has ? "" : " no state") + " p=" + p + " g=" + g + " s1=" + s1
+                                                        + " s2=" + s2 + ": " + new String[] {"p", "s1", "s2"}[which],
+                                                Float.floatToRawIntBits(want[which]) & 0xffffffffL,
+                                                false,
+                                                0));
+                                        n++;
+                                    }
+                                }
                             }
                         }
                     }

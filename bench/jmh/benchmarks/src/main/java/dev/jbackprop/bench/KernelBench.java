@@ -6,8 +6,10 @@ import dev.jbackprop.engine.Mat;
 import dev.jbackprop.engine.Metrics;
 import dev.jbackprop.engine.Ops;
 import dev.jbackprop.engine.Shuffler;
+import dev.jbackprop.engine.UpdateScalars;
 import dev.jbackprop.model.Activation;
 import dev.jbackprop.model.Cost;
+import dev.jbackprop.model.Optimizer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -35,7 +37,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * the same device for reference. "GB" (read as GB/s) counts the bytes each operation must read and
  * write once: biasActivation 3 floats per element (z in, z and a out), activationBackward 4 (z, a,
  * δ in, δ out), outputDelta 4 (z, a, y in, δ out; 10 rows), update 5 (p, g, v in, v and p out;
- * rows² + rows parameters), gather 2 (784 rows), sumColumns 1, copy 2. Each invocation queues
+ * rows² + rows parameters), optimizerStep 5 (sgd, nesterov) or 7 (adam, adamw: p, g, m, v in; p, m, v out),
+ * gather 2 (784 rows), sumColumns 1, copy 2. Each invocation queues
  * {@code launches} operations, then synchronises (use -p launches=20 on a GPU for small shapes).
  */
 @BenchmarkMode(Mode.Throughput)
@@ -151,6 +154,71 @@ public class KernelBench {
             s.ops.update(s.params, s.grads, s.velocity, s.weightCount, 1e-6f, 0.9f, 1f);
         s.ops.synchronize();
         c.GB += 5 * 4 * (double) s.params.length() * s.launches / 1e9;
+    }
+
+    /**
+     * One optimiser step over the parameters of one rows × rows layer (Ops.optimizerStep), with the state its rule
+     * keeps: sgd and nesterov read p, g and a momentum buffer and write p and the buffer (5 floats per parameter),
+     * adam and adamw read p, g and both moments and write p and the moments (7).
+     */
+    @State(Scope.Benchmark)
+    public static class Optim {
+        @Param({"cpu", "cuda"})
+        public String backend;
+
+        @Param({"1024", "4096"})
+        public int rows;
+
+        @Param({"sgd", "nesterov", "adam", "adamw"})
+        public String optimizer;
+
+        @Param({"1"})
+        public int launches;
+
+        Ops ops;
+        Optimizer.Kind rule;
+        Block params, grads, first, second, scalars;
+        long weightCount;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            ops = Bench.open(backend, false, false);
+            rule = Optimizer.Kind.parse(optimizer);
+            weightCount = (long) rows * rows;
+            int n = Math.toIntExact(weightCount + rows);
+            params = Bench.matrix(ops, 1, n, 0.05f, 7).block();
+            grads = Bench.matrix(ops, 1, n, 1f, 8).block();
+            first = Bench.matrix(ops, 1, n, 0f, 0).block();
+            second = rule.adaptive() ? Bench.matrix(ops, 1, n, 0f, 0).block() : null;
+            scalars = ops.allocate(UpdateScalars.COUNT);
+            Optimizer o = switch (rule) {
+                case SGD -> Optimizer.sgd(0.9);
+                case NESTEROV -> Optimizer.nesterov(0.9, 1e-4);
+                case ADAM -> Optimizer.adam(0.9, 0.999, 1e-8, 0);
+                case ADAMW -> Optimizer.adamw(0.9, 0.999, 1e-8, 0.01);
+            };
+            float[] numbers = new float[UpdateScalars.COUNT];
+            UpdateScalars.compute(numbers, o, 1e-6, 1e-6, 0, 60000, 64, 10);
+            ops.setScalars(scalars, numbers);
+            ops.synchronize();
+        }
+
+        double bytesPerParameter() {
+            return 4.0 * (rule.adaptive() ? 7 : 5);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            if (ops != null) ops.close();
+        }
+    }
+
+    @Benchmark
+    public void optimizerStep(Optim s, Bench.Bytes c) {
+        for (int i = 0; i < s.launches; i++)
+            s.ops.optimizerStep(s.rule, s.params, s.grads, s.first, s.second, s.weightCount, s.scalars);
+        s.ops.synchronize();
+        c.GB += s.bytesPerParameter() * s.params.length() * s.launches / 1e9;
     }
 
     /** The batch-sized work: the softmax + cross-entropy output layer (10 rows) and gathering 784-row inputs. */

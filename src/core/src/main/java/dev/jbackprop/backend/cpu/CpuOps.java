@@ -10,6 +10,7 @@ import dev.jbackprop.engine.Ops;
 import dev.jbackprop.engine.OpsChecks;
 import dev.jbackprop.model.Activation;
 import dev.jbackprop.model.Cost;
+import dev.jbackprop.model.Optimizer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -270,6 +271,35 @@ public final class CpuOps implements Ops {
         t.rate = rate;
         t.momentum = momentum;
         t.decay = decay;
+        pool.run(t, (int) params.length(), MIN_PER_THREAD);
+    }
+
+    private final CpuOptimizers optimizerTask = new CpuOptimizers();
+
+    @Override
+    public void setScalars(Block dst, float[] values) {
+        OpsChecks.setScalars(dst, values);
+        CpuOptimizers.setScalars(((CpuBlock) dst).address, values);
+    }
+
+    @Override
+    public void optimizerStep(
+            Optimizer.Kind rule,
+            Block params,
+            Block grads,
+            Block state1,
+            Block state2,
+            long weightCount,
+            Block scalars) {
+        OpsChecks.optimizerStep(rule, params, grads, state1, state2, weightCount, scalars);
+        CpuOptimizers t = optimizerTask;
+        t.rule = rule.code;
+        t.p = ((CpuBlock) params).address;
+        t.g = ((CpuBlock) grads).address;
+        t.s1 = state1 == null ? 0 : ((CpuBlock) state1).address;
+        t.s2 = state2 == null ? 0 : ((CpuBlock) state2).address;
+        t.sc = ((CpuBlock) scalars).address;
+        t.weightCount = (int) weightCount;
         pool.run(t, (int) params.length(), MIN_PER_THREAD);
     }
 

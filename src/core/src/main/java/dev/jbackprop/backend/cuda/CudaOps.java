@@ -10,6 +10,7 @@ import dev.jbackprop.engine.OpsChecks;
 import dev.jbackprop.engine.StepReplay;
 import dev.jbackprop.model.Activation;
 import dev.jbackprop.model.Cost;
+import dev.jbackprop.model.Optimizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -306,6 +307,23 @@ public final class CudaOps implements Ops {
     public synchronized void update(
             Block params, Block grads, Block velocity, long weightCount, float rate, float momentum, float decay) {
         open(updates).update(params, grads, velocity, weightCount, rate, momentum, decay);
+    }
+
+    @Override
+    public synchronized void setScalars(Block dst, float[] values) {
+        open(updates).setScalars(dst, values);
+    }
+
+    @Override
+    public synchronized void optimizerStep(
+            Optimizer.Kind rule,
+            Block params,
+            Block grads,
+            Block state1,
+            Block state2,
+            long weightCount,
+            Block scalars) {
+        open(updates).optimizerStep(rule, params, grads, state1, state2, weightCount, scalars);
     }
 
     @Override

@@ -12,8 +12,10 @@ import dev.jbackprop.engine.Mat;
 import dev.jbackprop.engine.Metrics;
 import dev.jbackprop.engine.Ops;
 import dev.jbackprop.engine.StepReplay;
+import dev.jbackprop.engine.UpdateScalars;
 import dev.jbackprop.model.Activation;
 import dev.jbackprop.model.Cost;
+import dev.jbackprop.model.Optimizer;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -256,6 +258,28 @@ class FakeCudaTest {
         assertEquals(0, count(captured.result().err(), "CUDA graph failed"), captured.toString());
     }
 
+    /**
+     * The learning rate and Adam's bias corrections reach a replayed graph: an Adam step captured once and replayed,
+     * with setScalars before each run (its own launch, outside the graph), the fake driver running both kernels
+     * on the host with the kernels' maths; every run's parameters are the formulas at its own step, not those of
+     * the captured one.
+     */
+    @Test
+    void aReplayedOptimizerStepSeesTheScalarsOfItsStep() throws Exception {
+        Run r = child("optimizer-replay", Map.of());
+        assertClean(r);
+        Map<String, String> v = r.values();
+        assertEquals("1", v.get("graphs"), r.toString());
+        assertEquals("[0, 0, 0, 0, 0, 0]", v.get("mismatches"), r.toString());
+        assertEquals(6, r.lines("cuLaunchKernel set_scalars").size(), r.toString());
+        // run 1 eager, run 2 recorded into the graph; runs 2 … 6 are graph launches
+        assertEquals(2, r.lines("cuLaunchKernel optimizer_update").size(), r.toString());
+        assertEquals(5, r.lines("cuGraphLaunch").size(), r.toString());
+        assertTrue(
+                r.lines("cuLaunchKernel optimizer_update").stream().allMatch(l -> l.contains(": 2 0x")),
+                "rule 2 (adam):\n" + r);
+    }
+
     /** A wider batch grows sumColumns' ones vector after a capture: the graph must not point at freed memory. */
     @Test
     void growingTheOnesVectorLeavesCapturedGraphsValid() throws Exception {
@@ -304,6 +328,7 @@ class FakeCudaTest {
                 case "streamed" -> streamed();
                 case "capture-fallback" -> captureFallback();
                 case "ones" -> ones();
+                case "optimizer-replay" -> optimizerReplay();
                 default -> throw new IllegalArgumentException(args[0]);
             }
         }
@@ -338,6 +363,8 @@ class FakeCudaTest {
                     Block w = ops.allocate(rows * in + rows);
                     Block g = ops.allocate(rows * in + rows);
                     Block v = ops.allocate(rows * in + rows);
+                    Block v2 = ops.allocate(rows * in + rows);
+                    Block scalars = ops.allocate(UpdateScalars.COUNT);
                     Block act = ops.allocate(4L * rows * cols + in * cols);
                     Block out = ops.allocate(4L * 6 * cols);
                     Block data = ops.allocate((long) in * 20);
@@ -354,6 +381,8 @@ class FakeCudaTest {
                 int[] idx = new int[20];
                 for (int i = 0; i < 20; i++) idx[i] = (i * 7) % 20;
                 ops.upload(idx, order);
+                float[] numbers = new float[UpdateScalars.COUNT];
+                UpdateScalars.compute(numbers, Optimizer.adam(0.9, 0.999, 1e-8, 0), 1e-3, 1e-3, 0, 1, cols, 1);
                 Runnable step = () -> {
                     ops.copyIndices(order, 5, cols, batch);
                     ops.gather(src, batch, 0, cols, x);
@@ -365,6 +394,8 @@ class FakeCudaTest {
                     ops.gemm(false, true, rows, in, cols, 1f, delta, x, 0f, gw);
                     ops.sumColumns(delta, cols, gb);
                     ops.update(w, g, v, rows * in, 0.1f, 0.9f, 1f);
+                    ops.setScalars(scalars, numbers);
+                    ops.optimizerStep(Optimizer.Kind.ADAM, w, g, v, v2, rows * in, scalars);
                 };
                 for (int i = 0; i < 2000; i++) step.run();
                 long before =
@@ -442,6 +473,49 @@ class FakeCudaTest {
                 print("value", Arrays.toString(get(ops, b, 2)));
                 print("gemm", Arrays.toString(get(ops, c, 1)));
             }
+        }
+
+        /** {@link #aReplayedOptimizerStepSeesTheScalarsOfItsStep}: six runs at rates 0.1/t, t = 1 … 6. */
+        static void optimizerReplay() {
+            int n = 37;
+            Optimizer o = Optimizer.adam(0.9, 0.999, 1e-8, 1e-3);
+            float[] p = new float[n], g = new float[n], s1 = new float[n], s2 = new float[n];
+            for (int i = 0; i < n; i++) {
+                p[i] = (i % 7 - 3) * 0.25f;
+                g[i] = (i % 5 - 2) * 1.5f + 0.1f;
+            }
+            List<Integer> mismatches = new ArrayList<>();
+            try (CudaOps ops = new CudaOps(CudaOptions.defaults());
+                    Block dp = ops.allocate(n);
+                    Block dg = ops.allocate(n);
+                    Block d1 = ops.allocate(n);
+                    Block d2 = ops.allocate(n);
+                    Block dsc = ops.allocate(UpdateScalars.COUNT)) {
+                ops.upload(p, 0, dp, 0, n);
+                ops.upload(g, 0, dg, 0, n);
+                float[] sc = new float[UpdateScalars.COUNT];
+                try (StepReplay r = ops.capture(() -> ops.optimizerStep(Optimizer.Kind.ADAM, dp, dg, d1, d2, n, dsc))) {
+                    for (int t = 1; t <= 6; t++) {
+                        UpdateScalars.compute(sc, o, 0.1 / t, 0.1 / t, 0, 1, 8, t);
+                        ops.setScalars(dsc, sc);
+                        r.run();
+                        for (int i = 0; i < n; i++) {
+                            float[] u = dev.jbackprop.backend.UpdateFormulas.step(
+                                    Optimizer.Kind.ADAM, true, true, p[i], g[i], s1[i], s2[i], sc);
+                            p[i] = u[0];
+                            s1[i] = u[1];
+                            s2[i] = u[2];
+                        }
+                        float[] got = get(ops, dp, n);
+                        int bad = 0;
+                        for (int i = 0; i < n; i++)
+                            if (Float.floatToRawIntBits(got[i]) != Float.floatToRawIntBits(p[i])) bad++;
+                        mismatches.add(bad);
+                    }
+                    print("graphs", ops.capturedGraphs());
+                }
+            }
+            print("mismatches", mismatches);
         }
 
         static void ones() {
