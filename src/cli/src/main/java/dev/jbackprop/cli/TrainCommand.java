@@ -158,6 +158,9 @@ public final class TrainCommand implements Callable<Integer> {
                     + "(default: no checkpoints).")
     String checkpointEvery;
 
+    @Mixin
+    DistributedOptions distributed;
+
     @Option(
             names = "--track-gradients",
             paramLabel = "EVERY",
@@ -187,13 +190,16 @@ public final class TrainCommand implements Callable<Integer> {
         ParseResult given = cmd.commandLine().getParseResult();
         Consumer<String> warn = msg -> cmd.commandLine().getErr().println("jbackprop: " + msg);
         checkCombinations(given);
+        Callable<Integer> elsewhere; // --workers N: the checked run, handed to its workers
         try (ResumedRun resumed = resume == null ? null : ResumedRun.open(resume, warn)) {
             RunConfig run = resumed != null ? resumedConfig(resumed, given) : freshConfig(given);
             check(run);
             Path outDir = resumed != null ? resumed.dir : outDir();
             if (resumed == null) RunOutput.check(outDir, force); // nothing is created before this
-            return new TrainRun(this, run, outDir, resumed).run();
+            elsewhere = distributed.launch(this, run, outDir, resumed != null, given);
+            if (elsewhere == null) return new TrainRun(this, run, outDir, resumed).run();
         }
+        return elsewhere.call(); // once the run's lock is released: its workers take it
     }
 
     private void checkCombinations(ParseResult given) {

@@ -9,6 +9,7 @@ import dev.jbackprop.diag.GradientTracker;
 import dev.jbackprop.engine.DeviceData;
 import dev.jbackprop.engine.DivergedException;
 import dev.jbackprop.engine.EarlyStopping;
+import dev.jbackprop.engine.GradientExchange;
 import dev.jbackprop.engine.Network;
 import dev.jbackprop.engine.Ops;
 import dev.jbackprop.engine.Trainer;
@@ -145,6 +146,8 @@ final class TrainRun {
                         ? new GradientTracker(network, output.dir().resolve("gradients.csv"))
                         : null) {
             network.setParameters(initial);
+            GradientExchange worker = DistributedTraining.Worker.EXCHANGE.get(); // train --workers: one of them
+            if (worker != null) trainer.exchangeGradients(worker);
             RunConfig config = onBackend(sized, ops);
             String json = RunConfigJson.toJson(config);
             Setup setup = new Setup(

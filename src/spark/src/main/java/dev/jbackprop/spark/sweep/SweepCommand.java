@@ -373,7 +373,7 @@ public final class SweepCommand implements Callable<Integer> {
     }
 
     /** Spark's logging at WARN, unless it is configured already (spark-submit, -Dlog4j2.configurationFile). */
-    private static void quietSpark() {
+    public static void quietSpark() {
         if (System.getProperty("log4j2.configurationFile") != null || System.getProperty("spark.master") != null)
             return;
         URL config = SweepCommand.class.getResource("log4j2-sweep.properties");

@@ -20,6 +20,9 @@ final class TrainArgs {
     /** Options the sweep sets for each run itself. */
     static final Set<String> OURS = Set.of("--out", "--resume", "--force", "--checkpoint-every");
 
+    /** train's data-parallel options: a sweep's run trains in its task, on one worker. */
+    static final Set<String> DISTRIBUTED = Set.of("--workers", "--max-restarts");
+
     /** The grid key for the hidden layer sizes: --layers with the base's input and output sizes around them. */
     static final String HIDDEN = "hidden";
 
@@ -46,6 +49,7 @@ final class TrainArgs {
         Set<String> given = new TreeSet<>();
         for (OptionSpec o : train.matchedOptions()) given.add(o.longestName());
         for (String o : given) {
+            if (DISTRIBUTED.contains(o)) throw oneWorker(o);
             if (OURS.contains(o)) {
                 throw new IllegalArgumentException(o + " is not a train option a sweep passes on: the sweep writes each"
                         + " run into its own directory under its --out, with --checkpoint-every, and continues a sweep"
@@ -73,6 +77,7 @@ final class TrainArgs {
                         "--grid: " + key + " is not an option of jbackprop train (its" + " options, without --: "
                                 + String.join(", ", names()) + "; and hidden, the hidden layer sizes)");
             }
+            if (DISTRIBUTED.contains(o.longestName())) throw oneWorker(o.longestName());
             if (OURS.contains(o.longestName()) || o.usageHelp() || o.versionHelp()) {
                 throw new IllegalArgumentException(
                         "--grid: " + key + " is set by the sweep itself, for each run; it cannot be varied");
@@ -142,6 +147,11 @@ final class TrainArgs {
         } catch (Exception e) {
             throw new IllegalStateException("train's default for " + option, e);
         }
+    }
+
+    private static IllegalArgumentException oneWorker(String option) {
+        return new IllegalArgumentException(option + " does not go in a sweep: each run trains in its own Spark task,"
+                + " on one worker (train --workers N is data-parallel training of one run)");
     }
 
     /** args without an option and its value (as "--name value" or "--name=value"). */

@@ -12,15 +12,15 @@ import java.util.Random;
 import java.util.stream.Stream;
 
 /** The command line in this JVM, as the tests run it, and tiny IDX data to train on. */
-final class SweepCli {
+public final class SweepCli {
     static {
         System.setProperty("java.awt.headless", "true");
     }
 
     private SweepCli() {}
 
-    record Result(int code, String out, String err) {
-        List<String> errLines() {
+    public record Result(int code, String out, String err) {
+        public List<String> errLines() {
             return err.lines()
                     .filter(l -> !l.isBlank() && !l.startsWith("spark: "))
                     .toList();
@@ -32,7 +32,7 @@ final class SweepCli {
         }
     }
 
-    static Result run(Object... args) {
+    public static Result run(Object... args) {
         String[] a = Stream.of(args).map(String::valueOf).toArray(String[]::new);
         StringWriter o = new StringWriter(), e = new StringWriter();
         int code = Main.execute(a, new PrintWriter(o, true), new PrintWriter(e, true));
@@ -43,7 +43,7 @@ final class SweepCli {
      * Small IDX data sets in MNIST's file layout: 4×4 images (16 features), labels 0..2 (of 10 classes); class c has
      * row c bright; one label in three is redrawn, so that accuracy stays well below 100% and runs differ.
      */
-    static Path tinyData(Path dir, int train, int test, long seed) throws IOException {
+    public static Path tinyData(Path dir, int train, int test, long seed) throws IOException {
         Files.createDirectories(dir);
         Random rng = new Random(seed);
         write(dir, "train-images-idx3-ubyte", "train-labels-idx1-ubyte", train, rng);
@@ -72,7 +72,7 @@ final class SweepCli {
     }
 
     /** Every path under root, relative, sorted (what a refused command must leave as it was). */
-    static List<String> tree(Path root) throws IOException {
+    public static List<String> tree(Path root) throws IOException {
         if (!Files.exists(root)) return List.of();
         try (Stream<Path> s = Files.walk(root)) {
             return s.map(p -> root.relativize(p).toString()).sorted().toList();
