@@ -30,7 +30,7 @@ class TrainWorkersTest {
     static Path tmp;
 
     static Path data;
-    static SweepCli.Result one, two, failed;
+    static SweepCli.Result one, two, failed, resumed;
     static double failedSeconds;
 
     static List<Object> base(Path out) {
@@ -73,9 +73,22 @@ class TrainWorkersTest {
             System.clearProperty(CollectiveExchange.Fault.PROPERTY);
         }
         failedSeconds = (System.nanoTime() - t1) / 1e9;
+        // the finished 2-worker run continued by one more epoch, on 2 workers again
+        Path copy = tmp.resolve("resumed");
+        copyTree(tmp.resolve("two"), copy);
+        resumed = SweepCli.run(
+                "train", "--resume", copy, "--epochs", "4", "--threads", "1", "--workers", "2", "--spark", "local[2]");
         System.out.printf(
                 "1 x 64:%n%s%n2 x 32 on local[2] (%.1f s):%n%s%nfailing at step 6 (%.1f s):%n%s%n",
                 one, (t1 - t0) / 1e9, two, failedSeconds, failed);
+        System.out.println("resumed on 2 workers:\n" + resumed);
+    }
+
+    private static void copyTree(Path from, Path to) throws java.io.IOException {
+        try (java.util.stream.Stream<Path> s = Files.walk(from)) {
+            for (Path p : s.toList())
+                Files.copy(p, to.resolve(from.relativize(p).toString()));
+        }
     }
 
     static float[] weights(Path run) throws Exception {
@@ -115,6 +128,18 @@ class TrainWorkersTest {
         }
         assertTrue(Files.exists(run.resolve("config.json")));
         assertTrue(Files.exists(run.resolve("checkpoints").resolve(CheckpointDir.fileName(12))));
+    }
+
+    @Test
+    void aRunOfSeveralWorkersIsResumedOnSeveralWorkers() throws Exception {
+        assertEquals(0, resumed.code(), resumed.toString());
+        assertTrue(resumed.out().contains("resuming from "), resumed.out());
+        assertTrue(resumed.out().contains("epoch   4/4"), resumed.out());
+        assertTrue(resumed.out().contains("2 workers, 1 attempt: the same parameters"), resumed.out());
+        Path run = tmp.resolve("resumed");
+        assertEquals(5, Files.readAllLines(run.resolve("metrics.csv")).size()); // header + 4 epochs
+        assertTrue(Files.readString(run.resolve(TrainWorker.LOG))
+                .contains("== worker 0 of 2, attempt 1, from " + CheckpointDir.fileName(12)));
     }
 
     @Test
