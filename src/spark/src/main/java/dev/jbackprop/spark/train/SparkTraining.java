@@ -98,7 +98,8 @@ public final class SparkTraining implements DistributedTraining {
         TrainWorker.Result first = workers.get(0);
         String stderr = first.stderr();
         for (String line : stderr.split("\\R")) {
-            if (!line.isEmpty() && !(first.message() != null && line.equals("jbackprop: " + first.message())))
+            // its warnings; a failure's own line is the run's message (below)
+            if (!line.isEmpty() && !(first.code() != 0 && line.equals("jbackprop: " + first.message())))
                 err.println(line);
         }
         err.flush();

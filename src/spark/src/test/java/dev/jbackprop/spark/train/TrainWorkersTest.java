@@ -48,6 +48,8 @@ class TrainWorkersTest {
                 "64",
                 "--threads",
                 "1",
+                "--backend",
+                "cpu",
                 "--out",
                 out);
     }
@@ -77,7 +79,19 @@ class TrainWorkersTest {
         Path copy = tmp.resolve("resumed");
         copyTree(tmp.resolve("two"), copy);
         resumed = SweepCli.run(
-                "train", "--resume", copy, "--epochs", "4", "--threads", "1", "--workers", "2", "--spark", "local[2]");
+                "train",
+                "--resume",
+                copy,
+                "--epochs",
+                "4",
+                "--threads",
+                "1",
+                "--backend",
+                "cpu",
+                "--workers",
+                "2",
+                "--spark",
+                "local[2]");
         System.out.printf(
                 "1 x 64:%n%s%n2 x 32 on local[2] (%.1f s):%n%s%nfailing at step 6 (%.1f s):%n%s%n",
                 one, (t1 - t0) / 1e9, two, failedSeconds, failed);
@@ -133,6 +147,7 @@ class TrainWorkersTest {
     @Test
     void aRunOfSeveralWorkersIsResumedOnSeveralWorkers() throws Exception {
         assertEquals(0, resumed.code(), resumed.toString());
+        assertEquals(List.of(), resumed.errLines(), resumed.toString());
         assertTrue(resumed.out().contains("resuming from "), resumed.out());
         assertTrue(resumed.out().contains("epoch   4/4"), resumed.out());
         assertTrue(resumed.out().contains("2 workers, 1 attempt: the same parameters"), resumed.out());
