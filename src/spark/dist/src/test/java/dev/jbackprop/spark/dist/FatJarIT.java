@@ -52,6 +52,11 @@ class FatJarIT {
                             .readAllBytes(),
                     StandardCharsets.UTF_8);
             assertEquals("dev.jbackprop.spark.sweep.SweepExtension", services.strip());
+            String training = new String(
+                    jar.getInputStream(jar.getEntry("META-INF/services/dev.jbackprop.cli.DistributedTraining"))
+                            .readAllBytes(),
+                    StandardCharsets.UTF_8);
+            assertEquals("dev.jbackprop.spark.train.SparkTraining", training.strip()); // train --workers N
             assertEquals(
                     "dev.jbackprop.cli.Main",
                     jar.getManifest().getMainAttributes().getValue("Main-Class"));
