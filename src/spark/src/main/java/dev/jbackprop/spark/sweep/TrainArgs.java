@@ -21,7 +21,7 @@ final class TrainArgs {
     static final Set<String> OURS = Set.of("--out", "--resume", "--force", "--checkpoint-every");
 
     /** train's data-parallel options: a sweep's run trains in its task, on one worker. */
-    static final Set<String> DISTRIBUTED = Set.of("--workers", "--max-restarts");
+    static final Set<String> DISTRIBUTED = Set.of("--workers", "--max-restarts", "--spark");
 
     /** The grid key for the hidden layer sizes: --layers with the base's input and output sizes around them. */
     static final String HIDDEN = "hidden";

@@ -88,5 +88,11 @@ class TrainWorkersInputTest {
                 List.of("jbackprop: --workers does not go in a sweep: each run trains in its own Spark task, on one"
                         + " worker (train --workers N is data-parallel training of one run)"),
                 r.errLines());
+        r = SweepCli.run("sweep", "--grid", "eta=0.1;spark=local[1],local[2]", "--out", out);
+        assertEquals(2, r.code(), r.toString());
+        assertEquals(
+                List.of("jbackprop: --spark does not go in a sweep: each run trains in its own Spark task, on one"
+                        + " worker (train --workers N is data-parallel training of one run)"),
+                r.errLines());
     }
 }
