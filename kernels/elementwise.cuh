@@ -235,3 +235,16 @@ JB_FN JbUpdate jb_optimizer(int rule, bool weight, bool hasS1, float p, float g,
   u.p = p - s[JB_S_RATE] * (u.s1 / denom);
   return u;
 }
+
+// A uint8 feature value as the network sees it (Ops.gatherBytes; SampleStore and CpuGather on the CPU):
+// v / 255 as an IEEE float division (no reciprocal: the quotient is correctly rounded, as in Java), then,
+// for normalised data, (x − shift) · factor with each operation rounded (-fmad=false).
+JB_FN float jb_decode_u8(unsigned char v) { return (float)v / 255.0f; }
+JB_FN float jb_normalise(float x, float shift, float factor) { return (x - shift) * factor; }
+
+// One row of a one-hot target column for class c (Ops.gatherOneHot): 1 in row c, 0 elsewhere; a class
+// outside [0, rows) (or a missing one, c < 0) gives NaN, which the cost then shows.
+JB_FN float jb_one_hot(int row, int c, int rows) {
+  if (c < 0 || c >= rows) return NAN;
+  return row == c ? 1.0f : 0.0f;
+}

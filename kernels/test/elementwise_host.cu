@@ -14,6 +14,9 @@
 //                             which = 0 prints the new p, 1 the new s1, 2 the new s2
 //   M v i bv bi               jb_argmax_better (i, bi: %x of the int's bits; result 1.0f or 0.0f)
 //   S a y                     jb_single_output_correct (result 1.0f or 0.0f)
+//   N v shift factor          jb_normalise(jb_decode_u8(v), shift, factor); v a byte (%x)
+//   u v                       jb_decode_u8(v)
+//   E row c rows              jb_one_hot (row, c, rows: %x of the ints' bits)
 //   R first stride rows n     jb_row_walk_from / jb_row_step from element first to n: the number of
 //                             steps whose (row, col) differs from (i mod rows, i div rows), or ffffffff
 //                             if the walk visits other elements than first, first + stride, …
@@ -66,6 +69,12 @@ int main() {
         std::printf("%08x\n", bf(jb_argmax_better(f(u[0]), (int)u[1], f(u[2]), (int)u[3]) ? 1.0f : 0.0f)); break;
       case 'S': std::scanf("%x %x", &u[0], &u[1]);
         std::printf("%08x\n", bf(jb_single_output_correct(f(u[0]), f(u[1])) ? 1.0f : 0.0f)); break;
+      case 'N': std::scanf("%x %x %x", &u[0], &u[1], &u[2]);
+        std::printf("%08x\n", bf(jb_normalise(jb_decode_u8((unsigned char)u[0]), f(u[1]), f(u[2])))); break;
+      case 'u': std::scanf("%x", &u[0]);
+        std::printf("%08x\n", bf(jb_decode_u8((unsigned char)u[0]))); break;
+      case 'E': std::scanf("%x %x %x", &u[0], &u[1], &u[2]);
+        std::printf("%08x\n", bf(jb_one_hot((int)u[0], (int)u[1], (int)u[2]))); break;
       case 'H': std::scanf("%x", &u[0]);
         std::printf("%04x\n", (unsigned)jb_bf16(f(u[0]))); break;
       case 'C': {

@@ -1,8 +1,8 @@
 /*
  * A stand-in libcuda.so.1 for FakeCudaTest: the CUDA driver API calls the GPU backend makes, with
  * host memory as "device" memory, so the real JCuda natives, our Java backend and (through the bridge)
- * JCublas2 run without a GPU. It is no emulator of kernels (four of ours are run on the host: enough
- * for the probe's self-test and the optimiser step), but it keeps the rules the backend must follow and says when one is
+ * JCublas2 run without a GPU. It is no emulator of kernels (a few of ours are run on the host: enough
+ * for the probe's self-test, the optimiser step and the resident data path), but it keeps the rules the backend must follow and says when one is
  * broken:
  *
  *   - streams and events are ordered by vector clocks; every copy, memset, kernel and cuBLAS call
@@ -261,8 +261,9 @@ static int slot_int(const node *k, int i) { int v; memcpy(&v, k->params + 8 * i,
 static float slot_float(const node *k, int i) { float v; memcpy(&v, k->params + 8 * i, 4); return v; }
 static long long slot_long(const node *k, int i) { long long v; memcpy(&v, k->params + 8 * i, 8); return v; }
 
-/* The kernels run on the host: bias_activation (the probe's self-test), to_bf16, and the optimiser step with
-   the scalars it reads (set_scalars, optimizer_update: a graph replay must see the scalars written before it). */
+/* The kernels run on the host: bias_activation (the probe's self-test), to_bf16, the optimiser step with
+   the scalars it reads (set_scalars, optimizer_update: a graph replay must see the scalars written before it),
+   and the uint8 and one-hot gathers (gather_bytes, gather_one_hot: the resident data path). */
 static void run_kernel(const node *k)
 {
     const char *noexec = getenv("FAKE_CUDA_NOEXEC");
@@ -303,6 +304,36 @@ static void run_kernel(const node *k)
             p[i] = u.p;
             if (p16)
                 p16[i] = jb_bf16(u.p);
+        }
+    } else if (strcmp(k->fn->name, "gather_bytes") == 0) {
+        const unsigned char *src = (const unsigned char *)(uintptr_t)slot_long(k, 0);
+        int src_cols = slot_int(k, 1), rows = slot_int(k, 7), m = slot_int(k, 8);
+        const int *idx = (const int *)(uintptr_t)slot_long(k, 2);
+        const float *shift = (const float *)(uintptr_t)slot_long(k, 3), *factor = (const float *)(uintptr_t)slot_long(k, 4);
+        float *dst = (float *)(uintptr_t)slot_long(k, 5);
+        unsigned short *dst16 = (unsigned short *)(uintptr_t)slot_long(k, 6);
+        for (long long j = 0; j < m; j++) {
+            int s = idx[j];
+            for (int r = 0; r < rows; r++) {
+                float v = NAN;
+                if (s >= 0 && s < src_cols) {
+                    v = jb_decode_u8(src[(long long)s * rows + r]);
+                    if (shift)
+                        v = jb_normalise(v, shift[r], factor[r]);
+                }
+                dst[j * rows + r] = v;
+                if (dst16)
+                    dst16[j * rows + r] = jb_bf16(v);
+            }
+        }
+    } else if (strcmp(k->fn->name, "gather_one_hot") == 0) {
+        const int *labels = (const int *)(uintptr_t)slot_long(k, 0), *idx = (const int *)(uintptr_t)slot_long(k, 2);
+        int count = slot_int(k, 1), rows = slot_int(k, 4), m = slot_int(k, 5);
+        float *dst = (float *)(uintptr_t)slot_long(k, 3);
+        for (long long j = 0; j < m; j++) {
+            int s = idx[j], c = s >= 0 && s < count ? labels[s] : -1;
+            for (int r = 0; r < rows; r++)
+                dst[j * rows + r] = jb_one_hot(r, c, rows);
         }
     } else if (strcmp(k->fn->name, "to_bf16") == 0) {
         const float *src = (const float *)(uintptr_t)slot_long(k, 0);

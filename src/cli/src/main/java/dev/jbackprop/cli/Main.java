@@ -22,6 +22,7 @@ import picocli.CommandLine.Option;
         subcommands = {
             TrainCommand.class,
             EvalCommand.class,
+            PredictCommand.class,
             GradcheckCommand.class,
             GradientsCommand.class,
             VerifyCommand.class,

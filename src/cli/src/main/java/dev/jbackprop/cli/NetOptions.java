@@ -15,7 +15,8 @@ final class NetOptions {
     @Option(
             names = "--layers",
             paramLabel = "N,N,...",
-            description = "Layer sizes, input first (default: ${DEFAULT-VALUE}).")
+            description = "Layer sizes, input first; auto: train and gradients take the input and output sizes from "
+                    + "the data (hidden sizes: --hidden), eval reads them from the model (default: ${DEFAULT-VALUE}).")
     String layers;
 
     @Option(
@@ -28,14 +29,16 @@ final class NetOptions {
     @Option(
             names = "--output-activation",
             paramLabel = "NAME",
-            description = "Output activation (default: softmax for cross-entropy, sigmoid otherwise).")
+            description = "Output activation (default: softmax for cross-entropy; with the quadratic cost identity for "
+                    + "regression targets; sigmoid otherwise).")
     String outputActivation;
 
     @Option(
             names = "--cost",
             paramLabel = "NAME",
-            description = "quadratic, cross-entropy (softmax output) or binary-cross-entropy (sigmoid output) "
-                    + "(default: ${DEFAULT-VALUE}).")
+            description = "quadratic, cross-entropy (softmax output) or binary-cross-entropy (sigmoid output); auto: "
+                    + "cross-entropy for classes, quadratic for regression targets (train, gradients), the model's "
+                    + "(eval) (default: ${DEFAULT-VALUE}).")
     String cost;
 
     /** The network the options describe (their defaults where not given). */

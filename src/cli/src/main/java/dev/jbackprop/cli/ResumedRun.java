@@ -100,8 +100,8 @@ final class ResumedRun implements AutoCloseable {
 
     /**
      * The one comparison of a resumed run: the options given may extend the run (--epochs, --steps) and change
-     * where and how it runs (--checkpoint-every, --data, --cache, --backend, --threads, --no-graph,
-     * --track-gradients), but what the run is must stay as stored. A contradiction is a usage error naming the
+     * where and how it runs (--checkpoint-every, --data, --train, --test, --cache, --backend, --threads, --no-graph,
+     * --track-gradients; the data itself is checked by its fingerprint), but what the run is must stay as stored. A contradiction is a usage error naming the
      * option.
      *
      * @param asked the stored configuration with the options given applied, init resolved
@@ -152,6 +152,13 @@ final class ResumedRun implements AutoCloseable {
             case "warmup" -> c.warmup();
             case "seed" -> c.seed();
             case "train_size" -> c.trainSize();
+            case "task" -> c.task();
+            case "normalize" -> c.normalize();
+            case "header" -> c.header();
+            case "label_column" -> c.labelColumn();
+            case "classes" -> c.classes();
+            case "test_split" -> c.testSplit();
+            case "validation_split" -> c.validationSplit();
             case "tf32" -> c.tf32();
             case "bf16" -> c.bf16();
             default -> throw new IllegalStateException("no such setting: " + key);

@@ -2,7 +2,6 @@ package dev.jbackprop.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.jbackprop.engine.Trainer.EpochResult;
 import dev.jbackprop.io.ModelFile;
 import dev.jbackprop.model.ParamLayout;
 import java.io.IOException;
@@ -21,13 +20,21 @@ import java.util.Map;
  * A training run's output directory: config.json, metrics.csv (appended and flushed per epoch),
  * curves.png and model.safetensors (rewritten atomically after each good epoch, so a crash or a
  * divergence leaves the last good weights).
+ *
+ * <p>metrics.csv has one row per epoch: {@link #METRICS_HEADER} for classification, {@link #REGRESSION_HEADER} for
+ * regression (R² instead of accuracies); a figure not measured (no validation or test set, R² of a cost other than
+ * the quadratic one) is an empty cell.
  */
 public final class RunOutput {
-    /** The first line of metrics.csv. */
-    public static final String METRICS_HEADER =
-            "epoch,loss,train_accuracy,test_accuracy,samples_per_second,seconds,learning_rate";
-    /** The header of metrics.csv before the learning rate was recorded (a resumed older run gains the column). */
-    static final String METRICS_HEADER_V010 = "epoch,loss,train_accuracy,test_accuracy,samples_per_second,seconds";
+    /** The first line of metrics.csv for classification. */
+    public static final String METRICS_HEADER = "epoch,steps,loss,train_accuracy,validation_loss,validation_accuracy,"
+            + "test_loss,test_accuracy,samples_per_second,seconds,learning_rate";
+    /** The first line of metrics.csv for regression. */
+    public static final String REGRESSION_HEADER =
+            "epoch,steps,loss,train_r2,validation_loss,validation_r2,test_loss,test_r2,samples_per_second,seconds,"
+                    + "learning_rate";
+    /** The first line of metrics.csv as jbackprop 0.1.0 wrote it (read when such a run is resumed). */
+    static final String OLD_HEADER = "epoch,loss,train_accuracy,test_accuracy,samples_per_second,seconds";
     /** The run's configuration ({@link dev.jbackprop.config.RunConfigJson}). */
     public static final String CONFIG = "config.json";
     /** The trained weights ({@link ModelFile}). */
@@ -37,15 +44,39 @@ public final class RunOutput {
 
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    final Path dir;
-    private final List<EpochResult> epochs = new ArrayList<>();
+    /**
+     * One epoch's row of metrics.csv. train, validation and test are accuracies (classification) or R²
+     * (regression); NaN where not measured. learningRate: the rate of the epoch's last step (NaN when not recorded).
+     */
+    public record Row(
+            int epoch,
+            long steps,
+            double loss,
+            double train,
+            double validationLoss,
+            double validation,
+            double testLoss,
+            double test,
+            double samplesPerSecond,
+            double seconds,
+            double learningRate) {}
 
-    private RunOutput(Path dir) {
+    final Path dir;
+    private final boolean regression;
+    private final List<Row> rows = new ArrayList<>();
+
+    private RunOutput(Path dir, boolean regression) {
         this.dir = dir;
+        this.regression = regression;
     }
 
     /** Creates (or checks) the directory; refuses one that already holds a run unless force. */
     public static RunOutput create(Path dir, boolean force) {
+        return create(dir, force, false);
+    }
+
+    /** {@link #create(Path, boolean)} for a classification or regression run. */
+    public static RunOutput create(Path dir, boolean force, boolean regression) {
         check(dir, force);
         try {
             Files.createDirectories(dir);
@@ -55,7 +86,7 @@ public final class RunOutput {
             throw new Main.Failure("cannot write to the output directory " + dir + " ("
                     + e.getClass().getSimpleName() + ": " + e.getMessage() + "); choose another --out");
         }
-        return new RunOutput(dir);
+        return new RunOutput(dir, regression);
     }
 
     /** Refuses a file or a directory that already holds a run (unless force), without creating anything. */
@@ -69,38 +100,44 @@ public final class RunOutput {
         }
     }
 
+    String header() {
+        return regression ? REGRESSION_HEADER : METRICS_HEADER;
+    }
+
     /**
-     * Reopens a run's directory to continue it after {@code epochsDone} epochs: metrics.csv keeps its
-     * header and the complete rows of those epochs (later or partial rows are dropped, as the resumed
-     * run writes them again).
+     * Reopens a run's directory to continue it after {@code epochsDone} epochs: metrics.csv keeps the
+     * complete rows of those epochs (later or partial rows are dropped, as the resumed run writes them
+     * again), read by their column names; a file in the format of 0.1.0 is rewritten in today's columns, the
+     * figures it lacks left empty.
      */
-    public static RunOutput reopen(Path dir, int epochsDone) throws IOException {
+    public static RunOutput reopen(Path dir, int epochsDone, boolean regression) throws IOException {
         Path csv = dir.resolve("metrics.csv");
         List<String> lines = Files.exists(csv)
                 ? List.of(Files.readString(csv, StandardCharsets.UTF_8).split("\n", -1))
                 : List.of();
-        RunOutput run = new RunOutput(dir);
-        StringBuilder kept = new StringBuilder(METRICS_HEADER + "\n");
-        boolean addRate = !lines.isEmpty() && lines.get(0).equals(METRICS_HEADER_V010);
-        if (!lines.isEmpty() && !lines.get(0).isEmpty())
-            kept = new StringBuilder((addRate ? METRICS_HEADER : lines.get(0)) + "\n");
+        RunOutput run = new RunOutput(dir, regression);
+        List<String> names = lines.isEmpty() ? List.of() : List.of(lines.get(0).split(",", -1));
+        StringBuilder kept = new StringBuilder(run.header()).append('\n');
         // the last element follows the final newline: empty, or a row cut short
         for (int i = 1; i < lines.size() - 1; i++) {
             String[] f = lines.get(i).split(",", -1);
             try {
-                int epoch = Integer.parseInt(f[0]);
-                if (epoch < 1 || epoch > epochsDone) continue;
-                double test = f[3].isEmpty() ? Double.NaN : Double.parseDouble(f[3]);
-                run.epochs.add(new EpochResult(
-                        epoch,
-                        0,
-                        Double.parseDouble(f[1]),
-                        Double.parseDouble(f[2]),
-                        Double.NaN,
-                        test,
-                        Double.parseDouble(f[4]),
-                        Double.parseDouble(f[5])));
-                kept.append(lines.get(i)).append(addRate ? ",\n" : "\n"); // an older row's rate: not recorded
+                if (f.length != names.size()) continue;
+                Row r = new Row(
+                        (int) cell(names, f, "epoch"),
+                        (long) cell(names, f, "steps"),
+                        cell(names, f, "loss"),
+                        cell(names, f, regression ? "train_r2" : "train_accuracy"),
+                        cell(names, f, "validation_loss"),
+                        cell(names, f, regression ? "validation_r2" : "validation_accuracy"),
+                        cell(names, f, "test_loss"),
+                        cell(names, f, regression ? "test_r2" : "test_accuracy"),
+                        cell(names, f, "samples_per_second"),
+                        cell(names, f, "seconds"),
+                        cell(names, f, "learning_rate"));
+                if (r.epoch() < 1 || r.epoch() > epochsDone) continue;
+                run.rows.add(r);
+                kept.append(run.line(r));
             } catch (RuntimeException e) {
                 // not a row (cut short by a crash): dropped
             }
@@ -109,9 +146,20 @@ public final class RunOutput {
         return run;
     }
 
+    /** The named cell as a number; NaN when empty or when the file has no such column (then steps: −1). */
+    private static double cell(List<String> names, String[] f, String name) {
+        int at = names.indexOf(name);
+        if (at < 0) return name.equals("steps") ? -1 : Double.NaN;
+        if (f[at].isEmpty()) {
+            if (name.equals("epoch")) throw new IllegalArgumentException("no epoch");
+            return name.equals("steps") ? -1 : Double.NaN;
+        }
+        return Double.parseDouble(f[at]);
+    }
+
     /** The epochs recorded so far (after {@link #reopen}, those read back from metrics.csv). */
-    public List<EpochResult> epochs() {
-        return List.copyOf(epochs);
+    public List<Row> epochs() {
+        return List.copyOf(rows);
     }
 
     public Path dir() {
@@ -125,7 +173,7 @@ public final class RunOutput {
 
     /** Starts metrics.csv with its header (a new run). */
     public void startMetrics() throws IOException {
-        writeAtomically(dir.resolve("metrics.csv"), METRICS_HEADER + "\n");
+        writeAtomically(dir.resolve("metrics.csv"), header() + "\n");
     }
 
     /** Rewrites model-best.safetensors (atomically). */
@@ -138,40 +186,56 @@ public final class RunOutput {
         ModelFile.write(dir.resolve(MODEL), layout, params, metadata);
     }
 
-    public void appendEpoch(EpochResult r) throws IOException {
-        epochs.add(r);
-        String line = String.format(
-                Locale.ROOT,
-                "%d,%.6f,%.6f,%s,%.1f,%.3f,%s%n",
-                r.epoch(),
-                r.loss(),
-                r.trainAccuracy(),
-                Double.isNaN(r.testAccuracy()) ? "" : String.format(Locale.ROOT, "%.6f", r.testAccuracy()),
-                r.samplesPerSecond(),
-                r.seconds(),
-                Double.isNaN(r.learningRate()) ? "" : String.format(Locale.ROOT, "%.8g", r.learningRate()));
+    public void appendEpoch(Row r) throws IOException {
+        rows.add(r);
         try (Writer w = Files.newBufferedWriter(
                 dir.resolve("metrics.csv"), StandardCharsets.UTF_8, StandardOpenOption.APPEND)) {
-            w.write(line);
+            w.write(line(r));
         }
     }
 
+    private String line(Row r) {
+        return String.format(
+                Locale.ROOT,
+                "%d,%s,%.6f,%s,%s,%s,%s,%s,%.1f,%.3f,%s%n",
+                r.epoch(),
+                r.steps() < 0 ? "" : Long.toString(r.steps()),
+                r.loss(),
+                figure(r.train()),
+                figure(r.validationLoss()),
+                figure(r.validation()),
+                figure(r.testLoss()),
+                figure(r.test()),
+                r.samplesPerSecond(),
+                r.seconds(),
+                Double.isNaN(r.learningRate()) ? "" : String.format(Locale.ROOT, "%.8g", r.learningRate()));
+    }
+
+    private static String figure(double v) {
+        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.6f", v);
+    }
+
     public void writeCurves(String title) throws IOException {
-        int n = epochs.size();
-        double[] ep = new double[n], loss = new double[n], train = new double[n], test = new double[n];
-        int nTest = 0;
+        int n = rows.size();
+        double[] ep = new double[n], loss = new double[n];
+        double[][] q = new double[3][n];
+        int[] have = new int[3];
         for (int i = 0; i < n; i++) {
-            EpochResult r = epochs.get(i);
+            Row r = rows.get(i);
             ep[i] = r.epoch();
             loss[i] = r.loss();
-            train[i] = 100 * r.trainAccuracy();
-            if (!Double.isNaN(r.testAccuracy())) test[nTest++] = 100 * r.testAccuracy();
+            double[] v = {r.train(), r.validation(), r.test()};
+            for (int k = 0; k < 3; k++) {
+                if (!Double.isNaN(v[k])) q[k][have[k]++] = regression ? v[k] : 100 * v[k];
+            }
         }
+        String unit = regression ? "R²" : "accuracy %";
+        String[] names = {"train", "validation", "test"};
         List<Plots.Series> s = new ArrayList<>();
         s.add(new Plots.Series("training loss (mean cost)", ep, loss, false));
-        s.add(new Plots.Series("train accuracy %", ep, train, true));
-        if (nTest == n) s.add(new Plots.Series("test accuracy %", ep, test, true));
-        Plots.line(dir.resolve("curves.png"), title, "epoch", "loss", "accuracy %", false, s);
+        for (int k = 0; k < 3; k++)
+            if (have[k] == n && n > 0) s.add(new Plots.Series(names[k] + " " + unit, ep, q[k], true));
+        Plots.line(dir.resolve("curves.png"), title, "epoch", "loss", unit, false, s);
     }
 
     static void writeAtomically(Path file, String text) throws IOException {

@@ -117,7 +117,7 @@ public final class ThroughputCommand implements Callable<Integer> {
         float[][] xy;
         int samples;
         if (data != null) {
-            Dataset d = Mnist.readDir(data).train();
+            Dataset d = Mnist.readDir(data, spec.outputSize()).train();
             if (d.features() != spec.inputSize() || d.classes() != spec.outputSize() || d.count() < training.batch) {
                 throw new IllegalArgumentException(data + " holds " + d.count() + " samples of " + d.features()
                         + " features and " + d.classes() + " classes; the network is " + spec + " with batch "

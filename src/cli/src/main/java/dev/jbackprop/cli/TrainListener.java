@@ -9,6 +9,7 @@ import dev.jbackprop.engine.Trainer.EpochResult;
 import dev.jbackprop.model.ParamLayout;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
@@ -18,33 +19,32 @@ import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
  * What train does around each step and epoch: the progress bar, checkpoints, gradient tracking, the epoch's line,
- * metrics.csv and model.safetensors; with a validation set its loss and accuracy each epoch, which epoch was best
- * on it (the best model, model-best.safetensors, with --save-best) and early stopping; it remembers the best test
- * accuracy and the last epoch whose weights are on disk.
+ * metrics.csv and model.safetensors; with a validation set, which epoch was best on it (by the --monitor figure: the
+ * best model, model-best.safetensors, with --save-best) and early stopping. It remembers the best epoch (chosen on
+ * the validation set when there is one, else on the test set) and the last epoch whose weights are on disk.
  */
 final class TrainListener implements Trainer.Listener {
     private final Trainer trainer;
     private final Network network;
     private final RunOutput run;
     private final ParamLayout layout;
-    private final Map<String, String> modelMetadata;
+    private final TrainRun.Metadata modelMetadata;
+    private final Quality quality;
     private final PrintWriter out;
     private final int epochs;
     private final boolean progress;
     private final DeviceData validation; // or null
     private final EarlyStopping early; // with a validation set: its best epoch, and whether to stop
     private final boolean saveBest;
-    private final Map<Integer, Double> testByEpoch = new java.util.HashMap<>();
-    private boolean stoppedEarly;
     private final CheckpointSaver saver; // or null
     private final GradientTracker tracker; // or null
     private final long trackEvery;
     private final int batch;
     private final int trainCount;
     private ProgressBar bar;
-    private double bestAccuracy = -1;
-    private int bestEpoch;
+    private RunOutput.Row best;
     private int lastGood;
+    private boolean stoppedEarly;
 
     TrainListener(
             TrainRun.Setup s,
@@ -60,6 +60,7 @@ final class TrainListener implements Trainer.Listener {
         this.run = s.output();
         this.layout = s.spec().layout();
         this.modelMetadata = s.modelMetadata();
+        this.quality = s.quality();
         this.out = out;
         this.epochs = s.config().epochs();
         this.progress = s.progress();
@@ -71,7 +72,7 @@ final class TrainListener implements Trainer.Listener {
         this.trackEvery = s.config().trackGradients();
         this.batch = s.config().batch();
         this.trainCount = s.config().trainSize();
-        for (EpochResult past : run.epochs()) best(past);
+        for (RunOutput.Row past : run.epochs()) best(past);
         this.lastGood = s.epochsDone();
     }
 
@@ -110,28 +111,30 @@ final class TrainListener implements Trainer.Listener {
             bar = null;
         }
         Trainer.Evaluation v = validation == null ? null : trainer.evaluate(validation);
-        String val = v == null ? "" : String.format(Locale.ROOT, "  validation %6.2f%%", 100 * v.accuracy());
-        out.printf(
-                Locale.ROOT,
-                "epoch %3d/%d  loss %.4f  train %6.2f%%  test %6.2f%%%s  %,.0f samples/s  %.2f s%n",
+        double vLoss = v == null ? Double.NaN : v.loss(), vAcc = v == null ? Double.NaN : v.accuracy();
+        RunOutput.Row row = new RunOutput.Row(
                 r.epoch(),
-                epochs,
+                r.steps(),
                 r.loss(),
-                100 * r.trainAccuracy(),
-                100 * r.testAccuracy(),
-                val,
+                quality.train(r.loss(), r.trainAccuracy()),
+                vLoss,
+                quality.validation(vLoss, vAcc),
+                r.testLoss(),
+                quality.test(r.testLoss(), r.testAccuracy()),
                 r.samplesPerSecond(),
-                r.seconds());
+                r.seconds(),
+                r.learningRate());
+        out.println(line(row));
         out.flush();
-        best(r);
-        boolean improved = v != null && early.observe(r.epoch(), v.loss(), v.accuracy());
+        best(row);
+        boolean improved = v != null && early.observe(r.epoch(), vLoss, quality.validation(vLoss, vAcc));
         try {
-            run.appendEpoch(r);
+            run.appendEpoch(row);
             if (tracker != null) tracker.flush();
             float[] params = network.parameters();
-            run.writeModel(layout, params, modelMetadata);
+            run.writeModel(layout, params, modelMetadata.of(r.epoch(), r.steps()));
             lastGood = r.epoch();
-            if (improved && saveBest) run.writeBestModel(layout, params, bestMetadata(r.epoch(), v));
+            if (improved && saveBest) run.writeBestModel(layout, params, bestMetadata(row));
         } catch (IOException ex) {
             throw cannotWrite(ex);
         }
@@ -151,12 +154,12 @@ final class TrainListener implements Trainer.Listener {
     }
 
     /** model-best.safetensors's metadata: the model's, and which epoch it is with its validation figures. */
-    private Map<String, String> bestMetadata(int epoch, Trainer.Evaluation v) {
-        Map<String, String> m = new java.util.LinkedHashMap<>(modelMetadata);
-        m.put("epoch", Integer.toString(epoch));
+    private Map<String, String> bestMetadata(RunOutput.Row r) {
+        Map<String, String> m = new LinkedHashMap<>(modelMetadata.of(r.epoch(), r.steps()));
+        m.put("epoch", Integer.toString(r.epoch()));
         m.put("monitor", early.monitor().cliName);
-        m.put("validation_loss", Double.toString(v.loss()));
-        m.put("validation_accuracy", Double.toString(v.accuracy()));
+        m.put("validation_loss", Double.toString(r.validationLoss()));
+        m.put("validation_accuracy", Double.toString(r.validation()));
         return m;
     }
 
@@ -165,34 +168,95 @@ final class TrainListener implements Trainer.Listener {
         return stoppedEarly;
     }
 
-    /** The validation tracker (null without a validation set). */
-    EarlyStopping early() {
-        return early;
-    }
-
-    /** Test accuracy of an epoch of this run (NaN when unknown). */
-    double testAccuracy(int epoch) {
-        return testByEpoch.getOrDefault(epoch, Double.NaN);
-    }
-
-    private void best(EpochResult r) {
-        testByEpoch.put(r.epoch(), r.testAccuracy());
-        if (r.testAccuracy() > bestAccuracy) {
-            bestAccuracy = r.testAccuracy();
-            bestEpoch = r.epoch();
+    /** "epoch   1/8  loss 0.2312  train  92.99%  test  96.18%  validation  96.50%  90,042 samples/s  0.67 s". */
+    private String line(RunOutput.Row r) {
+        StringBuilder b =
+                new StringBuilder(String.format(Locale.ROOT, "epoch %3d/%d  loss %.4f", r.epoch(), epochs, r.loss()));
+        if (quality.regression) {
+            String n = quality.name();
+            if (!Double.isNaN(r.train()))
+                b.append("  train ").append(n).append(' ').append(quality.show(r.train()));
+            if (!Double.isNaN(r.testLoss()))
+                b.append("  test ")
+                        .append(n)
+                        .append(' ')
+                        .append(quality.show(r.test()))
+                        .append(String.format(Locale.ROOT, " (loss %.4f)", r.testLoss()));
+            if (!Double.isNaN(r.validationLoss()))
+                b.append("  validation ")
+                        .append(n)
+                        .append(' ')
+                        .append(quality.show(r.validation()))
+                        .append(String.format(Locale.ROOT, " (loss %.4f)", r.validationLoss()));
+        } else {
+            b.append(String.format(Locale.ROOT, "  train %6.2f%%", 100 * r.train()));
+            if (!Double.isNaN(r.test())) b.append(String.format(Locale.ROOT, "  test %6.2f%%", 100 * r.test()));
+            if (!Double.isNaN(r.validation()))
+                b.append(String.format(Locale.ROOT, "  validation %6.2f%%", 100 * r.validation()));
         }
+        return b.append(String.format(Locale.ROOT, "  %,.0f samples/s  %.2f s", r.samplesPerSecond(), r.seconds()))
+                .toString();
+    }
+
+    /**
+     * Better on validation when there is a validation set (by the monitored figure, as early stopping and
+     * model-best.safetensors choose), else on the test set: higher accuracy, or lower loss.
+     */
+    private void best(RunOutput.Row r) {
+        if (best == null || better(r, best)) best = r;
+    }
+
+    /** With a validation set, whether the best epoch is chosen on its loss (else on its accuracy or R²). */
+    private boolean byValidationLoss() {
+        return validation != null && early.monitor() == EarlyStopping.Monitor.LOSS;
+    }
+
+    private boolean better(RunOutput.Row r, RunOutput.Row than) {
+        boolean onValidation = validation != null;
+        double a = onValidation ? r.validation() : r.test(), b = onValidation ? than.validation() : than.test();
+        if (byValidationLoss()) {
+            a = -r.validationLoss();
+            b = -than.validationLoss();
+        } else if (quality.regression && !onValidation) {
+            a = -(onValidation ? r.validationLoss() : r.testLoss());
+            b = -(onValidation ? than.validationLoss() : than.testLoss());
+        }
+        return !Double.isNaN(a) && (Double.isNaN(b) || a > b);
+    }
+
+    /**
+     * The summary's first part: "best validation accuracy 97.92% (epoch 7; test accuracy then 97.81%)", "best test
+     * accuracy 98.13% (epoch 8; chosen on the test set: no validation set)", or that nothing could be chosen.
+     */
+    String summary() {
+        boolean onValidation = validation != null;
+        if (best == null || Double.isNaN(onValidation ? best.validationLoss() : best.testLoss()))
+            return "no validation or test set to choose the best epoch on";
+        String n = byValidationLoss() && !quality.regression ? "loss" : quality.name();
+        double figure = quality.regression && n.equals("loss")
+                ? (onValidation ? best.validationLoss() : best.testLoss())
+                : onValidation ? best.validation() : best.test();
+        String shown = n.equals("loss") ? String.format(Locale.ROOT, "%.4f", figure) : quality.show(figure);
+        String then;
+        if (!onValidation) then = "chosen on the test set: no validation set";
+        else if (Double.isNaN(best.testLoss())) then = "no test set";
+        else {
+            String tn = quality.name();
+            double t = tn.equals("loss") ? best.testLoss() : best.test();
+            then = "test " + tn + " then "
+                    + (tn.equals("loss") ? String.format(Locale.ROOT, "%.4f", t) : quality.show(t));
+        }
+        return "best " + (onValidation ? "validation " : "test ") + n + " " + shown + " (epoch " + best.epoch() + "; "
+                + then + ")";
     }
 
     private Main.Failure cannotWrite(IOException ex) {
         return new Main.Failure("cannot write to " + run.dir() + ": " + ex.getMessage(), Main.FAILURE, ex);
     }
 
-    double bestAccuracy() {
-        return bestAccuracy;
-    }
-
-    int bestEpoch() {
-        return bestEpoch;
+    /** The best epoch's row, or null. */
+    RunOutput.Row best() {
+        return best;
     }
 
     /** The last epoch whose weights are in model.safetensors (0: the initial weights). */

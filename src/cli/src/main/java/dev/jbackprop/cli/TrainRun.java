@@ -2,9 +2,8 @@ package dev.jbackprop.cli;
 
 import dev.jbackprop.config.RunConfig;
 import dev.jbackprop.config.RunConfigJson;
+import dev.jbackprop.data.DataSchema;
 import dev.jbackprop.data.Dataset;
-import dev.jbackprop.data.Mnist;
-import dev.jbackprop.data.Split;
 import dev.jbackprop.diag.GradientTracker;
 import dev.jbackprop.engine.DeviceData;
 import dev.jbackprop.engine.DivergedException;
@@ -23,37 +22,58 @@ import dev.jbackprop.model.TrainingState;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Map;
 
 /**
- * One train run, in steps: read the data and check it fits the network, open the run's directory, open the backend
- * and upload the data, write the configuration and the initial model, train (a {@link TrainListener} reporting and
- * writing as it goes), and finish: the curves, the gradient plot and the last line, or why training diverged.
+ * One train run, in steps: read the data (and make the network for it: the sizes --hidden leaves to the data, the
+ * task's output and cost), open the run's directory, open the backend and put the data on it once, write the
+ * configuration and the initial model, train (a {@link TrainListener} reporting and writing as it goes), and finish:
+ * the curves, the gradient plot and the last line, or why training diverged.
  */
 final class TrainRun {
     private final TrainCommand cmd;
     private final RunConfig asked;
+    private final NetRequest request; // or null: the configuration's network
     private final Path dir;
     private final ResumedRun resumed; // or null
     private final PrintWriter out;
     private final PrintWriter err;
+
+    /** The model file's metadata after a number of epochs and steps. */
+    @FunctionalInterface
+    interface Metadata {
+        Map<String, String> of(int epochs, long steps);
+    }
 
     /** What the training loop needs to know of the run. */
     record Setup(
             RunConfig config,
             NetworkSpec spec,
             RunOutput output,
-            Map<String, String> modelMetadata,
+            Metadata modelMetadata,
             boolean progress,
-            int epochsDone) {}
+            int epochsDone,
+            Quality quality) {}
 
-    /** The data sets, and the fingerprint a checkpoint records (null when none is written or read). */
-    private record Data(Dataset train, Dataset validation, Dataset test, String fingerprint) {}
+    /** The data sets, the run's configuration completed for them, and the fingerprint a checkpoint records (or null). */
+    private record Data(TrainingData sets, RunConfig config, NetworkSpec spec, String fingerprint) {
+        Dataset train() {
+            return sets.train();
+        }
 
-    TrainRun(TrainCommand cmd, RunConfig asked, Path dir, ResumedRun resumed) {
+        Dataset validation() {
+            return sets.validation();
+        }
+
+        Dataset test() {
+            return sets.test();
+        }
+    }
+
+    TrainRun(TrainCommand cmd, RunConfig asked, NetRequest request, Path dir, ResumedRun resumed) {
         this.cmd = cmd;
         this.asked = asked;
+        this.request = request;
         this.dir = dir;
         this.resumed = resumed;
         this.out = cmd.cmd.commandLine().getOut();
@@ -61,56 +81,59 @@ final class TrainRun {
     }
 
     int run() throws Exception {
-        NetworkSpec spec = asked.network();
-        Data data = readData(spec);
-        RunConfig sized = withSizes(asked, data);
+        Data data = readData();
+        RunConfig sized = data.config;
+        NetworkSpec spec = data.spec;
         float[] initial = initialParameters(sized, spec);
+        boolean regression = data.sets.task() == dev.jbackprop.data.Task.REGRESSION;
         RunOutput output = resumed != null
-                ? RunOutput.reopen(dir, resumed.state().epochsDone())
-                : RunOutput.create(dir, cmd.force);
+                ? RunOutput.reopen(dir, resumed.state().epochsDone(), regression)
+                : RunOutput.create(dir, cmd.force, regression);
         try (AutoCloseable lock = resumed == null ? startDirectory(sized) : null) {
             return train(sized, spec, data, initial, output);
         }
     }
 
-    /** Reads the data and checks it against the network and --train-size (usage errors). */
-    private Data readData(NetworkSpec spec) throws IOException {
-        Mnist mnist = cmd.data().load(DataOptions.directory(asked.data()), err);
-        Dataset full = mnist.train();
-        int n = asked.trainSize() == 0 ? full.count() : asked.trainSize();
-        if (n > full.count())
-            throw new IllegalArgumentException(
-                    "--train-size " + n + " exceeds the " + full.count() + " training images");
-        Split split = Split.of(full, n);
-        Dataset train = split.train();
-        if ((asked.earlyStop() > 0 || asked.saveBest()) && split.validation().count() == 0)
-            throw TrainCommand.noValidationSet(asked);
-        if (spec.inputSize() != train.features()) {
-            throw new IllegalArgumentException(
-                    "--layers starts with " + spec.inputSize() + " inputs but the data has " + train.features()
-                            + " features per sample; use --layers " + train.features() + ",…," + train.classes());
-        }
-        if (spec.outputSize() != train.classes()) {
-            throw new IllegalArgumentException("--layers ends with " + spec.outputSize() + " outputs but the data has "
-                    + train.classes() + " classes; use --layers …," + train.classes());
-        }
+    /**
+     * Reads the data, makes the network for it and completes the configuration (network, init, sizes, task,
+     * normalisation); a resumed run must find the data it was trained on.
+     */
+    private Data readData() throws IOException {
+        TrainingData sets = TrainingData.read(asked, cmd.data().cache, err);
+        Dataset train = sets.train();
+        NetRequest net = request != null ? request : NetRequest.of(asked.network());
+        NetworkSpec spec = net.resolve(train.features(), train.outputs(), sets.task(), sets.outputsWord());
+        RunConfig.Builder b = asked.toBuilder().network(spec);
+        if (asked.initWeights() == null) b.init = InitOption.resolve(asked.init(), spec).cliName;
+        b.trainSize = train.count();
+        b.validationSize = sets.validation().count();
+        b.testSize = sets.test() == null ? 0 : sets.test().count();
+        b.task = sets.task().id();
+        if (asked.train() == null) b.classes = train.outputs(); // IDX: the classes read, for a repeat
+        b.normalize = sets.normalization().kind().id();
+        RunConfig c = b.build();
+        if ((c.earlyStop() > 0 || c.saveBest()) && sets.validation().count() == 0)
+            throw TrainCommand.noValidationSet(c);
+        if (sets.task() == dev.jbackprop.data.Task.REGRESSION
+                && EarlyStopping.Monitor.parse(c.monitor()) == EarlyStopping.Monitor.ACCURACY)
+            throw new IllegalArgumentException("--monitor accuracy watches a classifier; a regression run monitors "
+                    + "its validation loss (--monitor loss)");
         String fingerprint = asked.checkpointEvery() != null || resumed != null
-                ? CheckpointSaver.fingerprint(train, split.validation(), mnist.test())
+                ? CheckpointSaver.fingerprint(
+                        sets.test() == null
+                                ? new Dataset[] {train, sets.validation()}
+                                : new Dataset[] {train, sets.validation(), sets.test()})
                 : null;
         if (resumed != null && !fingerprint.equals(resumed.checkpoint.metadata().get(CheckpointSaver.DATA_KEY))) {
-            Path given = DataOptions.directory(asked.data());
-            throw new Main.Failure("the data in " + (given != null ? given : "the MNIST cache")
-                    + " is not the data the run in " + resumed.dir + " was trained on; give its data with --data");
+            String given = asked.train() != null
+                    ? asked.train()
+                    : DataOptions.directory(asked.data()) != null
+                            ? DataOptions.directory(asked.data()).toString()
+                            : "the MNIST cache";
+            throw new Main.Failure("the data in " + given + " is not the data the run in " + resumed.dir
+                    + " was trained on; give its data with " + (asked.train() != null ? "--train" : "--data"));
         }
-        return new Data(train, split.validation(), mnist.test(), fingerprint);
-    }
-
-    private static RunConfig withSizes(RunConfig c, Data data) {
-        RunConfig.Builder b = c.toBuilder();
-        b.trainSize = data.train.count();
-        b.validationSize = data.validation.count();
-        b.testSize = data.test.count();
-        return b.build();
+        return new Data(sets, c, spec, fingerprint);
     }
 
     private float[] initialParameters(RunConfig c, NetworkSpec spec) throws IOException {
@@ -138,87 +161,76 @@ final class TrainRun {
                         cmd.debug(),
                         msg -> err.println("jbackprop: " + msg));
                 Network network = new Network(ops, spec, sized.batch(), sized.optimizerSpec());
-                DeviceData trainData = upload(ops, data.train);
-                DeviceData testData = upload(ops, data.test);
-                DeviceData valData = data.validation.count() > 0 ? upload(ops, data.validation) : null;
-                Trainer trainer = new Trainer(network, trainData, testData, trainerConfig(sized, data));
-                GradientTracker tracker = sized.trackGradients() > 0
-                        ? new GradientTracker(network, output.dir().resolve("gradients.csv"))
-                        : null) {
-            network.setParameters(initial);
-            GradientExchange worker = DistributedTraining.Worker.EXCHANGE.get(); // train --workers: one of them
-            if (worker != null) trainer.exchangeGradients(worker);
-            RunConfig config = onBackend(sized, ops);
-            String json = RunConfigJson.toJson(config);
-            Setup setup = new Setup(
-                    config,
-                    spec,
-                    output,
-                    Map.of("format", "pt", ModelFile.NETWORK_KEY, json),
-                    cmd.progress(),
-                    resumed == null ? 0 : resumed.state().epochsDone());
-            CheckpointSaver saver = config.checkpointEvery() == null
-                    ? null
-                    : new CheckpointSaver(
-                            CheckpointSaver.Every.parse(config.checkpointEvery()),
-                            output.dir(),
-                            spec.layout(),
-                            json,
-                            data.fingerprint);
-            start(setup, json, trainer, saver, initial, data);
-            EarlyStopping early = valData == null
-                    ? null
-                    : new EarlyStopping(EarlyStopping.Monitor.parse(config.monitor()), config.earlyStop());
-            if (early != null && resumed != null) restoreEarlyStopping(early);
-            TrainListener listener = new TrainListener(setup, trainer, network, valData, early, saver, tracker, out);
-            if (early != null
-                    && resumed != null
-                    && early.shouldStop(resumed.state().epochsDone())) {
-                out.printf(
-                        "early stopping ended this run after epoch %d (best on validation: epoch %d); nothing to "
-                                + "train (a larger --early-stop continues it)%n",
-                        resumed.state().epochsDone(), early.bestEpoch());
-                return 0;
+                BackendData onBackend = new BackendData(ops)) {
+            DeviceData trainData = onBackend.of(data.train());
+            DeviceData testData = onBackend.of(data.test());
+            DeviceData valData = onBackend.of(data.validation());
+            try (Trainer trainer = new Trainer(network, trainData, testData, trainerConfig(sized, data));
+                    GradientTracker tracker = sized.trackGradients() > 0
+                            ? new GradientTracker(network, output.dir().resolve("gradients.csv"))
+                            : null) {
+                return train(sized, spec, data, initial, output, ops, network, trainer, tracker, valData);
             }
-            try {
-                trainer.run(listener);
-                if (saver != null) saver.save(trainer);
-            } catch (DivergedException d) {
-                throw diverged(d, listener, saver, output);
-            } finally {
-                drawCurves(output, spec, tracker);
-            }
-            out.println(summary(listener, trainer, output));
         }
-        return 0;
     }
 
-    /**
-     * The last line: with a validation set, the epoch best on it (its figure and that epoch's test accuracy), else
-     * the best test accuracy; the steps and where the run is.
-     */
-    private static String summary(TrainListener listener, Trainer trainer, RunOutput output) {
-        EarlyStopping early = listener.early();
-        String best;
-        if (early != null && early.bestEpoch() > 0) {
-            int e = early.bestEpoch();
-            double test = listener.testAccuracy(e);
-            best = String.format(
-                    Locale.ROOT,
-                    early.monitor() == EarlyStopping.Monitor.LOSS
-                            ? "best on validation: epoch %d (loss %.4f%s)"
-                            : "best on validation: epoch %d (accuracy %.2f%%%s)",
-                    e,
-                    early.monitor() == EarlyStopping.Monitor.LOSS ? early.best() : 100 * early.best(),
-                    Double.isNaN(test) ? "" : String.format(Locale.ROOT, ", test %.2f%%", 100 * test));
-        } else {
-            best = String.format(
-                    Locale.ROOT,
-                    "best test accuracy %.2f%% (epoch %d)",
-                    100 * listener.bestAccuracy(),
-                    listener.bestEpoch());
+    private int train(
+            RunConfig sized,
+            NetworkSpec spec,
+            Data data,
+            float[] initial,
+            RunOutput output,
+            Ops ops,
+            Network network,
+            Trainer trainer,
+            GradientTracker tracker,
+            DeviceData valData)
+            throws Exception {
+        network.setParameters(initial);
+        GradientExchange worker = DistributedTraining.Worker.EXCHANGE.get(); // train --workers: one of them
+        if (worker != null) trainer.exchangeGradients(worker);
+        RunConfig config = onBackend(sized, ops);
+        String json = RunConfigJson.toJson(config);
+        DataSchema schema = data.train().schema();
+        Setup setup = new Setup(
+                config,
+                spec,
+                output,
+                (epochs, steps) -> ModelInfo.metadata(json, schema, data.sets.normalization(), epochs, steps),
+                cmd.progress(),
+                resumed == null ? 0 : resumed.state().epochsDone(),
+                new Quality(data.sets.task(), spec.cost(), data.train(), data.validation(), data.test()));
+        CheckpointSaver saver = config.checkpointEvery() == null
+                ? null
+                : new CheckpointSaver(
+                        CheckpointSaver.Every.parse(config.checkpointEvery()),
+                        output.dir(),
+                        spec.layout(),
+                        json,
+                        data.fingerprint);
+        start(setup, json, trainer, saver, initial, data);
+        EarlyStopping early = valData == null
+                ? null
+                : new EarlyStopping(EarlyStopping.Monitor.parse(config.monitor()), config.earlyStop());
+        if (early != null && resumed != null) restoreEarlyStopping(early);
+        TrainListener listener = new TrainListener(setup, trainer, network, valData, early, saver, tracker, out);
+        if (early != null && resumed != null && early.shouldStop(resumed.state().epochsDone())) {
+            out.printf(
+                    "early stopping ended this run after epoch %d (best on validation: epoch %d); nothing to "
+                            + "train (a larger --early-stop continues it)%n",
+                    resumed.state().epochsDone(), early.bestEpoch());
+            return 0;
         }
-        return String.format(Locale.ROOT, "%s; %d steps; wrote %s", best, trainer.steps(), output.dir());
+        try {
+            trainer.run(listener);
+            if (saver != null) saver.save(trainer);
+        } catch (DivergedException d) {
+            throw diverged(d, listener, saver, output);
+        } finally {
+            drawCurves(output, spec, tracker);
+        }
+        out.printf("%s; %d steps; wrote %s%n", listener.summary(), trainer.steps(), output.dir());
+        return 0;
     }
 
     /** A resumed run's early stopping carries on from the state its checkpoint recorded. */
@@ -235,7 +247,12 @@ final class TrainRun {
 
     private static Trainer.Config trainerConfig(RunConfig c, Data data) {
         return new Trainer.Config(
-                c.batch(), c.epochs(), c.steps(), c.seed(), TrainCommand.hyper(c, data.train.count()), c.graphs());
+                c.batch(),
+                c.epochs(),
+                c.steps(),
+                c.seed(),
+                TrainCommand.hyper(c, data.train().count()),
+                c.graphs());
     }
 
     /** The configuration as it runs: the backend and device used, and the CPU's thread count. */
@@ -259,15 +276,18 @@ final class TrainRun {
         } else {
             output.writeConfig(json);
             output.startMetrics();
-            output.writeModel(s.spec().layout(), initial, s.modelMetadata());
+            output.writeModel(s.spec().layout(), initial, s.modelMetadata().of(0, 0));
         }
         RunConfig c = s.config();
+        Dataset train = data.train();
         out.printf("jbackprop %s: %s on %s%n", Main.version(), s.spec(), c.device());
         out.printf(
-                "  %d training images (%d validation, %d test), batch %d, %s, init %s, seed %d -> %s%n",
-                data.train.count(),
-                data.validation.count(),
-                data.test.count(),
+                "  %d training %s (%d validation, %d test), %s, batch %d, %s, init %s, seed %d -> %s%n",
+                train.count(),
+                train.featureMatrix().type() == dev.jbackprop.data.FeatureMatrix.Type.UINT8 ? "images" : "samples",
+                data.validation().count(),
+                data.test() == null ? 0 : data.test().count(),
+                describe(data),
                 c.batch(),
                 update(c),
                 c.initWeights() != null ? c.initWeights() : c.init(),
@@ -306,6 +326,16 @@ final class TrainRun {
         return rule;
     }
 
+    /** "10 classes, normalisation none" or "2 regression targets, normalisation standard". */
+    private static String describe(Data data) {
+        Dataset t = data.train();
+        return t.outputs() + " "
+                + (data.sets.task() == dev.jbackprop.data.Task.REGRESSION
+                        ? "regression target" + (t.outputs() == 1 ? "" : "s")
+                        : "classes")
+                + ", normalisation " + data.sets.normalization().kind().id();
+    }
+
     private static Main.Failure diverged(
             DivergedException d, TrainListener listener, CheckpointSaver saver, RunOutput output) {
         String kept =
@@ -332,9 +362,5 @@ final class TrainRun {
                 err.println("jbackprop: could not write gradients.csv/png: " + ex.getMessage());
             }
         }
-    }
-
-    static DeviceData upload(Ops ops, Dataset d) {
-        return DeviceData.upload(ops, d.x(), d.y(), d.features(), d.classes(), d.count());
     }
 }

@@ -65,7 +65,12 @@ class CliErrorsTest {
     static String[] train(String... extra) {
         List<String> a = new ArrayList<>(List.of("train"));
         String[][] base = {
-            {"--data", "{data}"}, {"--out", "{out}"}, {"--backend", "cpu"}, {"--layers", "16,8,10"}, {"--threads", "1"}
+            {"--data", "{data}"},
+            {"--out", "{out}"},
+            {"--backend", "cpu"},
+            {"--layers", "16,8,10"},
+            {"--threads", "1"},
+            {"--classes", "10"}
         };
         List<String> given = Arrays.asList(extra);
         for (String[] kv : base) if (!given.contains(kv[0])) a.addAll(List.of(kv));

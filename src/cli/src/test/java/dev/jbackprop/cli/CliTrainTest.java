@@ -32,6 +32,8 @@ class CliTrainTest {
     static final int[] SIZES = {16, 12, 10};
     static final ParamLayout LAYOUT = new ParamLayout(SIZES);
     static final int EPOCHS = 3;
+    /** Columns of metrics.csv. */
+    static final int STEPS = 1, LOSS = 2, TRAIN = 3, VALIDATION_LOSS = 4, VALIDATION = 5, TEST_LOSS = 6, TEST = 7;
 
     @TempDir
     static Path root;
@@ -49,6 +51,7 @@ class CliTrainTest {
             {"--backend", "cpu"},
             {"--threads", "2"},
             {"--layers", "16,12,10"},
+            {"--classes", "10"}, // the tiny data's labels are 0..2 of MNIST's ten classes
             {"--epochs", String.valueOf(EPOCHS)},
             {"--batch", "16"},
             {"--seed", "5"}
@@ -76,7 +79,10 @@ class CliTrainTest {
     static List<String[]> metricsRows(Path run) throws IOException {
         List<String> lines = Files.readAllLines(run.resolve("metrics.csv"));
         assertEquals(RunOutput.METRICS_HEADER, lines.get(0));
-        assertEquals("epoch,loss,train_accuracy,test_accuracy,samples_per_second,seconds,learning_rate", lines.get(0));
+        assertEquals(
+                "epoch,steps,loss,train_accuracy,validation_loss,validation_accuracy,test_loss,test_accuracy,"
+                        + "samples_per_second,seconds,learning_rate",
+                lines.get(0));
         List<String[]> rows = new ArrayList<>();
         for (String l : lines.subList(1, lines.size())) rows.add(l.split(",", -1));
         return rows;
@@ -117,22 +123,26 @@ class CliTrainTest {
         assertEquals(EPOCHS, rows.size());
         for (int i = 0; i < rows.size(); i++) {
             String[] r = rows.get(i);
-            assertEquals(7, r.length, Arrays.toString(r));
+            assertEquals(11, r.length, Arrays.toString(r));
             // the default schedule: cosine over 3 epochs of 13 steps, the rate of each epoch's last step
             double rate = 0.1 * (1 + Math.cos(Math.PI * (13 * (i + 1) - 1) / 39.0)) / 2;
-            assertEquals(rate, Double.parseDouble(r[6]), 1e-6 * rate, "the rate used");
+            assertEquals(rate, Double.parseDouble(r[10]), 1e-6 * rate, "the rate used");
             assertEquals(i + 1, Integer.parseInt(r[0]));
-            assertTrue(Double.parseDouble(r[1]) > 0);
-            for (int k = 2; k <= 3; k++) {
+            assertEquals(13L * (i + 1), Long.parseLong(r[STEPS]), "200 samples in batches of 16: 13 steps an epoch");
+            assertTrue(Double.parseDouble(r[LOSS]) > 0);
+            for (int k : new int[] {TRAIN, TEST}) {
                 double acc = Double.parseDouble(r[k]);
                 assertTrue(acc >= 0 && acc <= 1, Arrays.toString(r));
             }
-            assertTrue(Double.parseDouble(r[4]) > 0 && Double.parseDouble(r[5]) >= 0, Arrays.toString(r));
+            assertEquals("", r[VALIDATION_LOSS], "no validation set: not measured");
+            assertEquals("", r[VALIDATION], "no validation set: not measured");
+            assertTrue(Double.parseDouble(r[TEST_LOSS]) > 0, Arrays.toString(r));
+            assertTrue(Double.parseDouble(r[8]) > 0 && Double.parseDouble(r[9]) >= 0, Arrays.toString(r));
         }
         assertTrue(
-                Double.parseDouble(rows.get(EPOCHS - 1)[1]) < Double.parseDouble(rows.get(0)[1]),
+                Double.parseDouble(rows.get(EPOCHS - 1)[LOSS]) < Double.parseDouble(rows.get(0)[LOSS]),
                 "loss should fall on this easy data");
-        assertTrue(Double.parseDouble(rows.get(EPOCHS - 1)[3]) >= 0.8, "test accuracy on this easy data");
+        assertTrue(Double.parseDouble(rows.get(EPOCHS - 1)[TEST]) >= 0.8, "test accuracy on this easy data");
 
         BufferedImage png = ImageIO.read(run1.resolve("curves.png").toFile());
         assertNotNull(png, "curves.png is not an image ImageIO can read");
@@ -149,6 +159,17 @@ class CliTrainTest {
                 .readTree(SafeTensors.readMetadata(run1.resolve("model.safetensors"))
                         .get("jbackprop"));
         assertEquals("[16,12,10]", meta.get("layers").toString());
+        java.util.Map<String, String> md = SafeTensors.readMetadata(run1.resolve("model.safetensors"));
+        JsonNode schema = new ObjectMapper().readTree(md.get(ModelFile.DATA_KEY));
+        assertEquals("classification", schema.get("task").asText());
+        assertEquals("uint8", schema.get("feature_type").asText());
+        assertEquals(10, schema.get("class_names").size());
+        assertEquals("{\"kind\":\"none\"}", md.get(ModelFile.NORMALIZATION_KEY));
+        assertEquals("{\"epochs\":3,\"steps\":39}", md.get(ModelFile.TRAINED_KEY));
+        assertTrue(
+                r1.out().contains("best test accuracy ")
+                        && r1.out().contains("chosen on the test set: no validation set"),
+                r1::toString);
     }
 
     @Test
@@ -163,9 +184,9 @@ class CliTrainTest {
                 "--backend",
                 "cpu");
         Matcher m =
-                Pattern.compile("test accuracy ([0-9.]+)% \\((\\d+) images\\)").matcher(r.out());
+                Pattern.compile("test accuracy ([0-9.]+)% \\((\\d+) samples\\)").matcher(r.out());
         assertTrue(m.find(), r::toString);
-        double last = Double.parseDouble(metricsRows(run1).get(EPOCHS - 1)[3]);
+        double last = Double.parseDouble(metricsRows(run1).get(EPOCHS - 1)[TEST]);
         assertEquals(String.format(Locale.ROOT, "%.2f", 100 * last), m.group(1));
         assertEquals("60", m.group(2));
     }
@@ -186,7 +207,7 @@ class CliTrainTest {
                 "--epochs",
                 "1"));
         assertArrayEquals(params(run1), params(out), 1e-6f);
-        assertEquals(metricsRows(run1).get(EPOCHS - 1)[3], metricsRows(out).get(0)[3]);
+        assertEquals(metricsRows(run1).get(EPOCHS - 1)[TEST], metricsRows(out).get(0)[TEST]);
         JsonNode c = new ObjectMapper().readTree(out.resolve("config.json").toFile());
         assertTrue(c.get("init").asText().startsWith("file:"), c.toString());
     }

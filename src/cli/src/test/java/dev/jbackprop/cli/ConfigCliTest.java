@@ -53,6 +53,7 @@ class ConfigCliTest {
                 "--backend", "cpu",
                 "--threads", "1",
                 "--layers", "16,9,10",
+                "--classes", "10",
                 "--activation", "tanh",
                 "--init", "scaled",
                 "--eta", "0.2",
@@ -121,6 +122,7 @@ class ConfigCliTest {
                 "--backend", "cpu",
                 "--threads", "1",
                 "--layers", "16,9,10",
+                "--classes", "10",
                 "--activation", "relu",
                 "--init", "scaled",
                 "--eta", "0.1",
@@ -210,7 +212,15 @@ class ConfigCliTest {
                         .contains("resuming from " + run.resolve("checkpoints") + "/ckpt-000000001.safetensors: "
                                 + "1 epochs done, step 1"),
                 r.out());
-        assertEquals(3, Files.readAllLines(run.resolve("metrics.csv")).size());
+        List<String> metrics = Files.readAllLines(run.resolve("metrics.csv"));
+        assertEquals(3, metrics.size());
+        assertEquals(RunOutput.METRICS_HEADER, metrics.get(0), "0.1.0's metrics.csv is rewritten in today's columns");
+        String[] first = metrics.get(1).split(",", -1);
+        assertEquals("1", first[0]);
+        assertEquals("", first[1], "0.1.0 did not record the steps");
+        assertEquals("", first[4], "nor validation figures");
+        assertEquals("", first[6], "nor the test loss");
+        assertFalse(first[7].isEmpty(), "its test accuracy is kept");
         JsonNode c = config(run);
         assertEquals(2, c.get("epochs").asInt());
         assertTrue(c.has("threads") && c.get("graphs").asBoolean(), c.toString());
@@ -220,6 +230,7 @@ class ConfigCliTest {
         ok(train(
                 "--data", old.resolve("data").toString(),
                 "--layers", "16,8,10",
+                "--classes", "10",
                 "--epochs", "2",
                 "--backend", "cpu",
                 "--init-weights", old.resolve("w.safetensors").toString(),

@@ -36,6 +36,8 @@ class DivergenceCliTest {
                     data.toString(),
                     "--layers",
                     "16,12,10",
+                    "--classes",
+                    "10",
                     "--batch",
                     "8",
                     "--epochs",

@@ -74,8 +74,9 @@ class HelpTest {
         assertTrue(usage(cs, "train").contains("(default: cosine)"));
         assertTrue(usage(cs, "throughput").contains("(default: 0.01)"));
         assertTrue(usage(cs, "verify").contains("(default: cuda)"));
-        assertTrue(usage(cs, "gradients").contains("(default: 784,30,30,30,10)"));
-        assertTrue(usage(cs, "train").contains("(default: 784,256,10)"));
+        assertTrue(usage(cs, "gradients").contains("(default: 30,30,30)"));
+        assertTrue(usage(cs, "train").contains("(default: 256)"));
+        assertTrue(usage(cs, "eval").contains("--layers") && usage(cs, "eval").contains("(default: auto)"));
     }
 
     private static String usage(Map<String, CommandLine> cs, String name) {

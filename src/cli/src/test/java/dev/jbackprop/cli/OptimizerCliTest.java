@@ -53,6 +53,8 @@ class OptimizerCliTest {
                 "2",
                 "--layers",
                 "16,12,10",
+                "--classes", // the tiny set's labels are 0..2: ten outputs as the network says
+                "10",
                 "--batch",
                 "16",
                 "--seed",
@@ -114,7 +116,7 @@ class OptimizerCliTest {
         assertEquals(3, rows.size());
         for (int e = 1; e <= 3; e++) {
             double want = 0.01 * (1 + Math.cos(Math.PI * (13 * e - 6) / 34.0)) / 2;
-            assertEquals(want, Double.parseDouble(rows.get(e - 1)[6]), 1e-7, "rate of epoch " + e);
+            assertEquals(want, Double.parseDouble(rows.get(e - 1)[10]), 1e-7, "rate of epoch " + e);
         }
         Path again = root.resolve("adam-again");
         ok("train", "--config", run.toString(), "--out", again.toString(), "--no-progress");
@@ -168,8 +170,8 @@ class OptimizerCliTest {
         List<String[]> s = rows(straight), c = rows(cut);
         assertEquals(4, c.size());
         for (int i = 0; i < 4; i++) {
-            assertEquals(s.get(i)[1], c.get(i)[1], "loss of epoch " + (i + 1));
-            assertEquals(s.get(i)[6], c.get(i)[6], "rate of epoch " + (i + 1));
+            assertEquals(s.get(i)[2], c.get(i)[2], "loss of epoch " + (i + 1));
+            assertEquals(s.get(i)[10], c.get(i)[10], "rate of epoch " + (i + 1));
         }
         Cli.Result other = Cli.run("train", "--resume", cut.toString(), "--optimizer", "adamw", "--no-progress");
         assertEquals(2, other.code(), other.toString());
@@ -177,7 +179,7 @@ class OptimizerCliTest {
     }
 
     private static final Pattern BEST =
-            Pattern.compile("best on validation: epoch (\\d+) \\(accuracy ([\\d.]+)%, test");
+            Pattern.compile("best validation accuracy ([\\d.]+)% \\(epoch (\\d+); test accuracy then");
 
     /**
      * --early-stop on accuracy with patience 2 on an easy problem: validation accuracy stops rising, training
@@ -205,14 +207,14 @@ class OptimizerCliTest {
                 r.toString());
         Matcher m = BEST.matcher(r.out());
         assertTrue(m.find(), r.toString());
-        int best = Integer.parseInt(m.group(1));
+        int best = Integer.parseInt(m.group(2));
         List<String[]> rows = rows(run);
         assertEquals(best + 2, rows.size(), "stopped 2 epochs after the best:\n" + r);
         assertTrue(rows.size() < 30);
         Map<String, String> meta = SafeTensors.readMetadata(run.resolve(RunOutput.MODEL_BEST));
         assertEquals(String.valueOf(best), meta.get("epoch"));
         assertEquals("accuracy", meta.get("monitor"));
-        assertEquals(Double.parseDouble(m.group(2)) / 100, Double.parseDouble(meta.get("validation_accuracy")), 1e-4);
+        assertEquals(Double.parseDouble(m.group(1)) / 100, Double.parseDouble(meta.get("validation_accuracy")), 1e-4);
         assertFalse(java.util.Arrays.equals(
                 params(run.resolve("model.safetensors")), params(run.resolve(RunOutput.MODEL_BEST))));
         Cli.Result again = ok("train", "--resume", run.toString(), "--epochs", "30", "--no-progress");
@@ -225,7 +227,9 @@ class OptimizerCliTest {
     void theSummaryNamesTheEpochBestOnValidation() {
         Cli.Result r = ok(train(root.resolve("val"), "--train-size", "150", "--epochs", "3"));
         assertTrue(
-                r.out().matches("(?s).*best on validation: epoch \\d \\(loss [\\d.]+, test [\\d.]+%\\); 30 steps.*"),
+                r.out()
+                        .matches(
+                                "(?s).*best validation loss [\\d.]+ \\(epoch \\d; test accuracy then [\\d.]+%\\); 30 steps.*"),
                 r.toString());
         assertFalse(Files.exists(root.resolve("val").resolve(RunOutput.MODEL_BEST)), "only with --save-best");
     }
@@ -251,14 +255,14 @@ class OptimizerCliTest {
             {"--lr-schedule step:EVERY:GAMMA needs GAMMA in (0, 1]", "--lr-schedule", "step:10:2"},
             {"--warmup must be zero or a number of steps", "--warmup", "-3"},
             {
-                "--early-stop watches the validation set, and this run has none: hold some training images out with "
-                        + "--train-size N",
+                "--early-stop watches the validation set, and this run has none: hold some training samples out "
+                        + "with --validation-split F (e.g. 0.1), or --train-size N",
                 "--early-stop",
                 "3"
             },
             {"--save-best watches the validation set, and this run has none", "--save-best"},
             {"--save-best watches the validation set", "--save-best", "--train-size", "200"},
-            {"--monitor is what --early-stop and --save-best watch", "--monitor", "accuracy", "--train-size", "150"},
+            {"--monitor chooses the best epoch on the validation set, and this run has none", "--monitor", "accuracy"},
             {"--monitor must be loss or accuracy", "--monitor", "f1", "--save-best", "--train-size", "150"},
             {"--early-stop must be 0 (off) or a number of epochs", "--early-stop", "-1", "--train-size", "150"},
         };

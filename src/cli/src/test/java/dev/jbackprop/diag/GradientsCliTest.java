@@ -171,7 +171,7 @@ class GradientsCliTest {
             delimiter = '|',
             value = {
                 "--samples 0 | --samples must be at least 1",
-                "--samples 121 | --samples 121 exceeds the 120 training images",
+                "--samples 121 | --samples 121 exceeds the 120 training samples",
                 "--inits 0 | --inits must be",
                 "--train-epochs -1 | --train-epochs must be",
                 "--compare-activations sigmoid,softmax | softmax is only valid",
@@ -180,7 +180,7 @@ class GradientsCliTest {
                 "--track-every 5 | needs --train-epochs",
                 "--eta 0 | --eta must be",
                 "--batch 0 | --batch must be",
-                "--layers 15,6,10 | --layers 15,6,10 does not fit the data's 16 features",
+                "--layers 15,6,10 | --layers starts with 15 inputs but the data has 16 features per sample; --layers must be 16,…,10",
                 "--compare-activations sigmoid,,relu | empty name",
                 "--activation nope | unknown activation 'nope'",
                 "--compare-activations relu --out x | --out is for a single activation"

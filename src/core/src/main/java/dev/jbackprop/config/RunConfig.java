@@ -39,7 +39,19 @@ import java.util.Objects;
  * @param trainSize the training images trained on (0: all); the rest validate
  * @param validationSize the validation images (informational)
  * @param testSize the test images (informational)
- * @param data where the data came from: a directory, or a description of the fetched data set
+ * @param data where IDX data came from: a directory, or a description of the fetched data set (null when
+ *     {@code train} names a file)
+ * @param train the training data file (CSV, TSV or npz), or null for IDX data ({@code data})
+ * @param test a separate test file, or null (the source's own test set, a split, or none)
+ * @param header CSV: {@code auto}, {@code yes} or {@code no}; null for auto
+ * @param labelColumn CSV: the label column's name or 0-based index; null for the last column
+ * @param classes IDX: the number of classes, or 0 for the largest label + 1
+ * @param task {@code classification} or {@code regression}; null to infer it from the data (a started
+ *     run records the task it trained for)
+ * @param normalize {@code none}, {@code minmax} or {@code standard}; null for the data's default (a started
+ *     run records the one it used)
+ * @param testSplit the fraction of the training data held out as the test set (seeded), 0 for none
+ * @param validationSplit the fraction of the training data held out for validation (seeded), 0 for none
  * @param backend {@value #AUTO}, {@code cpu} or {@code cuda}; once a run has started, the backend it used
  * @param device the device the run used (informational)
  * @param threads CPU backend threads (0: all cores)
@@ -77,6 +89,15 @@ public record RunConfig(
         int validationSize,
         int testSize,
         String data,
+        String train,
+        String test,
+        String header,
+        String labelColumn,
+        int classes,
+        String task,
+        String normalize,
+        double testSplit,
+        double validationSplit,
         String backend,
         String device,
         int threads,
@@ -149,10 +170,11 @@ public record RunConfig(
     /**
      * The names ({@link RunConfigJson} keys) of the settings a resumed run must keep that differ between this
      * configuration, a run's stored one, and {@code asked}: the network, the init, the hyper-parameters but the
-     * epochs and steps (the optimiser and the schedule included), the seed, the training-set size and the GEMM
-     * precision. The epochs, the steps, the data's location, the backend, the threads, the graphs, checkpointing,
-     * gradient tracking, early stopping and the best model may change (a schedule that spans the run, cosine or
-     * onecycle, then spans its new length from the step it resumes at).
+     * epochs and steps (the optimiser and the schedule included), the seed, the training-set size, how the data is
+     * read and split (task, normalisation, CSV header and label column, classes, test and validation fractions) and
+     * the GEMM precision. The epochs, the steps, the data's location, the backend, the threads, the graphs,
+     * checkpointing, gradient tracking, early stopping and the best model may change (a schedule that spans the run,
+     * cosine or onecycle, then spans its new length from the step it resumes at).
      *
      * @param asked the configuration asked for
      * @return the keys, in {@code config.json} order; empty when the run may continue as asked
@@ -174,6 +196,13 @@ public record RunConfig(
         if (warmup != asked.warmup) out.add("warmup");
         if (seed != asked.seed) out.add("seed");
         if (trainSize != asked.trainSize) out.add("train_size");
+        if (!Objects.equals(task, asked.task)) out.add("task");
+        if (!Objects.equals(normalize, asked.normalize)) out.add("normalize");
+        if (!Objects.equals(header, asked.header)) out.add("header");
+        if (!Objects.equals(labelColumn, asked.labelColumn)) out.add("label_column");
+        if (classes != asked.classes) out.add("classes");
+        if (testSplit != asked.testSplit) out.add("test_split");
+        if (validationSplit != asked.validationSplit) out.add("validation_split");
         if (tf32 != asked.tf32) out.add("tf32");
         if (bf16 != asked.bf16) out.add("bf16");
         return out;
@@ -222,6 +251,15 @@ public record RunConfig(
         public int validationSize;
         public int testSize;
         public String data;
+        public String train;
+        public String test;
+        public String header;
+        public String labelColumn;
+        public int classes;
+        public String task;
+        public String normalize;
+        public double testSplit;
+        public double validationSplit;
         public String backend = AUTO;
         public String device;
         public int threads;
@@ -261,6 +299,15 @@ public record RunConfig(
             validationSize = c.validationSize;
             testSize = c.testSize;
             data = c.data;
+            train = c.train;
+            test = c.test;
+            header = c.header;
+            labelColumn = c.labelColumn;
+            classes = c.classes;
+            task = c.task;
+            normalize = c.normalize;
+            testSplit = c.testSplit;
+            validationSplit = c.validationSplit;
             backend = c.backend;
             device = c.device;
             threads = c.threads;
@@ -315,6 +362,15 @@ public record RunConfig(
                     validationSize,
                     testSize,
                     data,
+                    train,
+                    test,
+                    header,
+                    labelColumn,
+                    classes,
+                    task,
+                    normalize,
+                    testSplit,
+                    validationSplit,
                     backend,
                     device,
                     threads,

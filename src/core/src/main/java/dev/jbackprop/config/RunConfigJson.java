@@ -23,9 +23,9 @@ import java.util.Set;
 /**
  * A {@link RunConfig} as JSON: one object, snake_case keys in this order: {@code jbackprop_version, layers,
  * activations, cost, init, eta, batch, epochs, steps, momentum, lambda, optimizer, beta1, beta2, epsilon,
- * weight_decay, lr_schedule, warmup, seed, train_size, validation_size, test_size, data, backend, device, threads,
- * tf32, bf16, graphs, checkpoint_every}, when on {@code track_gradients}, then {@code early_stop, monitor,
- * save_best}.
+ * weight_decay, lr_schedule, warmup, seed, train_size, validation_size, test_size, data, train, test, header,
+ * label_column, classes, task, normalize, test_split, validation_split, backend, device, threads, tf32, bf16, graphs,
+ * checkpoint_every}, when on {@code track_gradients}, then {@code early_stop, monitor, save_best}.
  *
  * <p>Reading is strict: an unknown key, a missing required key ({@link #REQUIRED}) or a value of the wrong type is
  * an {@link Invalid} saying which. The other keys may be missing, as in the files of jbackprop 0.1.0 (which wrote
@@ -60,6 +60,15 @@ public final class RunConfigJson {
             "validation_size",
             "test_size",
             "data",
+            "train",
+            "test",
+            "header",
+            "label_column",
+            "classes",
+            "task",
+            "normalize",
+            "test_split",
+            "validation_split",
             "backend",
             "device",
             "threads",
@@ -72,9 +81,22 @@ public final class RunConfigJson {
             "monitor",
             "save_best");
 
-    /** The keys a configuration may lack (files of 0.1.0 lack threads and graphs, and every optimiser key). */
+    /**
+     * The keys a configuration may lack (files of 0.1.0 lack threads and graphs, and every optimiser key; older ones
+     * the data's reading).
+     */
     private static final Set<String> OPTIONAL = Set.of(
             "jbackprop_version",
+            "data",
+            "train",
+            "test",
+            "header",
+            "label_column",
+            "classes",
+            "task",
+            "normalize",
+            "test_split",
+            "validation_split",
             "init",
             "validation_size",
             "test_size",
@@ -109,6 +131,9 @@ public final class RunConfigJson {
             .enable(SerializationFeature.INDENT_OUTPUT)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
+
+    /** The classes of IDX data in a configuration written before "classes" existed: 0.1.0 read ten. */
+    static final int OLD_IDX_CLASSES = 10;
 
     private RunConfigJson() {}
 
@@ -154,6 +179,15 @@ public final class RunConfigJson {
         n.put("validation_size", c.validationSize());
         n.put("test_size", c.testSize());
         n.put("data", c.data());
+        n.put("train", c.train());
+        n.put("test", c.test());
+        n.put("header", c.header());
+        n.put("label_column", c.labelColumn());
+        n.put("classes", c.classes());
+        n.put("task", c.task());
+        n.put("normalize", c.normalize());
+        n.put("test_split", c.testSplit());
+        n.put("validation_split", c.validationSplit());
         n.put("backend", c.backend());
         n.put("device", c.device());
         n.put("threads", c.threads());
@@ -218,6 +252,18 @@ public final class RunConfigJson {
         b.validationSize = (int) whole(root, "validation_size", true);
         b.testSize = (int) whole(root, "test_size", true);
         b.data = text(root, "data", null);
+        b.train = text(root, "train", null);
+        b.test = text(root, "test", null);
+        b.header = text(root, "header", null);
+        b.labelColumn = text(root, "label_column", null);
+        // IDX data was read with 10 classes before the number was a setting (files without "classes" and "train")
+        b.classes = root.has("classes") || root.hasNonNull("train") || b.data == null
+                ? (int) whole(root, "classes", true)
+                : OLD_IDX_CLASSES;
+        b.task = text(root, "task", null);
+        b.normalize = text(root, "normalize", null);
+        b.testSplit = fraction(root, "test_split");
+        b.validationSplit = fraction(root, "validation_split");
         b.backend = text(root, "backend", RunConfig.AUTO);
         b.device = text(root, "device", null);
         b.threads = (int) whole(root, "threads", true);
@@ -272,6 +318,13 @@ public final class RunConfigJson {
     private static double number(JsonNode root, String key, double absent) throws Invalid {
         JsonNode v = root.get(key);
         return v == null || v.isNull() ? absent : number(root, key);
+    }
+
+    private static double fraction(JsonNode root, String key) throws Invalid {
+        JsonNode v = root.get(key);
+        if (v == null || v.isNull()) return 0;
+        if (!v.isNumber()) throw wrongType(key, "a number", v);
+        return v.doubleValue();
     }
 
     private static long whole(JsonNode root, String key, boolean intRange) throws Invalid {

@@ -255,6 +255,32 @@ public final class Dataset {
         return x;
     }
 
+    /**
+     * Classification: the class index of every stored sample of the source (not only this view's; the
+     * array itself, not a copy: do not modify), for an upload with {@link #featureMatrix()}; else null.
+     */
+    public int[] storedClassIndices() {
+        return classIndex;
+    }
+
+    /**
+     * Regression: the targets of every stored sample of the source, {@link #outputs()} per sample, sample
+     * after sample (the array itself: do not modify); else null.
+     */
+    public float[] storedTargets() {
+        return targets;
+    }
+
+    /** True when this set is all the stored samples, in stored order (not a subset or a reordering). */
+    public boolean coversStore() {
+        return count == x.count() && (rows == null ? offset == 0 : isIdentity(rows));
+    }
+
+    private static boolean isIdentity(int[] r) {
+        for (int i = 0; i < r.length; i++) if (r[i] != i) return false;
+        return true;
+    }
+
     /** The stored sample that is this set's sample i. */
     public int storeIndex(int sample) {
         checkIndex(sample, count, "sample");

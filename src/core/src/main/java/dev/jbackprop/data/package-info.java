@@ -36,7 +36,8 @@
  *   <li><b>Conversion</b> happens per batch ({@link dev.jbackprop.data.Dataset#gatherFeatures}): uint8 v
  *       becomes v/255, then the attached {@link dev.jbackprop.data.Normalization} (none, minmax or
  *       standard, fitted in double on the training set only) applies (x − shift)·factor in float.
- *       Defaults: standard for float data, none for uint8 data.
+ *       Defaults: standard for float data, but minmax when every training feature value is a whole number
+ *       in [0, 255] (pixels written as text); none for uint8 data.
  * </ul>
  *
  * <h2>For the engine</h2>
@@ -45,9 +46,11 @@
  * {@link dev.jbackprop.data.Dataset#gatherFeatures} / {@link dev.jbackprop.data.Dataset#gatherTargets}
  * (a batch of samples into a column-major float buffer), {@link dev.jbackprop.data.Dataset#featureMatrix()}
  * (the uint8 or float32 arrays themselves, for an upload) with {@link
- * dev.jbackprop.data.Dataset#storeIndices()} (this view's rows in them), and {@link
- * dev.jbackprop.data.Normalization#shiftFloats()} / {@link dev.jbackprop.data.Normalization#factorFloats()}
- * for a device-side gather that decodes and normalises exactly as the CPU does.
+ * dev.jbackprop.data.Dataset#storeIndices()} (this view's rows in them), {@link
+ * dev.jbackprop.data.Dataset#storedClassIndices()} / {@link dev.jbackprop.data.Dataset#storedTargets()} (the targets of
+ * the stored samples), and {@link dev.jbackprop.data.Normalization#shiftFloats()} / {@link
+ * dev.jbackprop.data.Normalization#factorFloats()} for a device-side gather that decodes and normalises exactly as
+ * the CPU does (the engine's SampleStore is this, in its own terms; the command line maps one to the other).
  *
  * <p>May use: {@code model}, {@code io} (its {@link dev.jbackprop.io.BadFileException}). Not the engine, a backend
  * or the command line.

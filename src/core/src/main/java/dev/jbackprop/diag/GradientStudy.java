@@ -101,7 +101,9 @@ public final class GradientStudy {
                         }
                     }
                 });
-                double acc = trainer.evaluate(testData).accuracy();
+                double acc = testData == null
+                        ? Double.NaN
+                        : trainer.evaluate(testData).accuracy();
                 Norms after = avg.measure();
                 if (points.get(points.size() - 1).step() != trainer.steps())
                     points.add(new Point(trainer.steps(), (double) trainer.steps() / stepsPerEpoch, after));

@@ -43,7 +43,7 @@ public interface Ops extends AutoCloseable {
      * A new zero-filled block whose matrices are read as GEMM inputs (A or B): the network's
      * parameters and activations. A backend whose GEMMs read a lower-precision copy of their inputs
      * (CUDA with --bf16) allocates that copy alongside and keeps it equal to the rounded floats of what
-     * {@link #upload}, {@link #fill}, {@link #gather}, {@link #update}, {@link #outputError} (δ),
+     * {@link #upload}, {@link #fill}, {@link #gather}, {@link #gatherBytes}, {@link #update}, {@link #outputError} (δ),
      * {@link #activationBackward} (δ) and {@link #biasActivation} (a, not z) write; a GEMM's output C
      * gets no copy, so a matrix a GEMM reads must last have been written by one of those (in the
      * training step, δ of a hidden layer is a GEMM's output and then activationBackward's). By default,
@@ -56,19 +56,26 @@ public interface Ops extends AutoCloseable {
     /** A new index block of {@code length} ints. */
     IndexBlock allocateIndices(int length);
 
+    /** A new zero-filled block of {@code length} bytes (uint8 features, kept as bytes). */
+    ByteBlock allocateBytes(long length);
+
     /** A new, zeroed metrics accumulator. */
     Metrics allocateMetrics();
 
     /** dst[dstOffset … dstOffset+length) = src[srcOffset … srcOffset+length). */
     void upload(float[] src, int srcOffset, Block dst, long dstOffset, int length);
 
+    /** dst[dstOffset … dstOffset+length) = src[srcOffset … srcOffset+length). */
+    void upload(byte[] src, int srcOffset, ByteBlock dst, long dstOffset, int length);
+
     /**
-     * Makes a dataset ready for batches (x: features × count, y: classes × count, column-major).
-     * By default it is uploaded once and batches are gathered on the backend; a backend may stream
-     * instead when the data does not fit in its memory.
+     * Makes a store's samples ready for batches, once: by default they are uploaded ({@link
+     * DeviceData.ResidentStore}: uint8 features as bytes, float32 features as normalised floats, class
+     * indices as ints) and each batch is gathered on the backend; a backend may stream instead when they
+     * do not fit in its memory. Views of the store ({@link DeviceData#of}) share what is loaded.
      */
-    default DeviceData.Source loadData(float[] x, float[] y, int features, int classes, int count) {
-        return new DeviceData.Resident(this, x, y, features, classes, count);
+    default DeviceData.Store loadData(SampleStore samples) {
+        return new DeviceData.ResidentStore(this, samples);
     }
 
     /** The first src.length entries of dst = src (the rest keep their values). */
@@ -165,6 +172,22 @@ public interface Ops extends AutoCloseable {
      * [0, src.cols) gives a column of NaN (a device cannot check its indices without synchronising).
      */
     void gather(Mat src, IndexBlock idx, int offset, int m, Mat dst);
+
+    /**
+     * Gathers a batch of uint8 columns as floats: for j &lt; m, with s = idx[offset + j] and every row i,
+     * v = src[i, s] / 255f, and dst[i, j] = v, or (v − shift[i]) · factor[i] when {@code shift} and
+     * {@code factor} are given (float arithmetic, each operation rounded: the rule of {@link SampleStore},
+     * so every backend gives the same bits). An index outside [0, src.cols) gives a column of NaN.
+     * {@code shift} and {@code factor} are both null or both vectors of src.rows entries.
+     */
+    void gatherBytes(ByteMat src, IndexBlock idx, int offset, int m, Mat shift, Mat factor, Mat dst);
+
+    /**
+     * The one-hot targets of a batch: for j &lt; m, with c = labels[idx[offset + j]], dst[i, j] = 1 where
+     * i = c and 0 elsewhere. An index outside [0, labels.length) or a class outside [0, dst.rows) gives a
+     * column of NaN.
+     */
+    void gatherOneHot(IndexBlock labels, IndexBlock idx, int offset, int m, Mat dst);
 
     /** dst[0 … m) = src[offset … offset+m), queued like a kernel (no host synchronisation). */
     void copyIndices(IndexBlock src, int offset, int m, IndexBlock dst);

@@ -50,7 +50,9 @@ import dev.jbackprop.model.Optimizer;
  *       long (the CPU wanted exactly its length, the GPU at most); a gather or an index copy reads
  *       [offset, offset + m) of its index block. A gathered index outside the source's columns gives a
  *       NaN column, which the cost then shows: the GPU cannot check device-side indices without a
- *       host synchronisation, so the CPU does the same instead of throwing half-way.
+ *       host synchronisation, so the CPU does the same instead of throwing half-way. The uint8 gather
+ *       takes a normalisation of one shift and one factor per row, or none (both null); the one-hot
+ *       gather gives a NaN column for a class outside its rows, for the same reason.
  * </ul>
  *
  * <p>The accuracy rule that {@link Ops#outputError} applies is maths, not an argument check, so it
@@ -94,6 +96,11 @@ public final class OpsChecks {
             throw new IndexOutOfBoundsException(op + ": block range [" + blockOffset + ", " + (blockOffset + length)
                     + ") of a block of " + blockLength);
         }
+    }
+
+    /** {@link Ops#upload(byte[], int, ByteBlock, long, int)}. */
+    public static void upload(byte[] src, int srcOffset, ByteBlock dst, long dstOffset, int length) {
+        copyRange("upload", src.length, srcOffset, length, dst.length(), dstOffset);
     }
 
     /** {@link Ops#upload(int[], IndexBlock)}: the first src.length entries of dst. */
@@ -262,8 +269,36 @@ public final class OpsChecks {
                     "gather: src is " + shape(src) + " but dst is " + shape(dst) + "; they must have the same rows");
         }
         columns("gather", dst, m);
+        indexRange("gather", idx, offset, m);
+    }
+
+    /** {@link Ops#gatherBytes}: the rules of {@link #gather}, and a normalisation of one entry per row or none. */
+    public static void gatherBytes(ByteMat src, IndexBlock idx, int offset, int m, Mat shift, Mat factor, Mat dst) {
+        if (src.rows() != dst.rows()) {
+            throw new IllegalArgumentException("gatherBytes: src is " + src.rows() + "×" + src.cols()
+                    + " bytes but dst is " + shape(dst) + "; they must have the same rows");
+        }
+        if ((shift == null) != (factor == null))
+            throw new IllegalArgumentException("gatherBytes: shift and factor go together (both given or neither)");
+        if (shift != null) {
+            vector("gatherBytes", "shift", shift, dst);
+            vector("gatherBytes", "factor", factor, dst);
+        }
+        columns("gatherBytes", dst, m);
+        indexRange("gatherBytes", idx, offset, m);
+    }
+
+    /** {@link Ops#gatherOneHot}: the rules of {@link #gather}; the output has at least one row. */
+    public static void gatherOneHot(IndexBlock labels, IndexBlock idx, int offset, int m, Mat dst) {
+        if (labels == null) throw new IllegalArgumentException("gatherOneHot: labels is null");
+        if (dst.rows() == 0) throw new IllegalArgumentException("gatherOneHot: dst has no rows (no classes)");
+        columns("gatherOneHot", dst, m);
+        indexRange("gatherOneHot", idx, offset, m);
+    }
+
+    private static void indexRange(String op, IndexBlock idx, int offset, int m) {
         if (offset < 0 || (long) offset + m > idx.length()) {
-            throw new IllegalArgumentException("gather: indices [" + offset + ", " + ((long) offset + m)
+            throw new IllegalArgumentException(op + ": indices [" + offset + ", " + ((long) offset + m)
                     + ") outside an index block of " + idx.length());
         }
     }

@@ -24,11 +24,25 @@ import java.util.Set;
  * {@code layers.{i}.bias} of shape [n_out], F32 little-endian, so {@code load_state_dict} takes them as
  * they are; and the model metadata: under {@link #NETWORK_KEY}, a JSON object whose {@code layers},
  * {@code activations} and {@code cost} say what network the file holds (jbackprop writes its run
- * configuration there).
+ * configuration there); from jbackprop train also {@link #DATA_KEY} (task, class, feature and target names),
+ * {@link #NORMALIZATION_KEY} (the inputs' scaling statistics) and {@link #TRAINED_KEY} (epochs and steps).
  */
 public final class ModelFile {
     /** The metadata key whose JSON value describes the network (and, from jbackprop train, the whole run). */
     public static final String NETWORK_KEY = "jbackprop";
+
+    /**
+     * The metadata key of what the model knows of its data (dev.jbackprop.data.DataSchema as JSON): the task,
+     * the number of features and how they were stored, the feature names, the class names in output order, the
+     * target names.
+     */
+    public static final String DATA_KEY = "jbackprop_data";
+
+    /** The metadata key of the normalisation of the inputs (dev.jbackprop.data.Normalization as JSON). */
+    public static final String NORMALIZATION_KEY = "jbackprop_normalization";
+
+    /** The metadata key of how far the weights were trained: {@code {"epochs": E, "steps": S}} (0 and 0: the init). */
+    public static final String TRAINED_KEY = "jbackprop_trained";
 
     private ModelFile() {}
 

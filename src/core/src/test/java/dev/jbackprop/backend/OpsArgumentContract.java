@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jbackprop.engine.Block;
+import dev.jbackprop.engine.ByteMat;
 import dev.jbackprop.engine.IndexBlock;
 import dev.jbackprop.engine.Mat;
 import dev.jbackprop.engine.Metrics;
@@ -365,6 +366,59 @@ public abstract class OpsArgumentContract extends OpsFixture {
                     Block s = mat(10, 1).block();
                     return () -> ops.download(s, 0, new float[10], 8, 3);
                 }),
+                // uint8 and one-hot gathers
+                refuse("gatherBytes: dst with other rows", IAE, "gatherBytes", () -> {
+                    Mat d = out(6, 10);
+                    ByteMat x = bytes(7, 20, new byte[140]);
+                    IndexBlock idx = indices(10);
+                    return () -> ops.gatherBytes(x, idx, 0, 10, null, null, d);
+                }),
+                refuse("gatherBytes: a shift without a factor", IAE, "gatherBytes", () -> {
+                    Mat d = out(7, 10);
+                    ByteMat x = bytes(7, 20, new byte[140]);
+                    IndexBlock idx = indices(10);
+                    Mat sh = mat(7, 1);
+                    return () -> ops.gatherBytes(x, idx, 0, 10, sh, null, d);
+                }),
+                refuse("gatherBytes: a shift of another length", IAE, "gatherBytes", () -> {
+                    Mat d = out(7, 10);
+                    ByteMat x = bytes(7, 20, new byte[140]);
+                    IndexBlock idx = indices(10);
+                    Mat sh = mat(6, 1), fa = mat(7, 1);
+                    return () -> ops.gatherBytes(x, idx, 0, 10, sh, fa, d);
+                }),
+                refuse("gatherBytes: indices past the index block", IAE, "gatherBytes", () -> {
+                    Mat d = out(7, 16);
+                    ByteMat x = bytes(7, 20, new byte[140]);
+                    IndexBlock idx = indices(10);
+                    return () -> ops.gatherBytes(x, idx, 5, 6, null, null, d);
+                }),
+                refuse("gatherBytes: m above the capacity", IAE, "gatherBytes", () -> {
+                    Mat d = out(7, 8);
+                    ByteMat x = bytes(7, 20, new byte[140]);
+                    IndexBlock idx = indices(10);
+                    return () -> ops.gatherBytes(x, idx, 0, 9, null, null, d);
+                }),
+                refuse("gatherOneHot: dst without rows", IAE, "gatherOneHot", () -> {
+                    Mat d = mat(0, 4);
+                    IndexBlock lab = indices(10), idx = indices(10);
+                    return () -> ops.gatherOneHot(lab, idx, 0, 4, d);
+                }),
+                refuse("gatherOneHot: indices past the index block", IAE, "gatherOneHot", () -> {
+                    Mat d = out(3, 16);
+                    IndexBlock lab = indices(10), idx = indices(10);
+                    return () -> ops.gatherOneHot(lab, idx, 8, 3, d);
+                }),
+                refuse("gatherOneHot: m above the capacity", IAE, "gatherOneHot", () -> {
+                    Mat d = out(3, 4);
+                    IndexBlock lab = indices(10), idx = indices(10);
+                    return () -> ops.gatherOneHot(lab, idx, 0, 5, d);
+                }),
+                refuse("upload: bytes past the byte block", IOOBE, "upload", () -> {
+                    ByteMat x = bytes(2, 3, new byte[6]);
+                    return () -> ops.upload(new byte[10], 0, x.block(), 2, 5);
+                }),
+                refuse("allocateBytes: a negative length", IAE, "allocateBytes", () -> () -> ops.allocateBytes(-1)),
                 // sums of squares
                 refuse("sumSquares: a segment past the block", IAE, "sumSquares", () -> {
                     Block b = mat(6, 1).block();
@@ -433,6 +487,8 @@ public abstract class OpsArgumentContract extends OpsFixture {
         ops.activationBackward(Activation.RELU, z, a, d, 0);
         ops.outputError(Cost.CROSS_ENTROPY, Activation.SOFTMAX, z, a, y, d, 0, metrics);
         ops.gather(mat(4, 10), indices(5), 5, 0, d);
+        ops.gatherBytes(bytes(4, 10, new byte[40]), indices(5), 5, 0, mat(4, 1), mat(4, 1), d);
+        ops.gatherOneHot(indices(5), indices(5), 5, 0, d);
         ops.copyIndices(indices(5), 5, 0, indices(0));
         for (Mat m : new Mat[] {z, a, d}) assertBits("m = 0 writes nothing", constant(12, SENTINEL), get(m));
         assertEquals(0.0, metrics.read()[2]);

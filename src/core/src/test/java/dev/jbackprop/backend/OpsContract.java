@@ -14,11 +14,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jbackprop.backend.cpu.CpuMath;
+import dev.jbackprop.data.Dataset;
+import dev.jbackprop.data.FeatureMatrix;
+import dev.jbackprop.data.Normalization;
 import dev.jbackprop.engine.Block;
+import dev.jbackprop.engine.ByteMat;
 import dev.jbackprop.engine.IndexBlock;
 import dev.jbackprop.engine.Mat;
 import dev.jbackprop.engine.Metrics;
 import dev.jbackprop.engine.Ops;
+import dev.jbackprop.engine.SampleStore;
 import dev.jbackprop.engine.StepReplay;
 import dev.jbackprop.engine.UpdateScalars;
 import dev.jbackprop.model.Activation;
@@ -723,6 +728,134 @@ public abstract class OpsContract extends OpsArgumentContract {
         float[] want = new float[rows * m];
         for (int j = 0; j < m; j++) System.arraycopy(src, order[j] * rows, want, j * rows, rows);
         assertBits("gathered 4099-row columns", want, get(dst));
+    }
+
+    // ---- uint8 and one-hot gathers ------------------------------------------------------------
+
+    /**
+     * The uint8 gather decodes v / 255 and normalises (x − shift)·factor exactly as the data package's
+     * host gather (Dataset.gatherFeatures) does, bit for bit: every byte value, shifts and factors from
+     * a fitted normalisation and at the edges (0, −0, 1, tiny, huge), a partial batch whose spare columns
+     * stay untouched, repeated and out-of-range indices (NaN columns).
+     */
+    @ParameterizedTest(name = "{0} rows, normalised {1}")
+    @MethodSource("byteGatherShapes")
+    void gatherBytesDecodesAndNormalisesAsTheDataPackageDoes(int rows, boolean normalised) throws Exception {
+        int cols = 300, m = 61, capacity = 64;
+        byte[] src = new byte[rows * cols];
+        for (int i = 0; i < src.length; i++) src[i] = (byte) (i < 256 ? i : rnd.nextInt(256)); // every value
+        Dataset set = Dataset.unlabeled(FeatureMatrix.wrapUint8(rows, src, java.util.List.of()));
+        if (normalised) {
+            double[] mean = new double[rows], std = new double[rows];
+            for (int k = 0; k < rows; k++) {
+                mean[k] = rnd.nextDouble();
+                std[k] = k % 7 == 0 ? 0 : k % 7 == 1 ? 1e-30 : k % 7 == 2 ? 1e30 : 0.05 + rnd.nextDouble();
+            }
+            set = set.withNormalization(Normalization.of(Normalization.Kind.STANDARD, mean, std));
+        }
+        float[] shift = set.normalization().shiftFloats(),
+                factor = set.normalization().factorFloats();
+        if (normalised) { // edge values the fitted statistics do not reach
+            shift[rows - 1] = -0f;
+            factor[rows - 1] = Float.MIN_VALUE;
+        }
+        int[] order = new int[capacity];
+        for (int j = 0; j < capacity; j++) order[j] = rnd.nextInt(cols);
+        order[3] = order[4];
+        ByteMat x = bytes(rows, cols, src);
+        IndexBlock idx = indices(order);
+        Mat sh = normalised ? mat(rows, 1, shift) : null, fa = normalised ? mat(rows, 1, factor) : null;
+        Mat dst = mat(rows, capacity, constant(rows * capacity, SENTINEL));
+        ops.gatherBytes(x, idx, 2, m, sh, fa, dst);
+
+        float[] want = constant(rows * capacity, SENTINEL);
+        if (normalised && rows > 1) {
+            set.gatherFeatures(order, 2, m, want, 0); // the data package's own gather, except the edge row
+            for (int j = 0; j < m; j++) {
+                int at = j * rows + rows - 1;
+                want[at] =
+                        (SampleStore.decode(src[order[2 + j] * rows + rows - 1]) - shift[rows - 1]) * factor[rows - 1];
+            }
+        } else if (!normalised) {
+            set.gatherFeatures(order, 2, m, want, 0);
+        } else {
+            for (int j = 0; j < m; j++) want[j] = (SampleStore.decode(src[order[2 + j]]) - shift[0]) * factor[0];
+        }
+        assertBits("gathered bytes", want, get(dst));
+
+        ops.upload(new int[] {5, -1, cols, 7}, idx); // bad indices give NaN columns
+        ops.gatherBytes(x, idx, 0, 4, sh, fa, dst);
+        float[] got = get(dst);
+        for (int i = 0; i < rows; i++) {
+            assertTrue(Float.isNaN(got[rows + i]) && Float.isNaN(got[2 * rows + i]), "bad index → NaN");
+            assertEquals(
+                    Float.floatToRawIntBits(want(src, rows, 5, i, shift, factor, normalised)),
+                    Float.floatToRawIntBits(got[i]));
+            assertEquals(
+                    Float.floatToRawIntBits(want(src, rows, 7, i, shift, factor, normalised)),
+                    Float.floatToRawIntBits(got[3 * rows + i]));
+        }
+    }
+
+    private static float want(byte[] src, int rows, int col, int row, float[] shift, float[] factor, boolean norm) {
+        float v = SampleStore.decode(src[col * rows + row]);
+        return norm ? (v - shift[row]) * factor[row] : v;
+    }
+
+    static Stream<Arguments> byteGatherShapes() {
+        List<Arguments> out = new ArrayList<>();
+        for (int rows : new int[] {1, 13, 784, 4099}) {
+            out.add(Arguments.of(rows, false));
+            out.add(Arguments.of(rows, true));
+        }
+        return out.stream();
+    }
+
+    /** The host's gather of a SampleStore (what streaming uses) is the same rule: compared with the backend's. */
+    @Test
+    void gatherBytesEqualsTheHostGatherOfASampleStore() {
+        int rows = 29, cols = 50, m = 20;
+        byte[] src = new byte[rows * cols];
+        for (int i = 0; i < src.length; i++) src[i] = (byte) rnd.nextInt(256);
+        float[] shift = uniform(rnd, rows, -1, 1), factor = uniform(rnd, rows, 0.1, 9);
+        SampleStore store = SampleStore.uint8(rows, src).withNormalisation(shift, factor);
+        int[] order = new int[m];
+        for (int j = 0; j < m; j++) order[j] = rnd.nextInt(cols);
+        Mat dst = mat(rows, m);
+        ops.gatherBytes(bytes(rows, cols, src), indices(order), 0, m, mat(rows, 1, shift), mat(rows, 1, factor), dst);
+        float[] want = new float[rows * m];
+        store.gatherFeatures(order, 0, m, java.nio.FloatBuffer.wrap(want), 0);
+        assertBits("backend gather vs SampleStore.gatherFeatures", want, get(dst));
+    }
+
+    /** One-hot columns from class indices; a bad index or a class outside the rows gives NaN; spare columns stay. */
+    @Test
+    void gatherOneHotMakesOneHotColumns() {
+        int classes = 7, count = 500, capacity = 70, m = 66;
+        int[] labels = new int[count];
+        for (int i = 0; i < count; i++) labels[i] = rnd.nextInt(classes);
+        labels[9] = classes; // a class outside the rows
+        labels[10] = -1;
+        int[] order = new int[capacity];
+        for (int j = 0; j < capacity; j++) order[j] = rnd.nextInt(count);
+        order[5] = 9;
+        order[6] = 10;
+        order[7] = count; // an index outside the labels
+        order[8] = -3;
+        IndexBlock lab = indices(labels), idx = indices(order);
+        Mat dst = mat(classes, capacity, constant(classes * capacity, SENTINEL));
+        ops.gatherOneHot(lab, idx, 1, m, dst);
+        float[] want = constant(classes * capacity, SENTINEL);
+        for (int j = 0; j < m; j++) {
+            int s = order[1 + j];
+            int c = s >= 0 && s < count ? labels[s] : -1;
+            for (int i = 0; i < classes; i++)
+                want[j * classes + i] = c < 0 || c >= classes ? Float.NaN : i == c ? 1f : 0f;
+        }
+        assertBits("one-hot columns", want, get(dst));
+        Mat one = mat(1, 3); // a single class: every valid label is 0
+        ops.gatherOneHot(indices(new int[] {0, 0}), indices(new int[] {1, 0, 1}), 0, 3, one);
+        assertBits("one class", new float[] {1, 1, 1}, get(one));
     }
 
     // ---- sum of squares -----------------------------------------------------------------------

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import dev.jbackprop.engine.Block;
+import dev.jbackprop.engine.ByteBlock;
+import dev.jbackprop.engine.ByteMat;
 import dev.jbackprop.engine.IndexBlock;
 import dev.jbackprop.engine.Mat;
 import dev.jbackprop.engine.Metrics;
@@ -86,6 +88,22 @@ public abstract class OpsFixture {
 
     protected Block block(float[] data) {
         return mat(data.length, 1, data).block();
+    }
+
+    /** A rows × cols byte matrix holding {@code data} (column-major). */
+    protected ByteMat bytes(int rows, int cols, byte[] data) {
+        ByteBlock b = ops.allocateBytes((long) rows * cols);
+        scratch.add(b);
+        assertEquals((long) rows * cols, data.length, "test data size");
+        ops.upload(data, 0, b, 0, data.length);
+        return new ByteMat(b, rows, cols);
+    }
+
+    /** An index block holding {@code values}. */
+    protected IndexBlock indices(int[] values) {
+        IndexBlock b = indices(values.length);
+        ops.upload(values, b);
+        return b;
     }
 
     protected IndexBlock indices(int length) {

@@ -104,9 +104,52 @@ class RunConfigJsonTest {
                         "momentum",
                         "lambda",
                         "seed",
-                        "train_size",
-                        "data"),
-                RunConfigJson.REQUIRED);
+                        "train_size"),
+                RunConfigJson.REQUIRED,
+                "data is not required any more: a run on a CSV or npz file names its train file instead");
+    }
+
+    /** The settings of issue 15 (the data's file, layout, task, normalisation and splits) round-trip. */
+    @Test
+    void roundTripsTheDataSettings() throws Exception {
+        RunConfig.Builder b = sample().toBuilder();
+        b.data = null;
+        b.train = "/data/train.csv";
+        b.test = "/data/test.csv.gz";
+        b.header = "yes";
+        b.labelColumn = "species";
+        b.task = "classification";
+        b.normalize = "minmax";
+        b.testSplit = 0.125;
+        b.validationSplit = 0.25;
+        RunConfig c = b.build();
+        String json = RunConfigJson.toJson(c);
+        assertTrue(json.contains("\"label_column\" : \"species\"") && json.contains("\"test_split\" : 0.125"), json);
+        assertTrue(
+                json.indexOf("\"data\"") < json.indexOf("\"train\"")
+                        && json.indexOf("\"train\"") < json.indexOf("\"backend\""),
+                json);
+        assertEquals(c, RunConfigJson.fromJson(json));
+        assertEquals(c, RunConfigJson.fromJson(json.replace("\"test_split\" : 0.125", "\"test_split\" : 0.125")));
+        RunConfigJson.Invalid e = assertThrows(
+                RunConfigJson.Invalid.class,
+                () -> RunConfigJson.fromJson(json.replace("\"test_split\" : 0.125", "\"test_split\" : \"x\"")));
+        assertTrue(e.getMessage().contains("'test_split'"), e.getMessage());
+    }
+
+    /** A file written before these settings: IDX data was read with ten classes then, and still is. */
+    @Test
+    void oldFilesKeepTheirMeaning() throws Exception {
+        RunConfig c = RunConfigJson.fromJson(V010);
+        assertEquals(10, c.classes(), "0.1.0 read IDX data with ten classes");
+        assertNull(c.train());
+        assertNull(c.task(), "inferred from the data");
+        assertNull(c.normalize(), "the data's default: none for IDX pixels, as then");
+        assertEquals(0, c.testSplit());
+        RunConfig.Builder b = c.toBuilder();
+        b.classes = 0;
+        String now = RunConfigJson.toJson(b.build());
+        assertEquals(0, RunConfigJson.fromJson(now).classes(), "a file that records classes keeps what it says");
     }
 
     @Test
@@ -178,6 +221,8 @@ class RunConfigJsonTest {
         free.epochs = 9;
         free.steps = 0;
         free.data = "/elsewhere";
+        free.train = "/elsewhere.csv";
+        free.test = "/elsewhere-test.csv";
         free.backend = "cpu";
         free.threads = 1;
         free.graphs = true;
@@ -207,6 +252,13 @@ class RunConfigJsonTest {
         fixed.trainSize = 1;
         fixed.tf32 = true;
         fixed.bf16 = false;
+        fixed.task = "regression";
+        fixed.normalize = "standard";
+        fixed.header = "no";
+        fixed.labelColumn = "0";
+        fixed.classes = 12;
+        fixed.testSplit = 0.1;
+        fixed.validationSplit = 0.2;
         assertEquals(
                 List.of(
                         RunConfigJson.NETWORK,
@@ -224,6 +276,13 @@ class RunConfigJsonTest {
                         "warmup",
                         "seed",
                         "train_size",
+                        "task",
+                        "normalize",
+                        "header",
+                        "label_column",
+                        "classes",
+                        "test_split",
+                        "validation_split",
                         "tf32",
                         "bf16"),
                 stored.changesFixedOnResume(fixed.build()));

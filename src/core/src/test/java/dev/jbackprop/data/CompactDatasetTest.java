@@ -113,6 +113,27 @@ class CompactDatasetTest {
         assertEquals((double) (40 / 255f), mm.scale()[0], 1e-12);
         assertEquals(Normalization.Kind.NONE, Normalization.defaultKind(FeatureMatrix.Type.UINT8));
         assertEquals(Normalization.Kind.STANDARD, Normalization.defaultKind(FeatureMatrix.Type.FLOAT32));
+        // by the training set: pixels written as text (whole numbers in [0, 255]) get minmax, other floats standard
+        float[] pixels = {0, 255, 17, 0, 3, 128};
+        Dataset px = Dataset.of(3, 2, pixels, new int[] {0, 1});
+        assertEquals(Normalization.Kind.MINMAX, Normalization.defaultKind(px));
+        for (float other : new float[] {0.5f, -1, 256, Float.MIN_VALUE}) {
+            float[] v = pixels.clone();
+            v[4] = other;
+            assertEquals(
+                    Normalization.Kind.STANDARD,
+                    Normalization.defaultKind(Dataset.of(3, 2, v, new int[] {0, 1})),
+                    "with " + other);
+        }
+        float[] v = pixels.clone();
+        v[4] = 0.5f; // in the sample left out of the view: the view decides
+        assertEquals(
+                Normalization.Kind.MINMAX,
+                Normalization.defaultKind(Dataset.of(3, 2, v, new int[] {0, 1}).first(1)));
+        byte[] bytes = {1, 2, 3};
+        assertEquals(
+                Normalization.Kind.NONE,
+                Normalization.defaultKind(Dataset.unlabeled(FeatureMatrix.wrapUint8(3, bytes, java.util.List.of()))));
         assertSame(Normalization.NONE, Normalization.fit(Normalization.Kind.NONE, bytes()));
     }
 

@@ -14,11 +14,11 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /** Writes .npy arrays and .npz archives byte by byte, as numpy.save / savez / savez_compressed do. */
-final class NpzFiles {
+public final class NpzFiles {
     private NpzFiles() {}
 
     /** An .npy file: magic, version, header dict padded with spaces to a multiple of 64 bytes, then the data. */
-    static byte[] npy(String descr, long[] shape, boolean fortran, byte[] data, int major) {
+    public static byte[] npy(String descr, long[] shape, boolean fortran, byte[] data, int major) {
         StringBuilder dims = new StringBuilder();
         for (int i = 0; i < shape.length; i++) dims.append(i == 0 ? "" : ", ").append(shape[i]);
         if (shape.length == 1) dims.append(',');
@@ -40,39 +40,39 @@ final class NpzFiles {
         return b.array();
     }
 
-    static byte[] npy(String descr, long[] shape, byte[] data) {
+    public static byte[] npy(String descr, long[] shape, byte[] data) {
         return npy(descr, shape, false, data, 1);
     }
 
-    static byte[] uint8(byte[] v, long... shape) {
+    public static byte[] uint8(byte[] v, long... shape) {
         return npy("|u1", shape, v);
     }
 
-    static byte[] float32(float[] v, long... shape) {
+    public static byte[] float32(float[] v, long... shape) {
         ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
         for (float f : v) b.putFloat(f);
         return npy("<f4", shape, b.array());
     }
 
-    static byte[] float64(double[] v, long... shape) {
+    public static byte[] float64(double[] v, long... shape) {
         ByteBuffer b = ByteBuffer.allocate(8 * v.length).order(ByteOrder.LITTLE_ENDIAN);
         for (double d : v) b.putDouble(d);
         return npy("<f8", shape, b.array());
     }
 
-    static byte[] int64(long[] v, long... shape) {
+    public static byte[] int64(long[] v, long... shape) {
         ByteBuffer b = ByteBuffer.allocate(8 * v.length).order(ByteOrder.LITTLE_ENDIAN);
         for (long l : v) b.putLong(l);
         return npy("<i8", shape, b.array());
     }
 
-    static byte[] int32(int[] v, long... shape) {
+    public static byte[] int32(int[] v, long... shape) {
         ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
         for (int l : v) b.putInt(l);
         return npy("<i4", shape, b.array());
     }
 
-    static Map<String, byte[]> arrays(Object... keysAndArrays) {
+    public static Map<String, byte[]> arrays(Object... keysAndArrays) {
         Map<String, byte[]> m = new LinkedHashMap<>();
         for (int i = 0; i < keysAndArrays.length; i += 2)
             m.put((String) keysAndArrays[i], (byte[]) keysAndArrays[i + 1]);
@@ -80,7 +80,7 @@ final class NpzFiles {
     }
 
     /** An .npz: each array as KEY.npy, stored (savez) or deflated (savez_compressed). */
-    static Path npz(Path file, boolean deflate, Map<String, byte[]> arrays) throws IOException {
+    public static Path npz(Path file, boolean deflate, Map<String, byte[]> arrays) throws IOException {
         try (OutputStream os = Files.newOutputStream(file);
                 ZipOutputStream zip = new ZipOutputStream(os)) {
             for (Map.Entry<String, byte[]> a : arrays.entrySet()) {

@@ -1,11 +1,14 @@
 package dev.jbackprop.diag;
 
 import dev.jbackprop.engine.Block;
+import dev.jbackprop.engine.ByteBlock;
+import dev.jbackprop.engine.ByteMat;
 import dev.jbackprop.engine.DeviceData;
 import dev.jbackprop.engine.IndexBlock;
 import dev.jbackprop.engine.Mat;
 import dev.jbackprop.engine.Metrics;
 import dev.jbackprop.engine.Ops;
+import dev.jbackprop.engine.SampleStore;
 import dev.jbackprop.model.Activation;
 import dev.jbackprop.model.Cost;
 
@@ -115,8 +118,28 @@ public final class RoundedGemmOps implements Ops {
     }
 
     @Override
-    public DeviceData.Source loadData(float[] x, float[] y, int features, int classes, int count) {
-        return new DeviceData.Resident(this, x, y, features, classes, count);
+    public DeviceData.Store loadData(SampleStore samples) {
+        return new DeviceData.ResidentStore(this, samples);
+    }
+
+    @Override
+    public ByteBlock allocateBytes(long length) {
+        return inner.allocateBytes(length);
+    }
+
+    @Override
+    public void upload(byte[] src, int srcOffset, ByteBlock dst, long dstOffset, int length) {
+        inner.upload(src, srcOffset, dst, dstOffset, length);
+    }
+
+    @Override
+    public void gatherBytes(ByteMat src, IndexBlock idx, int offset, int m, Mat shift, Mat factor, Mat dst) {
+        inner.gatherBytes(src, idx, offset, m, shift, factor, dst);
+    }
+
+    @Override
+    public void gatherOneHot(IndexBlock labels, IndexBlock idx, int offset, int m, Mat dst) {
+        inner.gatherOneHot(labels, idx, offset, m, dst);
     }
 
     @Override

@@ -168,6 +168,26 @@ class DivergenceGuardTest {
         }
 
         @Override
+        public ByteBlock allocateBytes(long length) {
+            return inner.allocateBytes(length);
+        }
+
+        @Override
+        public void upload(byte[] src, int srcOffset, ByteBlock dst, long dstOffset, int length) {
+            inner.upload(src, srcOffset, dst, dstOffset, length);
+        }
+
+        @Override
+        public void gatherBytes(ByteMat src, IndexBlock idx, int offset, int m, Mat shift, Mat factor, Mat dst) {
+            inner.gatherBytes(src, idx, offset, m, shift, factor, dst);
+        }
+
+        @Override
+        public void gatherOneHot(IndexBlock labels, IndexBlock idx, int offset, int m, Mat dst) {
+            inner.gatherOneHot(labels, idx, offset, m, dst);
+        }
+
+        @Override
         public IndexBlock allocateIndices(int length) {
             return inner.allocateIndices(length);
         }

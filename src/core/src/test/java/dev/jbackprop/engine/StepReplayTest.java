@@ -132,7 +132,9 @@ class StepReplayTest {
         float[][] tr = ResumeTest.TRAIN_DATA;
         var spec = ResumeTest.SPEC;
         int n = ResumeTest.TRAIN;
-        DeviceData.Resident inner = new DeviceData.Resident(ops, tr[0], tr[1], spec.inputSize(), spec.outputSize(), n);
+        DeviceData.Store store =
+                ops.loadData(SampleStore.float32(spec.inputSize(), tr[0]).withTargets(tr[1], spec.outputSize()));
+        DeviceData.Source inner = store.open(n);
         DeviceData.Source streamed = new DeviceData.Source() { // like StreamedData: load only
                     @Override
                     public void beginEpoch(int[] order) {
@@ -152,6 +154,7 @@ class StepReplayTest {
                     @Override
                     public void close() {
                         inner.close();
+                        store.close();
                     }
                 };
         Trainer.Config cfg = new Trainer.Config(ResumeTest.BATCH, 1, 0, 42, new Step.Hyper(0.1, 0.5, 0.9, n), true);

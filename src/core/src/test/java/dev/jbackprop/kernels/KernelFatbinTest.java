@@ -36,6 +36,8 @@ class KernelFatbinTest {
             "optimizer_update",
             "set_scalars",
             "gather_columns",
+            "gather_bytes",
+            "gather_one_hot",
             "sum_squares",
             "to_bf16");
 

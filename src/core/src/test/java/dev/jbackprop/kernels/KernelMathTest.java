@@ -445,6 +445,60 @@ class KernelMathTest {
     }
 
     /**
+     * The uint8 gather's maths (jb_decode_u8, jb_normalise) against the engine's rule (SampleStore) and the
+     * data package's (FeatureMatrix.decode, Normalization.apply), bit for bit: every byte value, without a
+     * normalisation and with shifts and factors from fitted statistics and at the edges; and jb_one_hot.
+     */
+    @Test
+    void byteDecodingAndOneHot() throws Exception {
+        for (int v = 0; v < 256; v++) {
+            float d = dev.jbackprop.engine.SampleStore.decode((byte) v);
+            assertEquals(
+                    Float.floatToRawIntBits(dev.jbackprop.data.FeatureMatrix.decode((byte) v)),
+                    Float.floatToRawIntBits(d),
+                    "the engine's and the data package's decoding of " + v);
+            cases.add(new Case(
+                    "u " + Integer.toHexString(v), "decode " + v, Float.floatToRawIntBits(d) & 0xffffffffL, false, 0));
+        }
+        float[] shifts = {0f, -0f, 0.1307f, 0.5f, -3.25f, 1e-30f, 1e30f, Float.MIN_VALUE, 0.33333334f};
+        float[] factors = {1f, 3.2457f, 1f / 0.3081f, 0f, 1e-30f, 1e30f, Float.MAX_VALUE, 0.5f};
+        for (int v = 0; v < 256; v += 1) {
+            for (float sh : shifts) {
+                for (float fa : factors) {
+                    float d = dev.jbackprop.engine.SampleStore.decode((byte) v);
+                    float want = (d - sh) * fa;
+                    if (fa > 0 && Double.isFinite(1.0 / fa)) { // the data package's normalisation, where it can hold fa
+                        dev.jbackprop.data.Normalization n = dev.jbackprop.data.Normalization.of(
+                                dev.jbackprop.data.Normalization.Kind.STANDARD,
+                                new double[] {sh},
+                                new double[] {1.0 / fa});
+                        if (n.shiftFloats()[0] == sh && n.factorFloats()[0] == fa)
+                            assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(n.apply(0, d)));
+                    }
+                    cases.add(new Case(
+                            "N " + Integer.toHexString(v) + " " + h(sh) + " " + h(fa),
+                            "normalise " + v + " shift " + sh + " factor " + fa,
+                            Float.floatToRawIntBits(want) & 0xffffffffL,
+                            false,
+                            0));
+                }
+            }
+        }
+        int[][] oneHot = {{0, 0, 1}, {0, 1, 3}, {2, 2, 3}, {2, 3, 3}, {0, -1, 3}, {5, 5, 10}, {4, 5, 10}};
+        for (int[] t : oneHot) {
+            float want = t[1] < 0 || t[1] >= t[2] ? Float.NaN : t[0] == t[1] ? 1f : 0f;
+            cases.add(new Case(
+                    "E " + Integer.toHexString(t[0]) + " " + Integer.toHexString(t[1]) + " "
+                            + Integer.toHexString(t[2]),
+                    "one-hot row " + t[0] + " class " + t[1] + " of " + t[2],
+                    Float.floatToRawIntBits(want) & 0xffffffffL,
+                    false,
+                    0));
+        }
+        check(256 + 256 * shifts.length * factors.length + oneHot.length);
+    }
+
+    /**
      * jb_bf16 (the copies the GEMMs read with --bf16) against the Java reference, bit for bit: the
      * grid above, the special values, every exponent with the low mantissa bits just below, at and just
      * above the rounding tie (even and odd kept bit), every NaN class, and random bit patterns.

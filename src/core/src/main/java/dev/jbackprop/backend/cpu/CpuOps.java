@@ -3,6 +3,8 @@ package dev.jbackprop.backend.cpu;
 import static dev.jbackprop.backend.cpu.CpuMath.SOFTMAX;
 
 import dev.jbackprop.engine.Block;
+import dev.jbackprop.engine.ByteBlock;
+import dev.jbackprop.engine.ByteMat;
 import dev.jbackprop.engine.IndexBlock;
 import dev.jbackprop.engine.Mat;
 import dev.jbackprop.engine.Metrics;
@@ -78,6 +80,12 @@ public final class CpuOps implements Ops {
     }
 
     @Override
+    public ByteBlock allocateBytes(long length) {
+        OpsChecks.allocate("allocateBytes", length);
+        return new CpuByteBlock(length);
+    }
+
+    @Override
     public Metrics allocateMetrics() {
         return new CpuMetrics();
     }
@@ -92,6 +100,12 @@ public final class CpuOps implements Ops {
     public void upload(int[] src, IndexBlock dst) {
         OpsChecks.upload(src, dst);
         System.arraycopy(src, 0, ((CpuIndexBlock) dst).idx, 0, src.length);
+    }
+
+    @Override
+    public void upload(byte[] src, int srcOffset, ByteBlock dst, long dstOffset, int length) {
+        OpsChecks.upload(src, srcOffset, dst, dstOffset, length);
+        System.arraycopy(src, srcOffset, ((CpuByteBlock) dst).bytes, (int) dstOffset, length);
     }
 
     @Override
@@ -314,6 +328,27 @@ public final class CpuOps implements Ops {
             if (col >= 0 && col < src.cols()) d.put(j * rows, s, col * rows, rows);
             else for (int i = 0; i < rows; i++) d.put(j * rows + i, Float.NaN); // as on the GPU: the cost shows it
         }
+    }
+
+    @Override
+    public void gatherBytes(ByteMat src, IndexBlock idx, int offset, int m, Mat shift, Mat factor, Mat dst) {
+        OpsChecks.gatherBytes(src, idx, offset, m, shift, factor, dst);
+        CpuGather.bytes(
+                ((CpuByteBlock) src.block()).bytes,
+                src.rows(),
+                src.cols(),
+                ((CpuIndexBlock) idx).idx,
+                offset,
+                m,
+                shift == null ? 0 : addr(shift),
+                factor == null ? 0 : addr(factor),
+                addr(dst));
+    }
+
+    @Override
+    public void gatherOneHot(IndexBlock labels, IndexBlock idx, int offset, int m, Mat dst) {
+        OpsChecks.gatherOneHot(labels, idx, offset, m, dst);
+        CpuGather.oneHot(((CpuIndexBlock) labels).idx, ((CpuIndexBlock) idx).idx, offset, m, dst.rows(), addr(dst));
     }
 
     @Override

@@ -1,12 +1,15 @@
 package dev.jbackprop.backend.cuda;
 
 import dev.jbackprop.engine.Block;
+import dev.jbackprop.engine.ByteBlock;
+import dev.jbackprop.engine.ByteMat;
 import dev.jbackprop.engine.DeviceData;
 import dev.jbackprop.engine.IndexBlock;
 import dev.jbackprop.engine.Mat;
 import dev.jbackprop.engine.Metrics;
 import dev.jbackprop.engine.Ops;
 import dev.jbackprop.engine.OpsChecks;
+import dev.jbackprop.engine.SampleStore;
 import dev.jbackprop.engine.StepReplay;
 import dev.jbackprop.model.Activation;
 import dev.jbackprop.model.Cost;
@@ -188,6 +191,14 @@ public final class CudaOps implements Ops {
     }
 
     @Override
+    public synchronized ByteBlock allocateBytes(long length) {
+        open();
+        OpsChecks.allocate("allocateBytes", length);
+        return new DeviceByteBlock(
+                device.allocate(DeviceByteBlock.allocation(length), "a byte block of " + length + " bytes"), length);
+    }
+
+    @Override
     public synchronized Metrics allocateMetrics() {
         open();
         return new DeviceMetrics(device.allocate(8L * DeviceMetrics.FIELDS, "metrics"));
@@ -208,27 +219,43 @@ public final class CudaOps implements Ops {
         bf16.refresh(d, dstOffset, length);
     }
 
+    @Override
+    public synchronized void upload(byte[] src, int srcOffset, ByteBlock dst, long dstOffset, int length) {
+        open();
+        DeviceByteBlock d = DeviceByteBlock.of(dst, device);
+        OpsChecks.upload(src, srcOffset, d, dstOffset, length);
+        if (length == 0) return;
+        device.copyToDevice(
+                d.memory.at(dstOffset),
+                Pointer.to(src).withByteOffset(srcOffset),
+                length,
+                "upload",
+                CudaDevice.lazily(() -> length + " bytes to " + d + " at " + dstOffset));
+    }
+
     /** Free device memory a resident dataset must leave for the network, cuBLAS and the test set. */
     static final long DATA_RESERVE_BYTES = 512L << 20;
 
     /**
-     * Resident when the data fits (leaving {@link #DATA_RESERVE_BYTES}), else streamed from pinned
-     * host memory ({@link StreamedData}); -Djbackprop.cuda.streamData=true forces streaming.
+     * Resident when the store fits (leaving {@link #DATA_RESERVE_BYTES}): uint8 features as bytes, the rest as
+     * floats and ints ({@link DeviceData.ResidentStore}); else streamed from pinned host memory ({@link
+     * StreamedData}); -Djbackprop.cuda.streamData=true forces streaming.
      */
     @Override
-    public synchronized DeviceData.Source loadData(float[] x, float[] y, int features, int classes, int count) {
+    public synchronized DeviceData.Store loadData(SampleStore samples) {
         open();
-        long bytes = 4L * ((long) x.length + y.length + 2L * count); // data, the epoch's order and the batch's indices
+        // the store, plus each view's epoch order and batch indices (two views of the store's size, say)
+        long bytes = samples.residentBytes() + 16L * samples.count() + 8L * samples.features();
         if (!Boolean.getBoolean("jbackprop.cuda.streamData") && bytes + DATA_RESERVE_BYTES <= memoryInfo()[0]) {
             try {
-                return new DeviceData.Resident(this, x, y, features, classes, count);
+                return new DeviceData.ResidentStore(this, samples);
             } catch (GpuOutOfMemoryException e) {
                 LOG.log(
                         System.Logger.Level.INFO,
                         "the dataset does not fit on the device after all; streaming it: " + e.getMessage());
             }
         }
-        return new StreamedData(device, bf16, x, y, features, classes, count);
+        return StreamedData.store(device, bf16, samples);
     }
 
     @Override
@@ -329,6 +356,18 @@ public final class CudaOps implements Ops {
     @Override
     public synchronized void gather(Mat src, IndexBlock idx, int offset, int m, Mat dst) {
         open(gathers).gather(src, DeviceIndexBlock.of(idx, device), offset, m, dst);
+    }
+
+    @Override
+    public synchronized void gatherBytes(
+            ByteMat src, IndexBlock idx, int offset, int m, Mat shift, Mat factor, Mat dst) {
+        open(gathers).gatherBytes(src, DeviceIndexBlock.of(idx, device), offset, m, shift, factor, dst);
+    }
+
+    @Override
+    public synchronized void gatherOneHot(IndexBlock labels, IndexBlock idx, int offset, int m, Mat dst) {
+        open(gathers)
+                .gatherOneHot(DeviceIndexBlock.of(labels, device), DeviceIndexBlock.of(idx, device), offset, m, dst);
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.jbackprop.backend.cuda;
 
 import dev.jbackprop.engine.DeviceData;
 import dev.jbackprop.engine.Mat;
+import dev.jbackprop.engine.SampleStore;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import jcuda.CudaException;
@@ -15,7 +16,8 @@ import jcuda.driver.JCudaDriver;
 
 /**
  * A dataset that does not fit in device memory: each batch is gathered on the host into pinned
- * memory (cuMemAllocHost), copied asynchronously on a second stream into a device staging slot, and
+ * memory (cuMemAllocHost) by the host's gather ({@link SampleStore#gatherFeatures}: uint8 decoded and
+ * normalised there, the same floats as the device gathers), copied asynchronously on a second stream into a device staging slot, and
  * moved into the network's x / y on the compute stream once the copy's event has fired. Two slots
  * alternate, and the next batch is prefetched while the GPU works on the current one. The Java
  * arrays are only read by the host-side gather; no async copy touches pageable memory.
@@ -32,7 +34,7 @@ import jcuda.driver.JCudaDriver;
 final class StreamedData implements DeviceData.Source {
     private final CudaDevice device;
     private final Bf16Kernels bf16;
-    private final float[] xs, ys;
+    private final SampleStore samples;
     private final int features, classes, count;
     private final CUstream copyStream = new CUstream();
     private final CUevent[] copied = {new CUevent(), new CUevent()};
@@ -50,13 +52,36 @@ final class StreamedData implements DeviceData.Source {
     private int[] order;
     private boolean closed;
 
-    StreamedData(CudaDevice device, Bf16Kernels bf16, float[] xs, float[] ys, int features, int classes, int count) {
+    /** A store left in host memory: each view streams its batches (its own pinned slots and streams). */
+    static DeviceData.Store store(CudaDevice device, Bf16Kernels bf16, SampleStore samples) {
+        return new DeviceData.Store() {
+            @Override
+            public SampleStore samples() {
+                return samples;
+            }
+
+            @Override
+            public DeviceData.Source open(int count) {
+                return new StreamedData(device, bf16, samples, count);
+            }
+
+            @Override
+            public String describe() {
+                return "streamed from pinned host memory";
+            }
+
+            @Override
+            public void close() {}
+        };
+    }
+
+    /** Batches of a view of {@code count} samples of {@code samples} (the orders given hold stored samples). */
+    StreamedData(CudaDevice device, Bf16Kernels bf16, SampleStore samples, int count) {
         this.device = device;
         this.bf16 = bf16;
-        this.xs = xs;
-        this.ys = ys;
-        this.features = features;
-        this.classes = classes;
+        this.samples = samples;
+        this.features = samples.features();
+        this.classes = samples.outputs();
         this.count = count;
         try {
             device.bind();
@@ -114,7 +139,7 @@ final class StreamedData implements DeviceData.Source {
                 yAt[s] = staging[s].at(4L * features * m);
                 yAtCount[s] = m;
             }
-            JCudaDriver.cuMemcpyDtoDAsync(dy.pointer(), yAt[s], 4L * classes * m, device.stream);
+            if (classes > 0) JCudaDriver.cuMemcpyDtoDAsync(dy.pointer(), yAt[s], 4L * classes * m, device.stream);
             JCudaDriver.cuEventRecord(consumed[s], device.stream);
             device.launched("streamed batch", null);
             bf16.refresh(
@@ -139,9 +164,8 @@ final class StreamedData implements DeviceData.Source {
         next ^= 1;
         JCudaDriver.cuEventSynchronize(copied[s]); // the slot's previous copy has left pinned memory
         FloatBuffer f = pinnedFloats[s];
-        for (int j = 0; j < m; j++) f.put(j * features, xs, order[offset + j] * features, features);
-        int yBase = features * m;
-        for (int j = 0; j < m; j++) f.put(yBase + j * classes, ys, order[offset + j] * classes, classes);
+        samples.gatherFeatures(order, offset, m, f, 0); // decoded and normalised as every gather does
+        if (classes > 0) samples.gatherTargets(order, offset, m, f, features * m);
         JCudaDriver.cuStreamWaitEvent(copyStream, consumed[s], 0); // the compute stream is done with staging[s]
         JCudaDriver.cuMemcpyHtoDAsync(staging[s].at(0), pinned[s], 4L * (features + classes) * m, copyStream);
         JCudaDriver.cuEventRecord(copied[s], copyStream);

@@ -118,6 +118,39 @@ class Bf16GpuTest {
         }
     }
 
+    /** The uint8 gather (decoded, normalised) writes x's copy as the float gather does. */
+    @Test
+    void uint8GatherWritesTheCopy() {
+        int features = 13, classes = 4, count = 40, batch = 16;
+        java.util.Random r = new java.util.Random(9);
+        byte[] x = new byte[features * count];
+        r.nextBytes(x);
+        int[] c = new int[count];
+        for (int i = 0; i < count; i++) c[i] = r.nextInt(classes);
+        float[] shift = new float[features], factor = new float[features];
+        for (int k = 0; k < features; k++) {
+            shift[k] = r.nextFloat();
+            factor[k] = 1 + 10 * r.nextFloat();
+        }
+        dev.jbackprop.engine.SampleStore store = dev.jbackprop.engine.SampleStore.uint8(features, x)
+                .withClasses(c, classes)
+                .withNormalisation(shift, factor);
+        NetworkSpec spec = NetworkSpec.of(
+                new int[] {features, 7, classes}, List.of(Activation.RELU), Activation.SOFTMAX, Cost.CROSS_ENTROPY);
+        try (CudaOps ops = open();
+                Network net = new Network(ops, spec, batch, false);
+                DeviceData data = DeviceData.upload(ops, store)) {
+            int[] order = new int[count];
+            for (int i = 0; i < count; i++) order[i] = (i * 7) % count;
+            data.beginEpoch(order);
+            for (int step = 0; step < 3; step++) {
+                int m = step == 2 ? count - 2 * batch : batch;
+                data.load(step * batch, m, net.x, net.y);
+                assertCopy(ops, "x after the uint8 gather, step " + step, net.x);
+            }
+        }
+    }
+
     @Test
     void uploadsFillsAndOddLengthsKeepTheCopy() {
         try (CudaOps ops = open();

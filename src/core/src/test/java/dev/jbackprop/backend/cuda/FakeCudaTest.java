@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.jbackprop.engine.Block;
+import dev.jbackprop.engine.DeviceData;
 import dev.jbackprop.engine.IndexBlock;
 import dev.jbackprop.engine.Mat;
 import dev.jbackprop.engine.Metrics;
 import dev.jbackprop.engine.Ops;
+import dev.jbackprop.engine.SampleStore;
 import dev.jbackprop.engine.StepReplay;
 import dev.jbackprop.engine.UpdateScalars;
 import dev.jbackprop.model.Activation;
@@ -233,6 +235,26 @@ class FakeCudaTest {
         assertEquals("52", r.values().get("batches"), r.toString()); // 4 epochs of 13 batches (203 = 12·16 + 11)
     }
 
+    /**
+     * Resident data through the real launchers: uint8 features (normalised) and class indices uploaded once,
+     * gathered by gather_bytes and gather_one_hot (run on the host by the fake driver from elementwise.cuh),
+     * equal the host's gather bit for bit, the bfloat16 copy of x included (--bf16); the store holds one byte
+     * per feature value.
+     */
+    @Test
+    void residentBytesAreGatheredByTheirKernels() throws Exception {
+        Run r = child("resident-bytes", Map.of());
+        assertClean(r);
+        assertEquals("resident", r.values().get("describe"), r.toString());
+        assertEquals("0", r.values().get("mismatches"), r.toString());
+        assertEquals("0", r.values().get("bf16Mismatches"), r.toString());
+        assertEquals("26", r.values().get("batches"), r.toString());
+        assertEquals("true", r.values().get("freed"), "the store and its views free what they allocated:\n" + r);
+        assertEquals(String.valueOf(11 * 250 + 4 * 250), r.values().get("storeBytes"), r.toString());
+        assertFalse(r.lines("cuLaunchKernel gather_bytes").isEmpty(), r.toString());
+        assertFalse(r.lines("cuLaunchKernel gather_one_hot").isEmpty(), r.toString());
+    }
+
     // ---- 14.5 graphs --------------------------------------------------------------------------------
 
     @Test
@@ -326,6 +348,7 @@ class FakeCudaTest {
                 case "launches" -> launches();
                 case "two-backends" -> twoBackends();
                 case "streamed" -> streamed();
+                case "resident-bytes" -> residentBytes();
                 case "capture-fallback" -> captureFallback();
                 case "ones" -> ones();
                 case "optimizer-replay" -> optimizerReplay();
@@ -414,19 +437,33 @@ class FakeCudaTest {
             print("other.download", Arrays.toString(r.download()));
         }
 
-        /** A streamed dataset (StreamedData), checked batch by batch against the columns it should hold. */
+        /**
+         * A streamed dataset (StreamedData) of uint8 features, normalised, with classes, over a view of its store:
+         * checked batch by batch against the columns it should hold (decoded, normalised, one-hot).
+         */
         static void streamed() {
-            int features = 11, classes = 3, count = 203, batch = 16;
-            float[] xs = new float[features * count], ys = new float[classes * count];
-            for (int i = 0; i < xs.length; i++) xs[i] = i * 0.5f;
-            for (int i = 0; i < ys.length; i++) ys[i] = -i;
+            int features = 11, classes = 3, stored = 250, count = 203, batch = 16;
+            byte[] xs = new byte[features * stored];
+            for (int i = 0; i < xs.length; i++) xs[i] = (byte) (i * 7);
+            int[] cs = new int[stored];
+            for (int i = 0; i < stored; i++) cs[i] = i % classes;
+            float[] shift = new float[features], factor = new float[features];
+            for (int k = 0; k < features; k++) {
+                shift[k] = k * 0.01f;
+                factor[k] = 1 + k;
+            }
+            SampleStore samples =
+                    SampleStore.uint8(features, xs).withClasses(cs, classes).withNormalisation(shift, factor);
+            int[] rows = new int[count];
+            for (int i = 0; i < count; i++) rows[i] = (i * 3 + 1) % stored;
             int[] order = new int[count];
             for (int i = 0; i < count; i++) order[i] = (i * 89) % count;
             int mismatches = 0, batches = 0;
             try (CudaOps ops = new CudaOps(CudaOptions.defaults());
                     Block bx = ops.allocate((long) features * batch);
-                    Block by = ops.allocate((long) classes * batch)) {
-                StreamedData data = new StreamedData(ops.device(), ops.bf16Kernels(), xs, ys, features, classes, count);
+                    Block by = ops.allocate((long) classes * batch);
+                    DeviceData.Store store = StreamedData.store(ops.device(), ops.bf16Kernels(), samples);
+                    DeviceData data = DeviceData.of(store, rows)) {
                 for (int epoch = 0; epoch < 4; epoch++) {
                     data.beginEpoch(order);
                     for (int off = 0; off < count; off += batch) {
@@ -434,19 +471,78 @@ class FakeCudaTest {
                         data.load(off, m, new Mat(bx, features, batch), new Mat(by, classes, batch));
                         float[] gx = get(ops, bx, features * m), gy = get(ops, by, classes * m);
                         for (int j = 0; j < m; j++) {
-                            int s = order[off + j];
-                            for (int f = 0; f < features; f++)
-                                if (gx[j * features + f] != xs[s * features + f]) mismatches++;
+                            int s = rows[order[off + j]];
+                            for (int f = 0; f < features; f++) {
+                                float want = ((xs[s * features + f] & 0xff) / 255f - shift[f]) * factor[f];
+                                if (Float.floatToRawIntBits(gx[j * features + f]) != Float.floatToRawIntBits(want))
+                                    mismatches++;
+                            }
                             for (int c = 0; c < classes; c++)
-                                if (gy[j * classes + c] != ys[s * classes + c]) mismatches++;
+                                if (gy[j * classes + c] != (cs[s] == c ? 1f : 0f)) mismatches++;
                         }
                         batches++;
                     }
                     for (int i = 0; i < count; i++) order[i] = count - 1 - order[i];
                 }
-                data.close();
             }
             print("mismatches", mismatches);
+            print("batches", batches);
+        }
+
+        /** Resident uint8 data, normalised, with classes: each batch against the host's gather. */
+        static void residentBytes() {
+            int features = 11, classes = 3, stored = 250, count = 203, batch = 16;
+            java.util.Random rng = new java.util.Random(5);
+            byte[] xs = new byte[features * stored];
+            rng.nextBytes(xs);
+            int[] cs = new int[stored];
+            for (int i = 0; i < stored; i++) cs[i] = rng.nextInt(classes);
+            float[] shift = new float[features], factor = new float[features];
+            for (int k = 0; k < features; k++) {
+                shift[k] = rng.nextFloat();
+                factor[k] = 0.1f + 4 * rng.nextFloat();
+            }
+            SampleStore samples =
+                    SampleStore.uint8(features, xs).withClasses(cs, classes).withNormalisation(shift, factor);
+            int[] rows = new int[count];
+            for (int i = 0; i < count; i++) rows[i] = (i * 3 + 1) % stored;
+            int[] order = new int[count];
+            for (int i = 0; i < count; i++) order[i] = (i * 89) % count;
+            int mismatches = 0, bf16Mismatches = 0, batches = 0;
+            try (CudaOps ops = new CudaOps(new CudaOptions(0, false, true, false));
+                    Block bx = ops.allocateGemmOperands((long) features * batch);
+                    Block by = ops.allocate((long) classes * batch)) {
+                long before = ops.allocatedBytes();
+                try (DeviceData.Store store = ops.loadData(samples);
+                        DeviceData data = DeviceData.of(store, rows)) {
+                    print("describe", store.describe());
+                    print("storeBytes", samples.residentBytes());
+                    for (int epoch = 0; epoch < 2; epoch++) {
+                        data.beginEpoch(order);
+                        for (int off = 0; off < count; off += batch) {
+                            int m = Math.min(batch, count - off);
+                            data.load(off, m, new Mat(bx, features, batch), new Mat(by, classes, batch));
+                            float[] gx = get(ops, bx, features * m), gy = get(ops, by, classes * m);
+                            short[] g16 = ops.downloadBf16(bx, 0, features * m);
+                            int[] st = new int[m];
+                            for (int j = 0; j < m; j++) st[j] = rows[order[off + j]];
+                            float[] hx = new float[features * m], hy = new float[classes * m];
+                            samples.gatherFeatures(st, 0, m, java.nio.FloatBuffer.wrap(hx), 0);
+                            samples.gatherTargets(st, 0, m, java.nio.FloatBuffer.wrap(hy), 0);
+                            for (int i = 0; i < hx.length; i++) {
+                                if (Float.floatToRawIntBits(gx[i]) != Float.floatToRawIntBits(hx[i])) mismatches++;
+                                if (g16[i] != dev.jbackprop.diag.Bf16.bits(hx[i])) bf16Mismatches++;
+                            }
+                            for (int i = 0; i < hy.length; i++) if (gy[i] != hy[i]) mismatches++;
+                            batches++;
+                        }
+                        for (int i = 0; i < count; i++) order[i] = count - 1 - order[i];
+                    }
+                }
+                print("freed", ops.allocatedBytes() == before);
+            }
+            print("mismatches", mismatches);
+            print("bf16Mismatches", bf16Mismatches);
             print("batches", batches);
         }
 
