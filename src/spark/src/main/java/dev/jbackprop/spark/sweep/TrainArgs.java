@@ -23,7 +23,10 @@ final class TrainArgs {
     /** train's data-parallel options: a sweep's run trains in its task, on one worker. */
     static final Set<String> DISTRIBUTED = Set.of("--workers", "--max-restarts", "--spark");
 
-    /** The grid key for the hidden layer sizes: --layers with the base's input and output sizes around them. */
+    /**
+     * The grid key for the hidden layer sizes: --layers with the base's input and output sizes around them, or train's
+     * --hidden when the base has no --layers.
+     */
     static final String HIDDEN = "hidden";
 
     private final CommandSpec train;
@@ -67,9 +70,10 @@ final class TrainArgs {
                     throw new IllegalArgumentException(
                             "--grid: hidden and layers both set the layers; give one of them");
                 }
-                if (base.contains("--layers") || !base.contains("--config")) continue;
-                throw new IllegalArgumentException("--grid: hidden needs the input and output sizes, which --config"
-                        + " hides from the sweep; give --layers with it, or vary layers instead");
+                if (base.contains("--hidden"))
+                    throw new IllegalArgumentException("--grid: hidden is varied by the grid and also fixed by --hidden"
+                            + " among the train options; give it in one place");
+                continue;
             }
             OptionSpec o = train.findOption("--" + key);
             if (o == null || o.hidden()) {
@@ -101,13 +105,15 @@ final class TrainArgs {
 
     /** Train's arguments for one configuration: the base, then each key as an option. */
     List<String> args(List<String> base, Map<String, String> config) {
-        // hidden takes the base's --layers for its input and output sizes, and replaces it
+        // hidden takes the base's --layers for its input and output sizes, and replaces it; without --layers it is
+        // train's --hidden (the data gives the input and output sizes)
+        boolean layers = parse(base, "the train options given to sweep").hasMatchedOption("--layers");
         List<String> args = new ArrayList<>(config.containsKey(HIDDEN) ? without(base, "--layers") : base);
         for (Map.Entry<String, String> e : config.entrySet()) {
             String key = e.getKey(), value = e.getValue();
             if (key.equals(HIDDEN)) {
-                args.add("--layers");
-                args.add(layers(base, value));
+                args.add(layers ? "--layers" : "--hidden");
+                args.add(layers ? layers(base, value) : value.replace(" ", ""));
                 continue;
             }
             OptionSpec o = train.findOption("--" + key);
@@ -127,26 +133,14 @@ final class TrainArgs {
         return args;
     }
 
-    /** --layers for hidden sizes: the base's (or train's default) input size, the hidden sizes, its output size. */
+    /** --layers for hidden sizes: the base's --layers' input size, the hidden sizes, its output size. */
     private String layers(List<String> base, String hidden) {
-        ParseResult train = parse(base, "the train options given to sweep");
-        String layers = train.hasMatchedOption("--layers")
-                ? train.matchedOption("--layers").stringValues().get(0)
-                : defaultValue("--layers");
+        String layers = parse(base, "the train options given to sweep")
+                .matchedOption("--layers")
+                .stringValues()
+                .get(0);
         String[] sizes = layers.split(",");
         return sizes[0].strip() + "," + hidden.replace(" ", "") + "," + sizes[sizes.length - 1].strip();
-    }
-
-    private String defaultValue(String option) {
-        OptionSpec o = train.findOption(option);
-        try {
-            String v = train.defaultValueProvider() == null
-                    ? null
-                    : train.defaultValueProvider().defaultValue(o);
-            return v != null ? v : o.defaultValue();
-        } catch (Exception e) {
-            throw new IllegalStateException("train's default for " + option, e);
-        }
     }
 
     private static IllegalArgumentException oneWorker(String option) {

@@ -39,7 +39,19 @@ class SweepRunTest {
 
     /** Train's options of every run: tiny data, 240 training images (60 validation), three epochs. */
     static List<Object> base() {
-        return List.of("--data", data, "--layers", "16,8,10", "--epochs", "3", "--train-size", "240", "--batch", "32");
+        return List.of(
+                "--data",
+                data,
+                "--layers",
+                "16,8,10",
+                "--classes",
+                "10",
+                "--epochs",
+                "3",
+                "--train-size",
+                "240",
+                "--batch",
+                "32");
     }
 
     @BeforeAll

@@ -175,9 +175,10 @@ class SweepSpecTest {
                         "--no-graph"),
                 p.runs().get(3).args());
         assertEquals("eta=0.01 hidden=8,4 no-graph=on", p.runs().get(3).describe());
-        // without --layers in the base, hidden goes between train's default input and output sizes
-        SweepPlan d = SweepPlan.of("hidden=32", 0, 1, List.of(), "1e", 1);
-        assertTrue(String.join(" ", d.runs().get(0).args()).endsWith("--layers 784,32,10"));
+        // without --layers in the base, hidden is train's --hidden (the data gives the input and output sizes)
+        SweepPlan d = SweepPlan.of("hidden=32|64,32", 0, 1, List.of(), "1e", 1);
+        assertTrue(String.join(" ", d.runs().get(0).args()).endsWith("--hidden 32"));
+        assertTrue(String.join(" ", d.runs().get(1).args()).endsWith("--hidden 64,32"));
         // a base that sets --threads keeps it
         SweepPlan t = SweepPlan.of("eta=0.1", 0, 1, List.of("--threads", "3", "--no-progress"), "1e", 1);
         assertEquals(

@@ -36,6 +36,8 @@ class TrainWorkersClusterTest {
                 data,
                 "--layers",
                 "16,8,10",
+                "--classes",
+                "10",
                 "--epochs",
                 "3",
                 "--train-size",

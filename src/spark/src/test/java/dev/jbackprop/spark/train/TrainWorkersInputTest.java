@@ -24,7 +24,19 @@ class TrainWorkersInputTest {
         Path data = SweepCli.tinyData(tmp.resolve("data"), 100, 30, 1);
         Path out = tmp.resolve("run");
         List<Object> args = new java.util.ArrayList<>(List.of(
-                "train", "--data", data, "--layers", "16,8,10", "--train-size", "80", "--batch", "4", "--out", out));
+                "train",
+                "--data",
+                data,
+                "--layers",
+                "16,8,10",
+                "--classes",
+                "10",
+                "--train-size",
+                "80",
+                "--batch",
+                "4",
+                "--out",
+                out));
         args.addAll(List.of(more));
         long t0 = System.nanoTime();
         SweepCli.Result r = SweepCli.run(args.toArray());

@@ -40,6 +40,8 @@ class TrainWorkersTest {
                 data,
                 "--layers",
                 "16,8,10",
+                "--classes",
+                "10",
                 "--epochs",
                 "3",
                 "--train-size",

@@ -88,6 +88,8 @@ class FatJarIT {
                 data.toString(),
                 "--layers",
                 "16,8,10",
+                "--classes",
+                "10",
                 "--epochs",
                 "1",
                 "--train-size",
