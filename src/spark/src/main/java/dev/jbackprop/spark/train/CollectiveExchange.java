@@ -22,6 +22,7 @@ final class CollectiveExchange implements GradientExchange {
     private float[] host;
     private RuntimeException failure;
     private long failedStep;
+    private boolean started;
 
     CollectiveExchange(Collective collective, int rank, int workers, Fault fault) {
         this.collective = collective;
@@ -42,6 +43,7 @@ final class CollectiveExchange implements GradientExchange {
 
     @Override
     public void exchange(Network net, long step, double[] metrics) {
+        started = true;
         try {
             if (fault != null) fault.at(step);
             int n = Math.toIntExact(net.layout.total());
@@ -65,6 +67,11 @@ final class CollectiveExchange implements GradientExchange {
             failedStep = step;
             throw e;
         }
+    }
+
+    /** Whether training reached its first sum. */
+    boolean started() {
+        return started;
     }
 
     /** The step whose exchange failed (0 when none did). */

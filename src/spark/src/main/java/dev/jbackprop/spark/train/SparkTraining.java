@@ -47,7 +47,8 @@ public final class SparkTraining implements DistributedTraining {
                 job.config().checkpointEvery() == null ? "1e" : null,
                 threads,
                 job.debug(),
-                fault);
+                fault,
+                System.currentTimeMillis());
 
         long t0 = System.nanoTime();
         SweepCommand.quietSpark();

@@ -1,6 +1,7 @@
 package dev.jbackprop.spark.train;
 
 import dev.jbackprop.cli.DistributedTraining;
+import dev.jbackprop.cli.Main;
 import dev.jbackprop.config.RunConfigJson;
 import dev.jbackprop.io.Checkpoint;
 import dev.jbackprop.io.CheckpointDir;
@@ -49,6 +50,7 @@ final class TrainWorker implements WorkerLoop<TrainWorker.Result> {
     private final int threads;
     private final boolean debug;
     private final CollectiveExchange.Fault fault; // or null
+    private final long startedMillis; // when the driver started the run: a restart resumes only this run's checkpoints
 
     TrainWorker(
             List<String> args,
@@ -58,7 +60,8 @@ final class TrainWorker implements WorkerLoop<TrainWorker.Result> {
             String checkpointEvery,
             int threads,
             boolean debug,
-            CollectiveExchange.Fault fault) {
+            CollectiveExchange.Fault fault,
+            long startedMillis) {
         this.args = new ArrayList<>(args);
         this.out = out.toString();
         this.resume = resume;
@@ -67,6 +70,7 @@ final class TrainWorker implements WorkerLoop<TrainWorker.Result> {
         this.threads = threads;
         this.debug = debug;
         this.fault = fault;
+        this.startedMillis = startedMillis;
     }
 
     @Override
@@ -76,6 +80,8 @@ final class TrainWorker implements WorkerLoop<TrainWorker.Result> {
         Path runDir = Path.of(out);
         Checkpoint.Loaded from =
                 resume || ctx.attempt() > 0 ? CheckpointDir.latest(runDir.resolve("checkpoints"), w -> {}) : null;
+        if (from != null && !resume && Files.getLastModifiedTime(from.file()).toMillis() < startedMillis)
+            from = null; // an older run's (--force over it), left because the first attempt failed before clearing it
         Path tmp = rank == 0 ? null : Files.createTempDirectory("jbackprop-worker-" + rank + "-");
         try {
             Path dir = rank == 0 ? runDir : tmp.resolve("run");
@@ -103,7 +109,6 @@ final class TrainWorker implements WorkerLoop<TrainWorker.Result> {
             if (!args.contains("--no-progress")) line.add("--no-progress");
             if (debug) line.add("--debug");
 
-            Files.createDirectories(rank == 0 ? runDir : tmp);
             Path log = rank == 0 ? runDir.resolve(LOG) : tmp.resolve(LOG);
             StringWriter err = new StringWriter();
             int code;
@@ -112,12 +117,10 @@ final class TrainWorker implements WorkerLoop<TrainWorker.Result> {
                     rank,
                     ctx.workers(),
                     fault != null && fault.rank() == rank && ctx.attempt() == 0 ? fault : null);
-            try (Writer file = Files.newBufferedWriter(
-                    log, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
-                file.write("== worker " + rank + " of " + ctx.workers() + ", attempt " + (ctx.attempt() + 1)
-                        + (from != null ? ", from " + from.file().getFileName() : "") + ": jbackprop train "
-                        + String.join(" ", line) + "\n");
-                file.flush();
+            String header = "== worker " + rank + " of " + ctx.workers() + ", attempt " + (ctx.attempt() + 1)
+                    + (from != null ? ", from " + from.file().getFileName() : "") + ": jbackprop train "
+                    + String.join(" ", line) + "\n";
+            try (Writer file = new LazyLog(log, header)) {
                 PrintWriter o = new PrintWriter(file, true);
                 PrintWriter e = new PrintWriter(err, true);
                 code = DistributedTraining.runWorker(line, exchange, o, e);
@@ -128,9 +131,63 @@ final class TrainWorker implements WorkerLoop<TrainWorker.Result> {
             }
             if (exchange.failure() != null) throw exchange.failure(); // the stage restarts
             String text = err.toString();
-            return new Result(rank, code, lastMessage(text), text, code == 0 ? parametersCrc(dir) : 0, from != null);
+            String message = lastMessage(text);
+            // Train's outcomes are the run's result when every worker reaches them alike: a divergence (all at the same
+            // step), a usage error, and a failure before the first sum (the data, the output directory: all workers
+            // read and check the same). A failure once training has begun fails the stage, whose restart may help.
+            if (code == Main.FAILURE
+                    && exchange.started()
+                    && (message == null || !message.startsWith("training diverged")))
+                throw new TrainFailedException(message == null ? "train exited " + code : message);
+            return new Result(rank, code, message, text, code == 0 ? parametersCrc(dir) : 0, from != null);
         } finally {
             if (tmp != null) deleteTree(tmp);
+        }
+    }
+
+    /**
+     * Worker 0's output into its log, opened (and its directory created) at the first write, so that a run refused
+     * before it prints anything leaves nothing behind; each attempt's lines start with {@code header}.
+     */
+    private static final class LazyLog extends Writer {
+        private final Path file;
+        private final String header;
+        private Writer to;
+
+        LazyLog(Path file, String header) {
+            this.file = file;
+            this.header = header;
+        }
+
+        @Override
+        public void write(char[] buf, int off, int len) throws IOException {
+            if (len == 0) return;
+            if (to == null) {
+                Files.createDirectories(file.getParent());
+                to = Files.newBufferedWriter(
+                        file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                to.write(header);
+            }
+            to.write(buf, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            if (to != null) to.flush();
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (to != null) to.close();
+        }
+    }
+
+    /** train failed on this worker, other than by its exchange (a file it could not write, data it could not read). */
+    static final class TrainFailedException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        TrainFailedException(String message) {
+            super(message);
         }
     }
 

@@ -83,6 +83,37 @@ class TrainWorkersInputTest {
         assertTrue(r.errLines().get(0).startsWith("jbackprop: unknown Spark master 'mesos://x'"), r.toString());
     }
 
+    /** Data that cannot be read is found by the workers (every one alike): one line, exit 1, nothing written. */
+    @Test
+    void dataTheWorkersCannotReadEndsTheRunInOneLine() throws Exception {
+        Path out = tmp.resolve("run");
+        Path missing = tmp.resolve("no-such-data");
+        java.nio.file.Files.createDirectories(missing); // a directory without the IDX files
+        SweepCli.Result r = SweepCli.run(
+                "train",
+                "--data",
+                missing,
+                "--hidden",
+                "8",
+                "--batch",
+                "4",
+                "--out",
+                out,
+                "--workers",
+                "2",
+                "--spark",
+                "local[2]");
+        assertEquals(1, r.code(), r.toString());
+        assertEquals(1, r.errLines().size(), r.toString());
+        assertTrue(
+                r.errLines().get(0).startsWith("jbackprop: ")
+                        && r.errLines().get(0).contains(missing.toString()),
+                r.toString());
+        assertEquals(List.of(), SweepCli.tree(out), "nothing may be written");
+        assertTrue(r.out().contains("2 workers on local[2]"), r.out()); // Spark started: only the workers read the data
+        assertTrue(!r.out().contains("attempt 2"), r.out()); // not restarted: every worker fails alike
+    }
+
     @Test
     void distributedOptionsWithoutWorkersAreAUsageError() throws Exception {
         SweepCli.Result r = refused(2, "--spark", "local[2]");
