@@ -6,12 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jbackprop.backend.cpu.CpuOps;
+import dev.jbackprop.backend.cuda.CudaBackend;
+import dev.jbackprop.backend.cuda.CudaProbe;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -100,6 +104,12 @@ class GradientExchangeTest {
     }
 
     static List<Outcome> parallel(Trainer.Config cfg, int workers, boolean sumMetrics) throws Exception {
+        return parallel(cfg, workers, sumMetrics, rank -> new CpuOps(1));
+    }
+
+    static List<Outcome> parallel(
+            Trainer.Config cfg, int workers, boolean sumMetrics, java.util.function.IntFunction<Ops> backend)
+            throws Exception {
         MemorySum shared =
                 new MemorySum(workers, Math.toIntExact(ResumeTest.SPEC.layout().total()));
         ExecutorService pool = Executors.newFixedThreadPool(workers);
@@ -108,7 +118,7 @@ class GradientExchangeTest {
             for (int rank = 0; rank < workers; rank++) {
                 int r0 = rank;
                 futures.add(pool.submit(() -> {
-                    try (CpuOps ops = new CpuOps(1);
+                    try (Ops ops = backend.apply(r0);
                             ResumeTest.Run r = new ResumeTest.Run(ops, cfg)) {
                         r.trainer.exchangeGradients(shared.worker(r0, sumMetrics));
                         try {
@@ -176,6 +186,25 @@ class GradientExchangeTest {
         assertTrue(
                 root.getMessage().contains("counted 16 samples, not the batch's 32"),
                 String.valueOf(root.getMessage()));
+    }
+
+    /**
+     * The exchange's host round trip on the GPU backend: worker 0 on the GPU, worker 1 on the CPU, against one CPU
+     * trainer (FP32 on both; the GPU's sums round differently, hence the tolerance of the GPU resume test).
+     */
+    @Test
+    @Tag("gpu")
+    void aGpuWorkerExchangesThroughTheHost() throws Exception {
+        String why = CudaProbe.probe().available() ? null : CudaProbe.probe().reason();
+        Assumptions.assumeTrue(why == null, () -> "no GPU: " + why);
+        Trainer.Config cfg = config(32, 2);
+        List<Outcome> workers =
+                parallel(cfg, 2, true, rank -> rank == 0 ? CudaBackend.open(false, false, false) : new CpuOps(1));
+        double apart =
+                normalisedDistance(workers.get(0).params(), workers.get(1).params());
+        assertTrue(apart < 1e-6, "the two workers' parameters: " + apart); // the same sums, each backend's update
+        double dist = normalisedDistance(workers.get(0).params(), single(cfg).params());
+        assertTrue(dist < 1e-4, "‖θ_GPU+CPU − θ_CPU‖/‖θ_CPU‖ = " + dist);
     }
 
     @Test
