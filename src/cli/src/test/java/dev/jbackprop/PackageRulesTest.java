@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The dependency rules between packages, read from the compiled classes with jdeps (so a fully qualified name
- * counts as much as an import): dependencies point down, towards model; nothing but the command line uses the
+ * counts as much as an import): dependencies point down, towards model; the public API (api) sits on top of the
+ * library, used only by the command line; nothing but the command line uses the
  * command line, and only it draws (xchart, java.awt), parses arguments or shows progress; every jcuda class is used
  * from backend.cuda and every JavaCPP/OpenBLAS class from backend.cpu.
  */
@@ -34,6 +35,7 @@ class PackageRulesTest {
             "data", Set.of("model", "io"),
             "config", Set.of("model", "io"),
             "diag", Set.of("model", "engine", "reference"),
+            "api", Set.of("model", "engine", "backend.cpu", "backend.cuda", "data", "io"),
             "backend.cpu", Set.of("model", "engine"),
             "backend.cuda", Set.of("model", "engine"));
 
@@ -71,6 +73,10 @@ class PackageRulesTest {
                 new PrintWriter(err),
                 "-verbose:class",
                 "-filter:none",
+                "--multi-release", // OpenBLAS's and Jackson's module descriptors are in META-INF/versions
+                "17",
+                "--module-path", // the library is a module: jdeps resolves what it requires
+                libraryDependencies(),
                 classes.toString(),
                 core.toString());
         assertEquals(0, rc, err.toString());
@@ -81,6 +87,20 @@ class PackageRulesTest {
         }
         assertTrue(uses.size() > 1000, "jdeps said too little:\n" + out);
         return uses;
+    }
+
+    /** The library's runtime dependencies, from the test's class path (its module's requires). */
+    static String libraryDependencies() {
+        List<String> path = new ArrayList<>();
+        for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            String u = e.replace('\\', '/');
+            if (u.contains("/com/fasterxml/jackson/core/")
+                    || u.contains("/de/siegmar/")
+                    || u.contains("/ch/randelshofer/")
+                    || u.contains("/org/bytedeco/")
+                    || u.contains("/org/jcuda/")) path.add(e);
+        }
+        return String.join(java.io.File.pathSeparator, path);
     }
 
     /** The package of a class below dev.jbackprop: "engine", "backend.cuda"; null for other classes. */

@@ -98,7 +98,7 @@ final class CheckpointSaver {
             lastStep = snap.state().steps();
             lastEpochs = snap.state().epochsDone();
         } catch (BadFileException e) {
-            throw new Main.Failure("cannot write a checkpoint: " + e.getMessage(), Main.FAILURE, e);
+            throw new TrainRun.WriteFailed(e);
         }
     }
 

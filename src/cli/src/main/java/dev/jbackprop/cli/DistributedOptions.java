@@ -58,6 +58,7 @@ final class DistributedOptions {
             throw new IllegalArgumentException("--workers " + workers + " is more than --batch " + run.batch()
                     + ": each worker takes a slice of every batch; use at most " + run.batch()
                     + " workers, or a larger --batch");
+        if (cmd.dryRun) return null; // the plan is the same on each worker: train prints it here
         DistributedTraining impl = DistributedTraining.find();
         if (impl == null)
             throw new Main.Failure("train --workers runs on Apache Spark, which this jar leaves out: run ./jbackprop"

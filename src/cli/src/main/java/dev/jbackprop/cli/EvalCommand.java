@@ -2,6 +2,7 @@ package dev.jbackprop.cli;
 
 import static dev.jbackprop.cli.CommandDefaults.network;
 
+import dev.jbackprop.api.Evaluation;
 import dev.jbackprop.config.RunConfig;
 import dev.jbackprop.data.CsvOptions;
 import dev.jbackprop.data.DataFiles;
@@ -88,10 +89,13 @@ public final class EvalCommand implements Callable<Integer> {
             description = "Samples per evaluation pass (default: ${DEFAULT-VALUE}).")
     int batch;
 
+    @Mixin
+    JsonOption json;
+
     @Override
     public Integer call() throws Exception {
-        PrintWriter o = cmd.commandLine().getOut();
         PrintWriter e = cmd.commandLine().getErr();
+        PrintWriter text = JsonOut.text(json.json, main.quiet, cmd.commandLine().getOut(), e);
         if (batch <= 0) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
         if (data.test != null && data.data != null)
             throw new IllegalArgumentException("give either --test FILE or --data DIR, not both");
@@ -99,6 +103,7 @@ public final class EvalCommand implements Callable<Integer> {
         ModelInfo info = ModelInfo.read(model);
         NetworkSpec spec = specFor(model, info, net);
         float[] params = ModelFile.read(model, spec.layout());
+        ModelFile.progress(model); // impossible values: a corrupt file (exit 1)
         backend.check();
         DataSchema schema = schemaOf(info, spec);
         Dataset test = readTest(schema, info, e);
@@ -109,7 +114,7 @@ public final class EvalCommand implements Callable<Integer> {
         }
         warnAboutStorage(info, test, source(), e);
         test = test.withNormalization(info.normalization());
-        try (Ops ops = backend.open(main.debug, msg -> e.println("jbackprop: " + msg));
+        try (Ops ops = backend.open(main.debug, main.notices(e));
                 Network network = new Network(ops, spec, Math.min(batch, test.count()), false);
                 BackendData onBackend = new BackendData(ops);
                 Metrics metrics = ops.allocateMetrics()) {
@@ -117,7 +122,10 @@ public final class EvalCommand implements Callable<Integer> {
             DeviceData d = onBackend.of(test);
             Evaluation ev = new Evaluation(test, spec.outputSize());
             Trainer.Evaluation loss = Predictor.run(network, d, metrics, ev::accept);
-            print(o, info, spec, test, loss, ev);
+            print(text, info, spec, test, loss, ev);
+            if (json.json)
+                JsonOut.print(
+                        cmd.commandLine().getOut(), JsonOut.eval(ops, model, spec, test.task(), loss, ev.confusion));
         }
         return 0;
     }

@@ -36,6 +36,8 @@ final class Flags {
             case TRAIN_SIZE -> "--train-size";
             case VALIDATION_SIZE -> "--validation-size";
             case DATA_DIR -> "--data DIR";
+            case THREADS -> "--threads";
+            case DIVERGENCE_FACTOR -> "--divergence-factor";
         };
     }
 

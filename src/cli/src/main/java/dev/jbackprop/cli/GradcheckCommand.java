@@ -3,6 +3,8 @@ package dev.jbackprop.cli;
 import static dev.jbackprop.cli.CommandDefaults.network;
 import static dev.jbackprop.cli.CommandDefaults.option;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jbackprop.backend.cpu.CpuOps;
 import dev.jbackprop.diag.GradCheck;
 import dev.jbackprop.model.Activation;
@@ -18,6 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
@@ -45,6 +48,12 @@ public final class GradcheckCommand implements Callable<Integer> {
     @Spec
     CommandSpec cmd;
 
+    @ParentCommand
+    Main main;
+
+    @Mixin
+    JsonOption json;
+
     @Mixin
     NetOptions net;
 
@@ -67,7 +76,11 @@ public final class GradcheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter o = cmd.commandLine().getOut();
+        PrintWriter o = JsonOut.text(
+                json.json,
+                main.quiet,
+                cmd.commandLine().getOut(),
+                cmd.commandLine().getErr());
         if (batch <= 0) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
         init.check();
         ParseResult given = cmd.commandLine().getParseResult();
@@ -80,6 +93,7 @@ public final class GradcheckCommand implements Callable<Integer> {
                 NetworkSpec spec = net.spec();
                 GradCheck.Result r = GradCheck.run(ops, spec, batch, init.resolve(spec), seed);
                 printTable(o, r);
+                if (json.json) JsonOut.print(cmd.commandLine().getOut(), json(ops, r));
                 return r.pass() ? 0 : Main.FAILURE;
             }
             o.printf(
@@ -89,11 +103,23 @@ public final class GradcheckCommand implements Callable<Integer> {
                     "%-12s %-8s %-22s %12s %12s  %s%n",
                     "hidden", "output", "cost", "fd max rel", "cpu norm err", "result");
             boolean all = true;
+            ObjectNode n = JsonOut.object("gradcheck", 1, ops);
+            n.put("mode", "grid").put("layers", ParamLayout.sizesText(sizes)).put("batch", batch);
+            n.put("init", init.init).put("seed", seed);
+            tolerances(n);
+            ArrayNode results = n.putArray("grid");
             for (Activation hidden : Activation.hiddenChoices()) {
                 for (Object[] oc : outputsAndCosts()) {
                     NetworkSpec spec = NetworkSpec.of(sizes, hidden, (Activation) oc[0], (Cost) oc[1]);
                     GradCheck.Result r = GradCheck.run(ops, spec, batch, init.resolve(spec), seed);
                     all &= r.pass();
+                    results.addObject()
+                            .put("hidden", hidden.toString())
+                            .put("output", oc[0].toString())
+                            .put("cost", oc[1].toString())
+                            .put("fd_max_rel", r.worstFd())
+                            .put("cpu_norm_err", r.worstBackend())
+                            .put("pass", r.pass());
                     o.printf(
                             Locale.ROOT,
                             "%-12s %-8s %-22s %12.2e %12.2e  %s%n",
@@ -109,8 +135,40 @@ public final class GradcheckCommand implements Callable<Integer> {
                     "tolerances: finite differences %.0e (relative), CPU float32 vs reference %.0e (normalised)%n",
                     GradCheck.FD_TOLERANCE, GradCheck.BACKEND_TOLERANCE);
             o.println(all ? "all passed" : "FAILED");
+            n.put("pass", all);
+            if (json.json) JsonOut.print(cmd.commandLine().getOut(), n);
             return all ? 0 : Main.FAILURE;
         }
+    }
+
+    private ObjectNode json(CpuOps ops, GradCheck.Result r) {
+        ObjectNode n = JsonOut.object("gradcheck", 1, ops);
+        n.put("mode", "single").put("network", r.spec().toString()).put("batch", r.batch());
+        n.put("seed", seed);
+        tolerances(n);
+        n.put("cost_reference", r.costRef()).put("cost_cpu", r.costBackend());
+        ArrayNode rows = n.putArray("rows");
+        for (GradCheck.Row row : r.rows()) {
+            rows.addObject()
+                    .put("layer", row.layer())
+                    .put("shape", row.shape())
+                    .put("fd_weight_rel", row.fdWeightRel())
+                    .put("fd_bias_rel", row.fdBiasRel())
+                    .put("kinks_skipped", row.skipped())
+                    .put("cpu_weight_abs", row.backendWeightAbs())
+                    .put("cpu_weight_norm", row.backendWeightNorm())
+                    .put("cpu_bias_abs", row.backendBiasAbs())
+                    .put("cpu_bias_norm", row.backendBiasNorm())
+                    .put("pass", row.fdPass() && row.backendPass());
+        }
+        n.put("pass", r.pass());
+        return n;
+    }
+
+    private static void tolerances(ObjectNode n) {
+        n.putObject("tolerances")
+                .put("finite_differences", GradCheck.FD_TOLERANCE)
+                .put("cpu", GradCheck.BACKEND_TOLERANCE);
     }
 
     static List<Object[]> outputsAndCosts() {

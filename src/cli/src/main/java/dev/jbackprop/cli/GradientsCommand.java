@@ -4,6 +4,8 @@ import static dev.jbackprop.cli.CommandDefaults.network;
 import static dev.jbackprop.cli.CommandDefaults.option;
 import static dev.jbackprop.cli.CommandDefaults.training;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jbackprop.config.RunConfig;
 import dev.jbackprop.data.Dataset;
 import dev.jbackprop.diag.GradientStudy;
@@ -128,6 +130,9 @@ public final class GradientsCommand implements Callable<Integer> {
     @Mixin
     BackendOptions backend;
 
+    @Mixin
+    JsonOption json;
+
     @Option(
             names = "--out",
             paramLabel = "DIR",
@@ -135,10 +140,16 @@ public final class GradientsCommand implements Callable<Integer> {
                     + "--train-epochs, else none).")
     Path out;
 
+    @Option(
+            names = "--force",
+            description = "Allow --out to name a directory that is not empty: jbackprop's own gradients.csv and "
+                    + "gradients.png there are replaced, nothing else is touched (default: refused).")
+    boolean force;
+
     @Override
     public Integer call() throws Exception {
-        PrintWriter o = cmd.commandLine().getOut();
         PrintWriter e = cmd.commandLine().getErr();
+        PrintWriter o = JsonOut.text(json.json, main.quiet, cmd.commandLine().getOut(), e);
         ParseResult given = cmd.commandLine().getParseResult();
         checkNumbers();
         if (trainData.train != null && data.data != null)
@@ -163,9 +174,10 @@ public final class GradientsCommand implements Callable<Integer> {
         long every = trackEvery != null ? trackEvery : Math.max(1, (stepsPerEpoch + 19) / 20);
         boolean track = compare == null && epochs > 0;
         Path outDir = outDir(track);
-        if (outDir != null) RunOutput.create(outDir, true);
+        if (outDir != null) RunOutput.check(outDir, force, RunOutput.GRADIENT_FILES); // before anything is created
 
-        try (Ops ops = backend.open(main.debug, msg -> e.println("jbackprop: " + msg));
+        try (RunOutput output = outDir == null ? null : RunOutput.create(outDir, force, RunOutput.GRADIENT_FILES);
+                Ops ops = backend.open(main.debug, main.notices(e));
                 BackendData onBackend = new BackendData(ops)) {
             DeviceData measureData = onBackend.of(trainFull.first(samples));
             DeviceData trainData = trainSet == null ? null : onBackend.of(trainSet);
@@ -225,6 +237,7 @@ public final class GradientsCommand implements Callable<Integer> {
         o.flush();
         List<Run> runs = study.runs(spec, t);
         tables(o).single(spec, runs, t.epochs());
+        if (json.json) json(study.ops, List.of(spec), List.of(runs), t);
         if (outDir != null) write(o, outDir, spec, ik, runs, t.track());
     }
 
@@ -240,6 +253,36 @@ public final class GradientsCommand implements Callable<Integer> {
         for (NetworkSpec spec : specs) all.add(study.runs(spec, t));
         tables(o).compare(specs, all, t.epochs());
         tables(o).chain(specs);
+        if (json.json) json(study.ops, specs, all, t);
+    }
+
+    /** gradients --json: per network, per init, each hidden layer's gradient norms at the init and after training. */
+    private void json(Ops ops, List<NetworkSpec> specs, List<List<Run>> runs, GradientStudy.Training t) {
+        ObjectNode n = JsonOut.object("gradients", 1, ops);
+        n.put("samples", samples).put("inits", inits).put("seed", training.seed).put("train_epochs", t.epochs());
+        ArrayNode nets = n.putArray("networks");
+        for (int i = 0; i < specs.size(); i++) {
+            NetworkSpec spec = specs.get(i);
+            ObjectNode net = nets.addObject();
+            net.put("network", spec.toString()).put("init", init.resolve(spec).toString());
+            ArrayNode rs = net.putArray("runs");
+            for (Run r : runs.get(i)) {
+                ObjectNode ro = rs.addObject().put("seed", r.seed());
+                norms(ro.putObject("at_init"), r.atInit(), spec);
+                if (r.after() != null) norms(ro.putObject("after_training"), r.after(), spec);
+                JsonOut.put(ro, "test_accuracy", r.testAccuracy());
+            }
+        }
+        JsonOut.print(cmd.commandLine().getOut(), n);
+    }
+
+    /** The hidden layers' norms (the output layer's are left out, as in the tables). */
+    private static void norms(ObjectNode o, dev.jbackprop.diag.GradientNorms.Norms norms, NetworkSpec spec) {
+        ArrayNode b = o.putArray("bias"), w = o.putArray("weight");
+        for (int l = 0; l < spec.layers() - 1; l++) {
+            b.add(norms.bias()[l]);
+            w.add(norms.weight()[l]);
+        }
     }
 
     private String trainingText(GradientStudy.Training t) {

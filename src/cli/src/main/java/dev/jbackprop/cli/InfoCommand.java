@@ -1,11 +1,16 @@
 package dev.jbackprop.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jbackprop.backend.cpu.CpuOps;
+import dev.jbackprop.engine.Ops;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** jbackprop info: version and the backends this machine can use (and why not). */
@@ -21,16 +26,29 @@ public final class InfoCommand implements Callable<Integer> {
     @Spec
     CommandSpec cmd;
 
+    @ParentCommand
+    Main main;
+
+    @Mixin
+    JsonOption json;
+
     @Override
     public Integer call() {
-        PrintWriter o = cmd.commandLine().getOut();
+        PrintWriter o = JsonOut.text(
+                json.json,
+                main.quiet,
+                cmd.commandLine().getOut(),
+                cmd.commandLine().getErr());
         o.println("jbackprop " + Main.version());
         o.println("java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + "), "
                 + System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        String cpuDescription = null, cpuError = null;
         try (CpuOps cpu = new CpuOps()) {
-            o.println("cpu:  available: " + cpu.description());
+            cpuDescription = cpu.description();
+            o.println("cpu:  available: " + cpuDescription);
         } catch (RuntimeException | LinkageError e) {
-            o.println("cpu:  NOT available: " + e.getMessage());
+            cpuError = e.getMessage();
+            o.println("cpu:  NOT available: " + cpuError);
         }
         String why = Backends.cudaUnavailableReason();
         List<String> cuda = Backends.cudaInfo().lines().toList(); // the verdict, then what was found and looked at
@@ -40,6 +58,25 @@ public final class InfoCommand implements Callable<Integer> {
                         : "cuda: NOT available: " + why);
         for (String line : cuda.subList(1, cuda.size())) o.println("      " + line);
         o.println(PRECISIONS);
+        o.flush();
+        if (json.json) {
+            // the envelope's backend and device: what --backend auto opens here
+            try (Ops ops = Backends.open("auto", 0, false, false, false, null)) {
+                ObjectNode n = JsonOut.object("info", 1, ops);
+                n.put("java", System.getProperty("java.version"));
+                n.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+                ObjectNode backends = n.putObject("backends");
+                ObjectNode c = backends.putObject("cpu").put("available", cpuError == null);
+                if (cpuError == null) c.put("description", cpuDescription);
+                else c.put("reason", cpuError);
+                ObjectNode g = backends.putObject("cuda").put("available", why == null);
+                if (why != null) g.put("reason", why);
+                ArrayNode details = g.putArray("details");
+                cuda.subList(1, cuda.size()).forEach(details::add);
+                n.put("precisions", PRECISIONS);
+                JsonOut.print(cmd.commandLine().getOut(), n);
+            }
+        }
         return 0;
     }
 }

@@ -1,8 +1,12 @@
 package dev.jbackprop.cli;
 
+import dev.jbackprop.api.InvalidConfigurationException;
+import dev.jbackprop.api.Jbackprop;
+import dev.jbackprop.api.JbackpropException;
 import dev.jbackprop.backend.cuda.CublasCompat.CublasUnavailableException;
 import dev.jbackprop.backend.cuda.GpuException;
 import dev.jbackprop.engine.DivergedException;
+import dev.jbackprop.engine.InsufficientMemoryException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,8 +15,8 @@ import picocli.CommandLine.Option;
 /**
  * The jbackprop command line. Exit codes: 0 success; 1 a failure (a file that is missing or
  * corrupt, training that diverged, a backend that is not available, a check that failed); 2 a
- * usage error (unknown option, bad number, invalid network). One line on stderr, no stack trace
- * unless --debug.
+ * usage error (unknown option, bad number, invalid network); 3 (verify) no usable GPU. One line on
+ * stderr, no stack trace unless --debug.
  */
 @Command(
         name = "jbackprop",
@@ -46,6 +50,16 @@ public final class Main implements Runnable {
             scope = CommandLine.ScopeType.INHERIT,
             description = "Print stack traces; on the GPU, synchronise after each launch (default: off).")
     boolean debug;
+
+    @Option(
+            names = "--quiet",
+            scope = CommandLine.ScopeType.INHERIT,
+            description = "Only the result on stdout (the last line, the verdict, or the JSON) and only errors on "
+                    + "stderr: no progress, no notices (default: off).")
+    boolean quiet;
+
+    /** Exit code of verify when no usable GPU is there (with the reason). */
+    public static final int NO_GPU = 3;
 
     @Override
     public void run() {
@@ -119,7 +133,12 @@ public final class Main implements Runnable {
     private static Outcome outcome(Exception ex) {
         if (ex instanceof Failure f) return new Outcome(f.exitCode, f.getMessage());
         if (ex instanceof DivergedException d) return new Outcome(FAILURE, "training diverged: " + Flags.message(d));
+        if (ex instanceof InsufficientMemoryException m) return new Outcome(FAILURE, Flags.message(m));
+        if (ex instanceof TrainRun.WriteFailed w)
+            return new Outcome(FAILURE, "cannot write " + w.failure.file() + " (" + TrainRun.reason(w.failure) + ")");
         if (ex instanceof IllegalArgumentException) return new Outcome(USAGE, Flags.messageOf(ex));
+        if (ex instanceof InvalidConfigurationException) return new Outcome(USAGE, ex.getMessage());
+        if (ex instanceof JbackpropException) return new Outcome(FAILURE, ex.getMessage()); // data, files, backends
         if (ex instanceof java.io.IOException || ex instanceof GpuException || ex instanceof CublasUnavailableException)
             return new Outcome(FAILURE, Flags.messageOf(ex)); // a GPU error names its operation and device
         return new Outcome(
@@ -139,8 +158,18 @@ public final class Main implements Runnable {
         }
     }
 
+    /** The library's version (from the build; the jar's manifest when run from an older build). */
     public static String version() {
-        String v = Main.class.getPackage().getImplementationVersion();
+        String v = Jbackprop.version();
+        if (!v.equals("unknown")) return v;
+        v = Main.class.getPackage().getImplementationVersion();
         return v == null ? "dev" : v;
+    }
+
+    /** Where a command's notices go: stderr with the "jbackprop: " prefix, or nowhere with --quiet. */
+    java.util.function.Consumer<String> notices(PrintWriter err) {
+        return msg -> {
+            if (!quiet) err.println("jbackprop: " + msg);
+        };
     }
 }

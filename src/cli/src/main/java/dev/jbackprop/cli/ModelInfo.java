@@ -40,7 +40,7 @@ record ModelInfo(
         m.put(ModelFile.NETWORK_KEY, runJson);
         m.put(ModelFile.DATA_KEY, schema.toJson());
         m.put(ModelFile.NORMALIZATION_KEY, normalization.toJson());
-        m.put(ModelFile.TRAINED_KEY, "{\"epochs\":" + epochs + ",\"steps\":" + steps + "}");
+        m.put(ModelFile.TRAINED_KEY, ModelFile.trained(epochs, steps));
         return m;
     }
 

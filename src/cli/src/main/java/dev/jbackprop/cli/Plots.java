@@ -126,10 +126,17 @@ public final class Plots {
                 chart.setYAxisGroupTitle(1, y2Label);
                 chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
             }
-            String base = png.resolveSibling("." + png.getFileName() + ".tmp").toString(); // XChart appends ".png"
-            BitmapEncoder.saveBitmap(chart, base, BitmapEncoder.BitmapFormat.PNG);
-            Files.move(
-                    Path.of(base + ".png"), png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            // a name of this process's own (XChart appends ".png"); removed if the write fails
+            String base = png.resolveSibling("." + png.getFileName() + "."
+                            + ProcessHandle.current().pid() + ".tmp")
+                    .toString();
+            Path tmp = Path.of(base + ".png");
+            try {
+                BitmapEncoder.saveBitmap(chart, base, BitmapEncoder.BitmapFormat.PNG);
+                Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
         }
     }
 }

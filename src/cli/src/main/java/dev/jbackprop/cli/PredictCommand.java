@@ -93,10 +93,13 @@ public final class PredictCommand implements Callable<Integer> {
     @Mixin
     BackendOptions backend;
 
+    @Mixin
+    JsonOption json;
+
     @Override
     public Integer call() throws Exception {
-        PrintWriter o = cmd.commandLine().getOut();
         PrintWriter e = cmd.commandLine().getErr();
+        PrintWriter o = JsonOut.text(json.json, main.quiet, cmd.commandLine().getOut(), e);
         if (batch <= 0) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
         csv.check();
         String name = output.getFileName().toString().toLowerCase(Locale.ROOT);
@@ -123,8 +126,20 @@ public final class PredictCommand implements Callable<Integer> {
         EvalCommand.warnAboutStorage(info, rows, input.toString(), e);
         rows = rows.withNormalization(info.normalization());
         boolean regression = schema.task() == Task.REGRESSION;
-        Path tmp = output.toAbsolutePath().resolveSibling("." + output.getFileName() + ".tmp");
-        String device;
+        Path tmp; // unique to this process: two predicts into one directory never share a temporary file
+        try {
+            tmp = Files.createTempFile(output.toAbsolutePath().getParent(), "." + output.getFileName() + ".", ".tmp");
+            try { // createTempFile makes it owner-only; predictions are for sharing, as a plain write makes them
+                Files.setPosixFilePermissions(
+                        tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (UnsupportedOperationException ex) {
+                // not a POSIX file system: keep the default
+            }
+        } catch (IOException ex) {
+            throw new Main.Failure(
+                    "cannot write next to --output " + output + ": " + ex.getMessage(), Main.FAILURE, ex);
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode device;
         try {
             try {
                 device = predict(spec, params, rows, schema, regression, npy, tmp, e);
@@ -138,12 +153,31 @@ public final class PredictCommand implements Callable<Integer> {
         }
         o.printf(
                 "predicted %d rows of %s with %s (%s) on %s -> %s%n",
-                rows.count(), input, model, regression ? "regression" : schema.outputs() + " classes", device, output);
+                rows.count(),
+                input,
+                model,
+                regression ? "regression" : schema.outputs() + " classes",
+                device.path("backend").asText(),
+                output);
+        o.flush();
+        if (json.json) {
+            device.put("model", model.toString());
+            device.put("input", input.toString());
+            device.put("output", output.toString());
+            device.put("format", npy ? "npy" : "csv");
+            device.put("task", schema.task().id());
+            device.put("rows", rows.count());
+            device.put("outputs", spec.outputSize());
+            JsonOut.print(cmd.commandLine().getOut(), device);
+        }
         return 0;
     }
 
-    /** Runs the rows through the network and writes the predictions to {@code file}; returns the backend's name. */
-    private String predict(
+    /**
+     * Runs the rows through the network and writes the predictions to {@code file}; returns the start of the --json
+     * object (schema predict, the backend and device it ran on).
+     */
+    private com.fasterxml.jackson.databind.node.ObjectNode predict(
             NetworkSpec spec,
             float[] params,
             Dataset rows,
@@ -154,7 +188,7 @@ public final class PredictCommand implements Callable<Integer> {
             PrintWriter e)
             throws IOException {
         int k = spec.outputSize();
-        try (Ops ops = backend.open(main.debug, msg -> e.println("jbackprop: " + msg));
+        try (Ops ops = backend.open(main.debug, main.notices(e));
                 OutputStream stream = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
             if (npy) {
                 try (NpyWriter w = new NpyWriter(stream, rows.count(), k)) {
@@ -183,7 +217,7 @@ public final class PredictCommand implements Callable<Integer> {
                     });
                 }
             }
-            return ops.name();
+            return JsonOut.object("predict", 1, ops);
         }
     }
 

@@ -2,12 +2,16 @@ package dev.jbackprop.cli;
 
 import dev.jbackprop.config.RunConfig;
 import dev.jbackprop.config.RunConfigJson;
+import dev.jbackprop.engine.Step;
+import dev.jbackprop.engine.Trainer;
 import dev.jbackprop.io.BadFileException;
 import dev.jbackprop.io.Checkpoint;
 import dev.jbackprop.io.CheckpointDir;
+import dev.jbackprop.io.DirectoryLock;
+import dev.jbackprop.model.InvalidConfigException;
+import dev.jbackprop.model.Setting;
 import dev.jbackprop.model.TrainingState;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,9 +26,9 @@ final class ResumedRun implements AutoCloseable {
     final Path dir;
     final Checkpoint.Loaded checkpoint;
     final RunConfig stored;
-    private final AutoCloseable lock;
+    private final DirectoryLock lock;
 
-    private ResumedRun(Path dir, Checkpoint.Loaded checkpoint, RunConfig stored, AutoCloseable lock) {
+    private ResumedRun(Path dir, Checkpoint.Loaded checkpoint, RunConfig stored, DirectoryLock lock) {
         this.dir = dir;
         this.checkpoint = checkpoint;
         this.stored = stored;
@@ -35,29 +39,27 @@ final class ResumedRun implements AutoCloseable {
         return checkpoint.state();
     }
 
+    /** The lock on the run's directory, held from before its checkpoints are read until {@link #close}. */
+    DirectoryLock lock() {
+        return lock;
+    }
+
     /**
-     * Locks DIR's checkpoints and finds the latest complete one; newer ones that do not verify are reported to
-     * warn and renamed to *.corrupt; temporary files left by a crash are removed.
+     * Locks DIR (another process writing into it is refused, naming it) and finds the latest complete checkpoint;
+     * newer ones that do not verify are reported to warn and renamed to *.corrupt; temporary files left by a crash
+     * are removed. A checkpoint whose values no run can produce is a corrupt file (exit 1), not a usage error.
      */
     static ResumedRun open(Path dir, Consumer<String> warn) throws IOException {
-        AutoCloseable lock = lock(dir);
+        if (Files.exists(dir) && !Files.isDirectory(dir)) throw new Main.Failure(dir + " is not a directory");
+        if (!Files.isDirectory(dir) && !Files.isSymbolicLink(dir))
+            throw new Main.Failure("--resume " + dir + ": no such run directory");
+        DirectoryLock lock = RunOutput.lockRun(dir);
         try {
             Checkpoint.Loaded c = latest(dir, warn);
             return new ResumedRun(dir, c, storedConfig(c), lock);
         } catch (IOException | RuntimeException e) {
-            closeQuietly(lock);
+            lock.close();
             throw e;
-        }
-    }
-
-    /** Locks runDir/checkpoints for this process (another process training the same run is refused). */
-    static AutoCloseable lock(Path runDir) {
-        if (Files.exists(runDir) && !Files.isDirectory(runDir)) throw new Main.Failure(runDir + " is not a directory");
-        if (!Files.isDirectory(runDir)) throw new Main.Failure("--resume " + runDir + ": no such run directory");
-        try {
-            return CheckpointDir.lock(runDir.resolve(CheckpointSaver.DIR));
-        } catch (IllegalStateException | IOException e) {
-            throw new Main.Failure(e.getMessage());
         }
     }
 
@@ -67,18 +69,24 @@ final class ResumedRun implements AutoCloseable {
             throw new Main.Failure("--resume " + dir + ": no checkpoint in " + cdir
                     + " (was the run started with --checkpoint-every?)");
         }
-        Checkpoint.Loaded c = CheckpointDir.latest(cdir, warn);
+        List<String> problems = new java.util.ArrayList<>();
+        Checkpoint.Loaded c = CheckpointDir.latest(cdir, w -> {
+            problems.add(w);
+            warn.accept(w);
+        });
         if (c == null)
-            throw new Main.Failure(
-                    "--resume " + dir + ": none of the checkpoints in " + cdir + " is complete and intact");
+            throw new Main.Failure("--resume " + dir + ": none of the checkpoints in " + cdir
+                    + " is complete and intact (the newest: "
+                    + problems.get(0)
+                            .replaceFirst("^skipping checkpoint ", "")
+                            .replaceFirst("; trying the previous one$", "")
+                    + ")");
         int aside = CheckpointDir.setAsideNewer(cdir, c);
         if (aside > 0)
             warn.accept("renamed " + aside + " unreadable checkpoint(s) newer than "
                     + c.file().getFileName() + " to *.corrupt");
         CheckpointDir.removeTemporaries(cdir);
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, ".model.safetensors.*.tmp")) {
-            for (Path p : ds) Files.deleteIfExists(p); // a model write cut short by a crash
-        }
+        RunOutput.removeTemporaries(dir); // writes cut short by a crash
         return c;
     }
 
@@ -95,7 +103,48 @@ final class ResumedRun implements AutoCloseable {
             throw new BadFileException(
                     c.file(), "the stored configuration's network is invalid (" + e.getMessage() + ")");
         }
+        checkStoredValues(c.file(), config);
         return config;
+    }
+
+    /** The stored configuration's numbers as a run can have them; any other is a corrupt file, naming the field. */
+    static void checkStoredValues(Path file, RunConfig config) throws BadFileException {
+        try {
+            new Trainer.Config(
+                    config.batch(),
+                    config.epochs(),
+                    config.steps(),
+                    config.seed(),
+                    new Step.Hyper(config.eta(), config.lambda(), config.momentum(), Math.max(1, config.trainSize())));
+        } catch (InvalidConfigException e) {
+            throw corrupt(file, jsonKey(e.setting()), e.wording().render(s -> jsonKey(s)));
+        }
+        if (config.trainSize() < 0) throw corrupt(file, "train_size", "train_size is " + config.trainSize());
+        if (config.threads() < 0) throw corrupt(file, "threads", "threads is " + config.threads());
+        if (config.trackGradients() < 0)
+            throw corrupt(file, "track_gradients", "track_gradients is " + config.trackGradients());
+        if (config.checkpointEvery() != null) {
+            try {
+                CheckpointSaver.Every.parse(config.checkpointEvery());
+            } catch (IllegalArgumentException e) {
+                throw corrupt(file, "checkpoint_every", "checkpoint_every is '" + config.checkpointEvery() + "'");
+            }
+        }
+    }
+
+    private static BadFileException corrupt(Path file, String key, String what) {
+        return new BadFileException(
+                file, "is corrupt: its stored configuration's '" + key + "' is impossible (" + what + ")");
+    }
+
+    /** config.json's name of a setting. */
+    private static String jsonKey(Setting s) {
+        return switch (s) {
+            case MAX_STEPS -> "steps";
+            case TRAIN_SIZE -> "train_size";
+            case VALIDATION_SIZE -> "validation_size";
+            default -> s.apiName();
+        };
     }
 
     /**
@@ -166,15 +215,7 @@ final class ResumedRun implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         lock.close();
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception e) {
-            // the lock goes with the process anyway
-        }
     }
 }

@@ -89,8 +89,8 @@ public final class ThroughputCommand implements Callable<Integer> {
             description = "GPU: run every step eagerly instead of replaying it as one CUDA graph (default: graphs on).")
     boolean noGraph;
 
-    @Option(names = "--json", description = "Print one JSON object instead of text (default: text).")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Option(
             names = "--data",
@@ -133,22 +133,20 @@ public final class ThroughputCommand implements Callable<Integer> {
                 ? ModelFile.read(initWeights, spec.layout())
                 : Init.recommendedFor(spec.activation(0)).initialise(spec.layout(), training.seed);
         Throughput.Settings settings = new Throughput.Settings(training.batch, steps, warmup, repeats, !noGraph);
-        try (Ops ops = backend.open(precision, main.debug, msg -> e.println("jbackprop: " + msg))) {
+        try (Ops ops = backend.open(precision, main.debug, main.notices(e))) {
             Throughput.Result r = Throughput.run(
                     ops, spec, initial, xy[0], xy[1], samples, training.hyper(samples), training.seed, settings);
             if (!Double.isFinite(r.loss()))
                 throw new Main.Failure("the cost became non-finite during the throughput run");
-            if (json) o.println(json(ops, spec, r));
+            if (json.json) JsonOut.print(o, json(ops, spec, r));
             else print(o, ops, spec, r);
         }
         return 0;
     }
 
-    private String json(Ops ops, NetworkSpec spec, Throughput.Result r) {
-        ObjectNode n = RunOutput.JSON.createObjectNode();
-        n.put("backend", ops.name())
-                .put("device", ops.description())
-                .put("network", spec.toString())
+    private ObjectNode json(Ops ops, NetworkSpec spec, Throughput.Result r) {
+        ObjectNode n = JsonOut.object("throughput", 1, ops);
+        n.put("network", spec.toString())
                 .put("batch", training.batch)
                 .put("steps", steps)
                 .put("repeats", repeats)
@@ -160,7 +158,7 @@ public final class ThroughputCommand implements Callable<Integer> {
                 .put("bf16", precision.bf16)
                 .put("graphs", r.graphs())
                 .put("loss", r.loss());
-        return n.toString();
+        return n;
     }
 
     private void print(PrintWriter o, Ops ops, NetworkSpec spec, Throughput.Result r) {

@@ -175,6 +175,24 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bar (default: a bar per epoch on a terminal).")
     boolean noProgress;
 
+    @Mixin
+    JsonOption json;
+
+    @Option(
+            names = "--dry-run",
+            description = "Read the data, open the backend and print the run's memory plan (what it would allocate, "
+                    + "where, and what is available), then exit without writing anything (default: off).")
+    boolean dryRun;
+
+    @Option(
+            names = "--divergence-factor",
+            paramLabel = "F",
+            description = "Stop as diverged when the cost per sample rises above F times its first-epoch value (on "
+                    + "the CPU checked every step, against the first step's cost until the first epoch ends); 0: "
+                    + "only NaN and infinity stop training (default: ${DEFAULT-VALUE}).",
+            defaultValue = "1000")
+    double divergenceFactor;
+
     @Option(
             names = "--checkpoint-every",
             paramLabel = "N|Ne",
@@ -213,17 +231,22 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ParseResult given = cmd.commandLine().getParseResult();
-        Consumer<String> warn = msg -> cmd.commandLine().getErr().println("jbackprop: " + msg);
+        Consumer<String> warn = main.notices(cmd.commandLine().getErr());
         checkCombinations(given);
         Callable<Integer> elsewhere; // --workers N: the checked run, handed to its workers
-        try (ResumedRun resumed = resume == null ? null : ResumedRun.open(resume, warn)) {
+        // a worker of train --workers leaves signals to its process (an executor, or the driver's own handling)
+        try (Interrupts interrupts =
+                        DistributedTraining.Worker.EXCHANGE.get() != null ? Interrupts.none() : Interrupts.install();
+                ResumedRun resumed = resume == null ? null : ResumedRun.open(resume, warn)) {
             RunConfig run = resumed != null ? resumedConfig(resumed, given) : freshConfig(given);
             check(run);
+            new Trainer.Config(1, 1, 0, 0, hyper(run, 1), true, divergenceFactor); // --divergence-factor
             Path outDir = resumed != null ? resumed.dir : outDir();
-            if (resumed == null) RunOutput.check(outDir, force); // nothing is created before this
+            if (resumed == null && !dryRun)
+                RunOutput.check(outDir, force, RunOutput.TRAIN_FILES); // nothing is created before this
             NetRequest request = run.layers() == null ? NetRequest.of(net, hidden.hidden, given) : null;
             elsewhere = distributed.launch(this, run, outDir, resumed != null, given);
-            if (elsewhere == null) return new TrainRun(this, run, request, outDir, resumed).run();
+            if (elsewhere == null) return new TrainRun(this, run, request, outDir, resumed, interrupts).run();
         }
         return elsewhere.call(); // once the run's lock is released: its workers take it
     }
@@ -238,6 +261,12 @@ public final class TrainCommand implements Callable<Integer> {
                     + ": a resumed run continues in its own directory");
         }
         if (resume != null && force) throw new IllegalArgumentException("--force does not go with --resume");
+        if (resume != null && dryRun)
+            throw new IllegalArgumentException(
+                    "--dry-run does not go with --resume: plan the run with its options and --dry-run instead");
+        if (backend.device < 0)
+            throw new IllegalArgumentException(
+                    "--device must be 0 or more (a CUDA device index), got " + backend.device);
         if (trainSize != null && trainSize <= 0)
             throw new IllegalArgumentException("--train-size must be positive, got " + trainSize);
         if (trainSize != null && validationSplit != null)
@@ -377,14 +406,13 @@ public final class TrainCommand implements Callable<Integer> {
         if ((c.earlyStop() > 0 || c.saveBest()) && c.trainSize() == 0 && c.validationSplit() == 0)
             throw noValidationSet(c);
         if (c.batch() <= 0) throw new IllegalArgumentException("--batch must be at least 1, got " + c.batch());
-        if (c.threads() < 0)
-            throw new IllegalArgumentException("--threads must be 0 (all cores) or positive, got " + c.threads());
+        Backends.checkThreads(c.threads());
         if (c.trackGradients() < 0)
             throw new IllegalArgumentException(
                     "--track-gradients must be a positive number of steps, got " + c.trackGradients());
         if (c.checkpointEvery() != null) CheckpointSaver.Every.parse(c.checkpointEvery());
         new Trainer.Config(c.batch(), c.epochs(), c.steps(), c.seed(), hyper(c, 1)); // checks the numbers now
-        Backends.check(c.backend(), c.tf32(), c.bf16());
+        Backends.check(c.backend(), c.tf32(), c.bf16(), 0);
     }
 
     /** The update's hyper-parameters of a run on n training samples. */
@@ -396,7 +424,8 @@ public final class TrainCommand implements Callable<Integer> {
     static IllegalArgumentException noValidationSet(RunConfig c) {
         String opt = c.earlyStop() > 0 ? "--early-stop" : "--save-best";
         return new IllegalArgumentException(opt + " watches the validation set, and this run has none: hold some "
-                + "training images out with --train-size N (e.g. --train-size 50000 validates on the other 10,000)");
+                + "training samples out with --validation-split F (e.g. 0.1), or --train-size N (e.g. --train-size "
+                + "50000 validates on the other 10,000)");
     }
 
     private Path outDir() {
@@ -415,11 +444,28 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     boolean progress() {
-        return !noProgress && System.console() != null;
+        return !noProgress && !main.quiet && System.console() != null;
+    }
+
+    boolean json() {
+        return json.json;
+    }
+
+    boolean quiet() {
+        return main.quiet;
+    }
+
+    java.util.function.Consumer<String> notices() {
+        return main.notices(cmd.commandLine().getErr());
     }
 
     boolean debug() {
         return main.debug;
+    }
+
+    /** --device: the CUDA device index (not part of the stored configuration: a resumed run may move). */
+    int device() {
+        return backend.device;
     }
 
     DataOptions data() {

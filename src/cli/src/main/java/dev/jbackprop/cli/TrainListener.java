@@ -43,8 +43,10 @@ final class TrainListener implements Trainer.Listener {
     private final int trainCount;
     private ProgressBar bar;
     private RunOutput.Row best;
+    private EpochJson json; // --json, or null
     private int lastGood;
     private boolean stoppedEarly;
+    private long modelSteps = -1; // the steps of the weights in model.safetensors; -1: none written by this run
 
     TrainListener(
             TrainRun.Setup s,
@@ -76,6 +78,22 @@ final class TrainListener implements Trainer.Listener {
         this.lastGood = s.epochsDone();
     }
 
+    /** --json: told each epoch's figures. */
+    interface EpochJson {
+        /**
+         * One epoch.
+         *
+         * @param r its figures
+         * @param validationLoss the validation set's mean cost after it, or NaN without one
+         * @param validationAccuracy the validation set's accuracy after it, or NaN without one
+         */
+        void epoch(EpochResult r, double validationLoss, double validationAccuracy);
+    }
+
+    void json(EpochJson json) {
+        this.json = json;
+    }
+
     @Override
     public void epochStart(int epoch, int stepsInEpoch) {
         if (!progress) return;
@@ -99,7 +117,7 @@ final class TrainListener implements Trainer.Listener {
             try {
                 tracker.record(trainer.steps(), at, m);
             } catch (IOException ex) {
-                throw cannotWrite(ex);
+                throw cannotWrite(RunOutput.GRADIENTS_CSV, ex);
             }
         }
     }
@@ -112,6 +130,7 @@ final class TrainListener implements Trainer.Listener {
         }
         Trainer.Evaluation v = validation == null ? null : trainer.evaluate(validation);
         double vLoss = v == null ? Double.NaN : v.loss(), vAcc = v == null ? Double.NaN : v.accuracy();
+        if (json != null) json.epoch(r, vLoss, vAcc);
         RunOutput.Row row = new RunOutput.Row(
                 r.epoch(),
                 r.steps(),
@@ -128,15 +147,28 @@ final class TrainListener implements Trainer.Listener {
         out.flush();
         best(row);
         boolean improved = v != null && early.observe(r.epoch(), vLoss, quality.validation(vLoss, vAcc));
+        // the model first: a metrics row never stands for weights that are not on disk
+        float[] params = network.parameters();
         try {
-            run.appendEpoch(row);
-            if (tracker != null) tracker.flush();
-            float[] params = network.parameters();
-            run.writeModel(layout, params, modelMetadata.of(r.epoch(), r.steps()));
-            lastGood = r.epoch();
+            run.writeModel(layout, params, modelMetadata.of(trainer.epoch(), trainer.steps()));
+        } catch (IOException ex) {
+            throw cannotWrite(RunOutput.MODEL, ex);
+        }
+        modelWritten(trainer.epoch(), trainer.steps());
+        try {
             if (improved && saveBest) run.writeBestModel(layout, params, bestMetadata(row));
         } catch (IOException ex) {
-            throw cannotWrite(ex);
+            throw cannotWrite(RunOutput.MODEL_BEST, ex);
+        }
+        try {
+            run.appendEpoch(row);
+        } catch (IOException ex) {
+            throw cannotWrite(RunOutput.METRICS, ex);
+        }
+        try {
+            if (tracker != null) tracker.flush();
+        } catch (IOException ex) {
+            throw cannotWrite(RunOutput.GRADIENTS_CSV, ex);
         }
         if (saver != null && early != null) saver.note(early);
         if (saver != null) saver.afterEpoch(trainer, r.epoch());
@@ -161,6 +193,17 @@ final class TrainListener implements Trainer.Listener {
         m.put("validation_loss", Double.toString(r.validationLoss()));
         m.put("validation_accuracy", Double.toString(r.validation()));
         return m;
+    }
+
+    /** model.safetensors now holds the weights after {@code epochs} complete epochs and {@code steps} steps. */
+    void modelWritten(int epochs, long steps) {
+        lastGood = epochs;
+        modelSteps = steps;
+    }
+
+    /** The steps of the weights this run wrote into model.safetensors (-1: none yet). */
+    long modelSteps() {
+        return modelSteps;
     }
 
     /** Whether early stopping ended the run. */
@@ -250,8 +293,9 @@ final class TrainListener implements Trainer.Listener {
                 + then + ")";
     }
 
-    private Main.Failure cannotWrite(IOException ex) {
-        return new Main.Failure("cannot write to " + run.dir() + ": " + ex.getMessage(), Main.FAILURE, ex);
+    private TrainRun.WriteFailed cannotWrite(String name, IOException ex) {
+        return new TrainRun.WriteFailed(
+                dev.jbackprop.io.BadFileException.wrap(run.dir().resolve(name), "write it", ex));
     }
 
     /** The best epoch's row, or null. */
@@ -259,7 +303,7 @@ final class TrainListener implements Trainer.Listener {
         return best;
     }
 
-    /** The last epoch whose weights are in model.safetensors (0: the initial weights). */
+    /** The complete epochs of the weights in model.safetensors (0: the initial weights). */
     int lastGood() {
         return lastGood;
     }

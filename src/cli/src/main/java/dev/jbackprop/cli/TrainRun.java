@@ -9,26 +9,34 @@ import dev.jbackprop.engine.DeviceData;
 import dev.jbackprop.engine.DivergedException;
 import dev.jbackprop.engine.EarlyStopping;
 import dev.jbackprop.engine.GradientExchange;
+import dev.jbackprop.engine.MemoryPlan;
 import dev.jbackprop.engine.Network;
 import dev.jbackprop.engine.Ops;
 import dev.jbackprop.engine.Trainer;
-import dev.jbackprop.io.CheckpointDir;
+import dev.jbackprop.io.BadFileException;
 import dev.jbackprop.io.ModelFile;
 import dev.jbackprop.model.Init;
 import dev.jbackprop.model.LearningRateSchedule;
 import dev.jbackprop.model.NetworkSpec;
 import dev.jbackprop.model.Optimizer;
+import dev.jbackprop.model.TrainingSnapshot;
 import dev.jbackprop.model.TrainingState;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.FileSystemException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * One train run, in steps: read the data (and make the network for it: the sizes --hidden leaves to the data, the
- * task's output and cost), open the run's directory, open the backend and put the data on it once, write the
- * configuration and the initial model, train (a {@link TrainListener} reporting and writing as it goes), and finish:
- * the curves, the gradient plot and the last line, or why training diverged.
+ * task's output and cost); open the backend and check the run's {@link MemoryPlan} against what it can hold
+ * (--dry-run prints the plan and stops there); open the run's directory (locked until the run ends); allocate the
+ * network and put the data on the backend once; write the configuration and the initial model; train (a
+ * {@link TrainListener} reporting and writing as it goes); and finish: the curves, the gradient plot and the last
+ * line, or one line saying why training stopped (diverged, interrupted, a write failed) and what is on disk.
  */
 final class TrainRun {
     private final TrainCommand cmd;
@@ -36,8 +44,12 @@ final class TrainRun {
     private final NetRequest request; // or null: the configuration's network
     private final Path dir;
     private final ResumedRun resumed; // or null
-    private final PrintWriter out;
+    private final Interrupts interrupts;
+    private final PrintWriter out; // the human text: stdout, or stderr with --json, or nowhere with --quiet
+    private final PrintWriter result; // the last line: stdout (or with the human text, with --json)
     private final PrintWriter err;
+    private final PrintWriter jsonOut; // --json: stdout, else null
+    private String batchNote; // when --batch was larger than the data
 
     /** The model file's metadata after a number of epochs and steps. */
     @FunctionalInterface
@@ -70,27 +82,83 @@ final class TrainRun {
         }
     }
 
-    TrainRun(TrainCommand cmd, RunConfig asked, NetRequest request, Path dir, ResumedRun resumed) {
+    /** A file of the run could not be written (a full disk): reported with what is on disk. */
+    static final class WriteFailed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final transient BadFileException failure;
+
+        WriteFailed(BadFileException failure) {
+            super(failure.getMessage(), failure);
+            this.failure = failure;
+        }
+    }
+
+    TrainRun(
+            TrainCommand cmd,
+            RunConfig asked,
+            NetRequest request,
+            Path dir,
+            ResumedRun resumed,
+            Interrupts interrupts) {
         this.cmd = cmd;
         this.asked = asked;
         this.request = request;
         this.dir = dir;
         this.resumed = resumed;
-        this.out = cmd.cmd.commandLine().getOut();
+        this.interrupts = interrupts;
         this.err = cmd.cmd.commandLine().getErr();
+        PrintWriter stdout = cmd.cmd.commandLine().getOut();
+        this.jsonOut = cmd.json() ? stdout : null;
+        this.result = JsonOut.text(cmd.json(), cmd.quiet(), stdout, err);
+        this.out = cmd.quiet() ? new PrintWriter(java.io.Writer.nullWriter()) : result;
     }
 
     int run() throws Exception {
         Data data = readData();
         RunConfig sized = data.config;
         NetworkSpec spec = data.spec;
-        float[] initial = initialParameters(sized, spec);
         boolean regression = data.sets.task() == dev.jbackprop.data.Task.REGRESSION;
-        RunOutput output = resumed != null
-                ? RunOutput.reopen(dir, resumed.state().epochsDone(), regression)
-                : RunOutput.create(dir, cmd.force, regression);
-        try (AutoCloseable lock = resumed == null ? startDirectory(sized) : null) {
-            return train(sized, spec, data, initial, output);
+        stopIfInterrupted();
+        try (Ops ops = Backends.open(
+                sized.backend(),
+                sized.threads(),
+                cmd.device(),
+                sized.tf32(),
+                sized.bf16(),
+                cmd.debug(),
+                cmd.notices())) {
+            Optimizer o = sized.optimizerSpec();
+            MemoryPlan plan = MemoryPlan.forTraining(
+                    spec,
+                    sized.batch(),
+                    (o.firstState() ? 1 : 0) + (o.secondState() ? 1 : 0),
+                    shapes(data),
+                    ops.memoryLimits());
+            if (cmd.dryRun) {
+                printPlan(plan, ops);
+                plan.check();
+                out.println("the plan fits; nothing was written (--dry-run)");
+                return 0;
+            }
+            plan.check(); // before anything large is allocated
+            float[] initial = initialParameters(sized, spec);
+            stopIfInterrupted();
+            try (RunOutput output = resumed != null
+                    ? RunOutput.reopen(dir, resumed.state().epochsDone(), resumed.lock(), regression)
+                    : RunOutput.create(dir, cmd.force, RunOutput.TRAIN_FILES, regression)) {
+                return train(ops, sized, spec, data, initial, output);
+            }
+        }
+    }
+
+    /** A signal before training started: nothing of the run was written yet. */
+    private void stopIfInterrupted() {
+        if (interrupts.received() != null) {
+            throw new Main.Failure(
+                    "stopped by " + interrupts.received() + " before training started; nothing was written"
+                            + (resumed != null ? " (the run in " + dir + " is as it was)" : ""),
+                    interrupts.exitCode(),
+                    null);
         }
     }
 
@@ -111,6 +179,12 @@ final class TrainRun {
         b.task = sets.task().id();
         if (asked.train() == null) b.classes = train.outputs(); // IDX: the classes read, for a repeat
         b.normalize = sets.normalization().kind().id();
+        if (asked.batch() > train.count()) {
+            batchNote = String.format(
+                    "--batch %d is larger than the %d training samples: using --batch %d",
+                    asked.batch(), train.count(), train.count());
+            b.batch = train.count();
+        }
         RunConfig c = b.build();
         if ((c.earlyStop() > 0 || c.saveBest()) && sets.validation().count() == 0)
             throw TrainCommand.noValidationSet(c);
@@ -144,31 +218,63 @@ final class TrainRun {
                 : Init.parse(c.init()).initialise(spec.layout(), c.seed());
     }
 
-    /** A new run: its checkpoint directory locked (when it checkpoints) and emptied of an older run's. */
-    private AutoCloseable startDirectory(RunConfig c) throws IOException {
-        AutoCloseable lock = c.checkpointEvery() != null ? ResumedRun.lock(dir) : null;
-        CheckpointDir.clear(dir.resolve(CheckpointSaver.DIR));
-        return lock;
+    private static List<MemoryPlan.Data> shapes(Data data) {
+        List<MemoryPlan.Data> s = new ArrayList<>();
+        Dataset[] sets = {data.train(), data.test(), data.validation()};
+        String[] names = {"training", "test", "validation"};
+        for (int k = 0; k < sets.length; k++) {
+            Dataset d = sets[k];
+            if (d == null || d.count() == 0) continue;
+            s.add(new MemoryPlan.Data(names[k], d.count(), d.features(), d.outputs()));
+        }
+        return s;
     }
 
-    private int train(RunConfig sized, NetworkSpec spec, Data data, float[] initial, RunOutput output)
+    /** --dry-run: the plan, item by item, and the totals against the limits. */
+    private void printPlan(MemoryPlan plan, Ops ops) {
+        out.printf("memory plan: %s, batch %d, on %s%n", plan.spec(), plan.batch(), ops.description());
+        if (batchNote != null) out.println("  " + batchNote);
+        for (MemoryPlan.Item it : plan.items()) {
+            out.printf(
+                    Locale.ROOT, "  %-14s %10s  %s%n", it.place().description, MemoryPlan.bytes(it.bytes()), it.what());
+        }
+        var l = plan.limits();
+        System.gc(); // what is free, not what garbage still holds
+        for (MemoryPlan.Place p : MemoryPlan.Place.values()) {
+            if (p == MemoryPlan.Place.DEVICE && !l.device()) continue;
+            long available = switch (p) {
+                case HEAP -> dev.jbackprop.engine.MemoryLimits.heapAvailable();
+                case HOST -> l.hostBytes();
+                case DEVICE -> l.deviceBytes();
+            };
+            String why = switch (p) {
+                case HEAP ->
+                    "the Java heap's limit (-Xmx) is " + MemoryPlan.bytes(dev.jbackprop.engine.MemoryLimits.heapMax());
+                case HOST -> l.hostLimit();
+                case DEVICE -> l.deviceLimit();
+            };
+            out.printf(
+                    Locale.ROOT,
+                    "total %s: %s of %s available (%s)%n",
+                    p.description,
+                    MemoryPlan.bytes(plan.total(p)),
+                    available == Long.MAX_VALUE ? "unlimited" : MemoryPlan.bytes(available),
+                    why);
+        }
+        out.printf(Locale.ROOT, "largest block: %,d floats (%s)%n", l.maxBlockFloats(), l.blockLimit());
+        if (plan.streamed()) out.println("the data does not fit on the device with the network: it will be streamed");
+        out.flush();
+    }
+
+    private int train(Ops ops, RunConfig sized, NetworkSpec spec, Data data, float[] initial, RunOutput output)
             throws Exception {
-        try (Ops ops = Backends.open(
-                        sized.backend(),
-                        sized.threads(),
-                        sized.tf32(),
-                        sized.bf16(),
-                        cmd.debug(),
-                        msg -> err.println("jbackprop: " + msg));
-                Network network = new Network(ops, spec, sized.batch(), sized.optimizerSpec());
+        try (Network network = new Network(ops, spec, sized.batch(), sized.optimizerSpec());
                 BackendData onBackend = new BackendData(ops)) {
             DeviceData trainData = onBackend.of(data.train());
             DeviceData testData = onBackend.of(data.test());
             DeviceData valData = onBackend.of(data.validation());
             try (Trainer trainer = new Trainer(network, trainData, testData, trainerConfig(sized, data));
-                    GradientTracker tracker = sized.trackGradients() > 0
-                            ? new GradientTracker(network, output.dir().resolve("gradients.csv"))
-                            : null) {
+                    GradientTracker tracker = sized.trackGradients() > 0 ? tracker(network, output) : null) {
                 return train(sized, spec, data, initial, output, ops, network, trainer, tracker, valData);
             }
         }
@@ -208,28 +314,37 @@ final class TrainRun {
                         spec.layout(),
                         json,
                         data.fingerprint);
-        start(setup, json, trainer, saver, initial, data);
         EarlyStopping early = valData == null
                 ? null
                 : new EarlyStopping(EarlyStopping.Monitor.parse(config.monitor()), config.earlyStop());
         if (early != null && resumed != null) restoreEarlyStopping(early);
         TrainListener listener = new TrainListener(setup, trainer, network, valData, early, saver, tracker, out);
+        if (jsonOut != null) listener.json(JsonOut.trainEpochs(jsonOut, ops, config, output.dir()));
         if (early != null && resumed != null && early.shouldStop(resumed.state().epochsDone())) {
+            restore(trainer);
             out.printf(
                     "early stopping ended this run after epoch %d (best on validation: epoch %d); nothing to "
                             + "train (a larger --early-stop continues it)%n",
                     resumed.state().epochsDone(), early.bestEpoch());
             return 0;
         }
+        boolean drawn = true;
         try {
+            start(setup, json, trainer, saver, listener, initial, data);
+            interrupts.onStop(trainer::requestStop);
             trainer.run(listener);
+            if (trainer.stopped()) throw stopped(setup, trainer, network, listener, saver);
             if (saver != null) saver.save(trainer);
         } catch (DivergedException d) {
             throw diverged(d, listener, saver, output);
+        } catch (WriteFailed w) {
+            drawn = false; // the disk that refused the write would refuse the curves too
+            throw writeFailed(w.failure, listener, saver, output);
         } finally {
-            drawCurves(output, spec, tracker);
+            interrupts.clearCallbacks();
+            if (drawn) drawCurves(output, spec, tracker);
         }
-        out.printf("%s; %d steps; wrote %s%n", listener.summary(), trainer.steps(), output.dir());
+        result.printf("%s; %d steps; wrote %s%n", listener.summary(), trainer.steps(), output.dir());
         return 0;
     }
 
@@ -245,14 +360,24 @@ final class TrainRun {
         }
     }
 
-    private static Trainer.Config trainerConfig(RunConfig c, Data data) {
+    private static GradientTracker tracker(Network network, RunOutput output) {
+        Path csv = output.dir().resolve(RunOutput.GRADIENTS_CSV);
+        try {
+            return new GradientTracker(network, csv);
+        } catch (IOException e) {
+            throw new WriteFailed(BadFileException.wrap(csv, "write it", e));
+        }
+    }
+
+    private Trainer.Config trainerConfig(RunConfig c, Data data) {
         return new Trainer.Config(
                 c.batch(),
                 c.epochs(),
                 c.steps(),
                 c.seed(),
                 TrainCommand.hyper(c, data.train().count()),
-                c.graphs());
+                c.graphs(),
+                cmd.divergenceFactor);
     }
 
     /** The configuration as it runs: the backend and device used, and the CPU's thread count. */
@@ -266,17 +391,29 @@ final class TrainRun {
     }
 
     /** config.json and the first model (a new run) or the restored state (a resumed one); the first lines. */
-    private void start(Setup s, String json, Trainer trainer, CheckpointSaver saver, float[] initial, Data data)
-            throws IOException {
+    private void start(
+            Setup s,
+            String json,
+            Trainer trainer,
+            CheckpointSaver saver,
+            TrainListener listener,
+            float[] initial,
+            Data data)
+            throws BadFileException {
         RunOutput output = s.output();
-        if (resumed != null) {
-            trainer.restore(resumed.checkpoint.snapshot());
-            output.writeConfig(json);
-            if (saver != null) saver.resumedFrom(resumed.checkpoint);
-        } else {
-            output.writeConfig(json);
-            output.startMetrics();
-            output.writeModel(s.spec().layout(), initial, s.modelMetadata().of(0, 0));
+        if (resumed != null) restore(trainer); // a corrupt checkpoint is not a write failure
+        try {
+            if (resumed != null) {
+                output.writeConfig(json);
+                if (saver != null) saver.resumedFrom(resumed.checkpoint);
+            } else {
+                output.writeConfig(json);
+                output.startMetrics();
+                output.writeModel(s.spec().layout(), initial, s.modelMetadata().of(0, 0));
+                listener.modelWritten(0, 0);
+            }
+        } catch (BadFileException e) {
+            throw new WriteFailed(e);
         }
         RunConfig c = s.config();
         Dataset train = data.train();
@@ -293,6 +430,7 @@ final class TrainRun {
                 c.initWeights() != null ? c.initWeights() : c.init(),
                 c.seed(),
                 output.dir());
+        if (batchNote != null) out.println("  " + batchNote);
         if (resumed != null) {
             TrainingState st = resumed.state();
             out.printf(
@@ -336,6 +474,68 @@ final class TrainRun {
                 + ", normalisation " + data.sets.normalization().kind().id();
     }
 
+    /** The checkpoint's state into the trainer; a state no run with its configuration can reach is corrupt. */
+    private void restore(Trainer trainer) throws BadFileException {
+        TrainingSnapshot snap = resumed.checkpoint.snapshot();
+        try {
+            trainer.restore(snap);
+        } catch (IllegalArgumentException e) {
+            TrainingState st = snap.state();
+            throw new BadFileException(
+                    resumed.checkpoint.file(),
+                    "is corrupt: metadata 'step' " + st.steps() + ", 'epochs_done' " + st.epochsDone()
+                            + " and 'step_in_epoch' " + st.stepInEpoch() + " do not fit the " + trainer.stepsPerEpoch()
+                            + " steps per epoch of its own configuration and data");
+        }
+    }
+
+    /**
+     * After a signal: the weights of the last step into model.safetensors (its metadata saying how far they were
+     * trained) and, when the run checkpoints, a checkpoint of that step; then the one line saying so.
+     */
+    private Main.Failure stopped(
+            Setup s, Trainer trainer, Network network, TrainListener listener, CheckpointSaver saver) {
+        TrainingState st = trainer.state();
+        try {
+            if (listener.modelSteps() != trainer.steps()) {
+                TrainingSnapshot snap = trainer.snapshot(); // checks the parameters are finite
+                s.output()
+                        .writeModel(
+                                s.spec().layout(),
+                                snap.params(),
+                                s.modelMetadata().of(st.epochsDone(), st.steps()));
+                listener.modelWritten(st.epochsDone(), st.steps());
+            }
+        } catch (BadFileException e) {
+            throw new WriteFailed(e);
+        }
+        if (saver != null) saver.save(trainer);
+        String where = st.steps() == 0
+                ? "before the first step"
+                : st.stepInEpoch() == 0
+                        ? "after epoch " + st.epochsDone() + " (step " + st.steps() + ")"
+                        : "in epoch " + (st.epochsDone() + 1) + " at step " + st.steps() + " (step " + st.stepInEpoch()
+                                + " of " + trainer.stepsPerEpoch() + " of the epoch)";
+        Path run = s.output().dir();
+        String held = st.steps() == 0
+                ? "the initial weights"
+                : "the weights after step " + st.steps() + " (" + plural(st.epochsDone(), "epoch")
+                        + (st.stepInEpoch() > 0 ? " and " + plural(st.stepInEpoch(), "step") : "") + ")";
+        String onDisk = run.resolve(RunOutput.MODEL) + " holds " + held + ", " + RunOutput.METRICS + " "
+                + (s.output().lastEpochWritten() == 0
+                        ? "no epoch yet"
+                        : "the rows up to epoch " + s.output().lastEpochWritten());
+        String next = saver != null
+                ? "; checkpoint " + saver.last().getFileName() + " holds the whole state: continue with jbackprop "
+                        + "train --resume " + run
+                : "; there is no checkpoint (no --checkpoint-every), so the run cannot be resumed exactly: start "
+                        + "from these weights with --init-weights " + run.resolve(RunOutput.MODEL);
+        return new Main.Failure(
+                "stopped by " + interrupts.received() + " " + where + "; " + onDisk + next,
+                interrupts.exitCode(),
+                null);
+    }
+
     private static Main.Failure diverged(
             DivergedException d, TrainListener listener, CheckpointSaver saver, RunOutput output) {
         String kept =
@@ -345,6 +545,48 @@ final class TrainRun {
                 : "; the last good checkpoint is " + saver.last() + " (step " + saver.lastStep() + ")";
         return new Main.Failure("training diverged: " + Flags.message(d) + "; " + kept + " are in "
                 + output.dir().resolve(RunOutput.MODEL) + ckpt);
+    }
+
+    /** A write that failed: the file and why, and what the directory holds (every write before it is whole). */
+    private Main.Failure writeFailed(
+            BadFileException e, TrainListener listener, CheckpointSaver saver, RunOutput output) {
+        Path run = output.dir();
+        String model = listener.modelSteps() < 0
+                ? resumed != null ? RunOutput.MODEL + " as the interrupted run left it" : "no model yet"
+                : RunOutput.MODEL + " with "
+                        + (listener.modelSteps() == 0
+                                ? "the initial weights"
+                                : "the weights after epoch " + listener.lastGood() + " (step " + listener.modelSteps()
+                                        + ")");
+        String metrics = RunOutput.METRICS + " "
+                + (output.lastEpochWritten() == 0 ? "with no epoch" : "up to epoch " + output.lastEpochWritten());
+        String ckpt = saver == null || saver.last() == null
+                ? ""
+                : ", checkpoint " + saver.last().getFileName();
+        String next = saver != null && saver.last() != null
+                ? "free space, then continue with jbackprop train --resume " + run
+                : "free space and run it again";
+        return new Main.Failure(
+                "cannot write " + e.file() + " (" + reason(e) + "); "
+                        + (e.file().getFileName().toString().equals(RunOutput.GRADIENTS_CSV)
+                                ? ""
+                                : "its temporary file is removed and ")
+                        + run + " holds " + model + ", " + metrics + ckpt + ": " + next,
+                Main.FAILURE,
+                e);
+    }
+
+    private static String plural(long n, String word) {
+        return n + " " + word + (n == 1 ? "" : "s");
+    }
+
+    /** The operating system's words for a failed write ("No space left on device"), else the message. */
+    static String reason(IOException e) {
+        Throwable t = e;
+        while (t.getCause() instanceof IOException c && t.getCause() != t) t = c;
+        if (t instanceof FileSystemException f && f.getReason() != null) return f.getReason();
+        if (t instanceof BadFileException b) return b.problem();
+        return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
     }
 
     /** curves.png and, when tracked, gradients.png: a run that stopped early keeps its figures too. */

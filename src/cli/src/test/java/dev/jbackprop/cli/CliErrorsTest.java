@@ -176,17 +176,107 @@ class CliErrorsTest {
                         List.of(train("--out", "{root}/afile/sub")),
                         true),
                 failure("out holds a run", "already holds a run|--force", train("--out", "{root}/oldrun")),
+                failure(
+                        "out holds others' files",
+                        "holds files that are not jbackprop's (todo.txt)|--force",
+                        train("--out", "{root}/notes")),
+                failure(
+                        "out holds another tool's config.json, with --force",
+                        "holds config.json, which jbackprop did not write|--force or not",
+                        train("--out", "{root}/theirs", "--force")),
+                failure(
+                        "out a symbolic link",
+                        "--out {root}/linked is a symbolic link to {root}/notes|--out {root}/notes",
+                        train("--out", "{root}/linked", "--force")),
+                failure(
+                        "out holds a symbolic link",
+                        "holds model.safetensors, a symbolic link to {root}/afile",
+                        train("--out", "{root}/links", "--force")),
+                failure(
+                        "gradients into others' files",
+                        "holds files that are not jbackprop's (todo.txt)|--force",
+                        "gradients",
+                        "--data",
+                        "{data}",
+                        "--backend",
+                        "cpu",
+                        "--layers",
+                        "16,8,10",
+                        "--classes",
+                        "10",
+                        "--train-epochs",
+                        "1",
+                        "--train-size",
+                        "20",
+                        "--samples",
+                        "10",
+                        "--out",
+                        "{root}/notes"),
+                // sizes
+                usage(
+                        "threads above 4 per core",
+                        "--threads must be between 1 and|cores",
+                        train("--threads", "100000")),
+                usage(
+                        "threads far above",
+                        "--threads must be between 1 and|got 2000000000",
+                        train("--threads", "2000000000")),
+                usage(
+                        "parameters above the CPU block limit",
+                        "--layers|536,870,911 floats|parameters",
+                        train("--layers", "16,1048576,1048576,10")),
+                usage(
+                        "parameters above the CPU block limit, one layer",
+                        "--layers|536,870,911 floats",
+                        train("--layers", "16,1048576,600,10")),
+                usage("divergence factor negative", "--divergence-factor", train("--divergence-factor", "-1")),
+                usage("divergence factor one", "--divergence-factor", train("--divergence-factor", "1")),
+                usage(
+                        "dry-run with resume",
+                        "--dry-run does not go with --resume",
+                        train("--out", "{root}/oldrun", "--resume", "{root}/oldrun", "--dry-run")),
                 // backends
                 usage("backend bogus", "unknown --backend 'bogus'", train("--backend", "bogus")),
                 failure("backend cuda", "--backend cuda is not available|{cuda-reason}", train("--backend", "cuda")),
-                failure(
-                        "verify cuda",
-                        "--backend cuda is not available|{cuda-reason}",
+                new Case(
+                        "verify cuda: no usable GPU is exit 3",
+                        Main.NO_GPU,
+                        "no usable GPU|{cuda-reason}",
+                        List.of("verify", "--backend", "cuda", "--layers", "9,7,5"),
+                        false),
+                new Case(
+                        "verify auto against the CPU: no usable GPU is exit 3",
+                        Main.NO_GPU,
+                        "no usable GPU|{cuda-reason}",
+                        List.of("verify", "--backend", "auto", "--layers", "9,7,5"),
+                        false),
+                usage(
+                        "verify cpu against cpu checks nothing",
+                        "--backend cpu against the CPU checks nothing|--against reference",
                         "verify",
                         "--backend",
-                        "cuda",
+                        "cpu",
                         "--layers",
                         "9,7,5"),
+                usage("verify against bogus", "unknown --against 'gpu'", "verify", "--against", "gpu"),
+                usage(
+                        "verify tolerance zero",
+                        "--tolerance must be a positive number",
+                        "verify",
+                        "--backend",
+                        "cpu",
+                        "--against",
+                        "reference",
+                        "--tolerance",
+                        "0"),
+                usage(
+                        "verify data and train",
+                        "either --data or --train",
+                        "verify",
+                        "--data",
+                        "{data}",
+                        "--train",
+                        "{data}"),
                 failure(
                         "eval cuda",
                         "--backend cuda is not available|{cuda-reason}",
@@ -275,6 +365,14 @@ class CliErrorsTest {
                         "eval batch zero",
                         "--batch must be at least 1",
                         eval("--model", "{root}/good.safetensors", "--batch", "0")),
+                failure(
+                        "eval model whose metadata says -3 epochs",
+                        "forged.safetensors: is corrupt: metadata 'jbackprop_trained' has epochs -3",
+                        eval("--model", "{root}/forged.safetensors")),
+                failure(
+                        "eval model holding NaN",
+                        "nan.safetensors: tensor 'layers.1.bias' element [4] is NaN",
+                        eval("--model", "{root}/nan.safetensors")),
                 usage("gradcheck batch zero", "--batch must be at least 1", "gradcheck", "--batch", "0"),
                 usage("gradcheck unknown cost", "unknown cost 'hinge'", "gradcheck", "--cost", "hinge"),
                 usage("gradcheck bad layers", "--layers|'q'", "gradcheck", "--layers", "7,q,4"),
@@ -312,21 +410,74 @@ class CliErrorsTest {
                 .put(json);
         Files.write(root.resolve("badjson.safetensors"), bj.array());
 
+        // model files with impossible values: a forged progress, a NaN (written around ModelFile's own check)
+        writeModel(
+                root.resolve("forged.safetensors"),
+                new int[] {16, 8, 10},
+                Map.of("jbackprop_trained", "{\"epochs\":-3,\"steps\":5}"));
+        ParamLayout l = new ParamLayout(new int[] {16, 8, 10});
+        float[] w0 = new float[8 * 16], b0 = new float[8], w1 = new float[10 * 8], b1 = new float[10];
+        b1[4] = Float.NaN;
+        dev.jbackprop.io.SafeTensors.writeAll(
+                root.resolve("nan.safetensors"),
+                List.of("layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"),
+                List.of(new long[] {8, 16}, new long[] {8}, new long[] {10, 8}, new long[] {10}),
+                List.of(w0, b0, w1, b1),
+                Map.of("jbackprop", networkJson(new int[] {16, 8, 10})),
+                "write");
+        assertEquals(l.total(), w0.length + b0.length + w1.length + b1.length);
+
         Path old = Files.createDirectories(root.resolve("oldrun"));
-        Files.writeString(old.resolve("config.json"), "{\"old\": true}\n");
+        Files.writeString(old.resolve("config.json"), runConfig() + "\n");
         Files.writeString(old.resolve("metrics.csv"), RunOutput.METRICS_HEADER + "\n1,0.5,0.5,0.5,1.0,1.0\n");
         Files.copy(root.resolve("good.safetensors"), old.resolve("model.safetensors"));
+
+        // others' files: a directory of notes, and one whose config.json is not a jbackprop run's
+        Path notes = Files.createDirectories(root.resolve("notes"));
+        Files.writeString(notes.resolve("todo.txt"), "keep me\n");
+        Path theirs = Files.createDirectories(root.resolve("theirs"));
+        Files.writeString(theirs.resolve("config.json"), "{\"learning_rate\": 3e-4}\n");
+        // symbolic links: --out itself, and a model file that points elsewhere
+        Files.createSymbolicLink(root.resolve("linked"), notes);
+        Path links = Files.createDirectories(root.resolve("links"));
+        Files.createSymbolicLink(links.resolve("model.safetensors"), root.resolve("afile"));
+    }
+
+    /** A run configuration as jbackprop train writes it. */
+    static String runConfig() {
+        dev.jbackprop.config.RunConfig.Builder b = new dev.jbackprop.config.RunConfig.Builder();
+        b.layers = List.of(16, 8, 10);
+        b.activations = List.of("relu", "softmax");
+        b.cost = "cross-entropy";
+        b.init = "he";
+        b.eta = 0.05;
+        b.batch = 8;
+        b.epochs = 1;
+        b.momentum = 0.9;
+        b.seed = 1;
+        b.trainSize = 20;
+        b.data = "somewhere";
+        return dev.jbackprop.config.RunConfigJson.toJson(b.build());
     }
 
     /** A model with the metadata jbackprop train writes: relu hidden layers, softmax, cross-entropy. */
     static void writeModel(Path file, int[] sizes) throws IOException {
+        writeModel(file, sizes, Map.of());
+    }
+
+    static void writeModel(Path file, int[] sizes, Map<String, String> more) throws IOException {
         ParamLayout layout = new ParamLayout(sizes);
+        Map<String, String> meta = new java.util.HashMap<>(more);
+        meta.put("jbackprop", networkJson(sizes));
+        ModelFile.write(file, layout, Init.HE.initialise(layout, 2), meta);
+    }
+
+    /** The network metadata jbackprop train writes: relu hidden layers, softmax, cross-entropy. */
+    static String networkJson(int[] sizes) throws IOException {
         List<String> acts = new ArrayList<>();
         for (int l = 0; l < sizes.length - 2; l++) acts.add("relu");
         acts.add("softmax");
-        String cfg = RunOutput.JSON.writeValueAsString(
-                Map.of("layers", sizes, "activations", acts, "cost", "cross-entropy"));
-        ModelFile.write(file, layout, Init.HE.initialise(layout, 2), Map.of("jbackprop", cfg));
+        return RunOutput.JSON.writeValueAsString(Map.of("layers", sizes, "activations", acts, "cost", "cross-entropy"));
     }
 
     static int counter;
@@ -342,7 +493,9 @@ class CliErrorsTest {
                         .replace("{root}", root.toString())
                         .replace("{out}", out.toString()))
                 .toArray(String[]::new);
-        String[] keys = c.keys.replace("{cuda-reason}", String.valueOf(reason)).split("\\|");
+        String[] keys = c.keys.replace("{cuda-reason}", String.valueOf(reason))
+                .replace("{root}", root.toString())
+                .split("\\|");
         check(c.name, args, c.code, keys, c.exceptionNameAllowed);
     }
 

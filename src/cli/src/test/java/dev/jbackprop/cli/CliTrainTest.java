@@ -189,6 +189,7 @@ class CliTrainTest {
         double last = Double.parseDouble(metricsRows(run1).get(EPOCHS - 1)[TEST]);
         assertEquals(String.format(Locale.ROOT, "%.2f", 100 * last), m.group(1));
         assertEquals("60", m.group(2));
+        assertTrue(r.out().contains("; trained " + EPOCHS + " epochs ("), r::toString);
     }
 
     /** Starting from run1's model with a vanishing learning rate keeps its weights and its test accuracy. */
@@ -304,7 +305,9 @@ class CliTrainTest {
             "--output-activation",
             "identity",
             "--lr-schedule",
-            "constant" // cosine would calm the rate down before it diverges
+            "constant", // cosine would calm the rate down before it diverges
+            "--divergence-factor", // this run's cost grows geometrically from the first step: only NaN stops it here
+            "0"
         };
         Path out = root.resolve("diverged-later");
         Cli.Result r = Cli.run(train(out, opts));
@@ -363,8 +366,60 @@ class CliTrainTest {
     }
 
     @Test
-    void verifyCpuAgainstCpuPasses() {
-        Cli.Result r = ok("verify", "--backend", "cpu", "--layers", "9,7,5", "--activation", "relu");
-        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("PASS: [9,7,5] [relu, softmax]")), r::toString);
+    void verifyCpuAgainstTheReferencePasses() {
+        Cli.Result r =
+                ok("verify", "--backend", "cpu", "--against", "reference", "--layers", "9,7,5", "--activation", "relu");
+        assertTrue(
+                r.out().lines().anyMatch(l -> l.startsWith("PASS: cpu vs reference [9,7,5] [relu, softmax]")),
+                r::toString);
+        // every row: layer, quantity, errors, elements beyond the tolerance out of those compared, the worst element
+        assertTrue(
+                r.out()
+                        .lines()
+                        .anyMatch(l -> l.matches("1\\s+dC/dW\\s+\\S+\\s+\\S+\\s+0/63\\s+\\[\\d+,\\d+\\] .* pass")),
+                r::toString);
+    }
+
+    /** A tolerance below float32's rounding: the CPU cannot match the double reference, exit 1 and FAIL rows. */
+    @Test
+    void verifyFailsBeyondATightTolerance() {
+        Cli.Result r = Cli.run(
+                "verify",
+                "--backend",
+                "cpu",
+                "--against",
+                "reference",
+                "--layers",
+                "9,7,5",
+                "--tolerance",
+                "1e-12",
+                "--quiet");
+        assertEquals(1, r.code(), r::toString);
+        List<String> lines = r.out().lines().toList();
+        assertEquals(1, lines.size(), r::toString); // --quiet: only the verdict
+        assertTrue(lines.get(0).startsWith("FAIL: cpu vs reference [9,7,5]"), r::toString);
+    }
+
+    /** Real data and given weights: run1's model on the test data, against the reference. */
+    @Test
+    void verifyRunsOnRealDataAndGivenWeights() {
+        assertEquals(0, r1.code(), r1::toString);
+        Cli.Result r = ok(
+                "verify",
+                "--backend",
+                "cpu",
+                "--against",
+                "reference",
+                "--data",
+                data.toString(),
+                "--init-weights",
+                run1.resolve("model.safetensors").toString(),
+                "--steps",
+                "3",
+                "--batch",
+                "8");
+        assertTrue(r.out().contains("batches from " + data), r::toString);
+        assertTrue(r.out().lines().anyMatch(l -> l.startsWith("PASS: cpu vs reference [16,12,10]")), r::toString);
+        assertTrue(r.out().lines().anyMatch(l -> l.contains("W after 3")), r::toString);
     }
 }

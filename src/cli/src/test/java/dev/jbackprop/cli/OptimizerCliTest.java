@@ -137,10 +137,10 @@ class OptimizerCliTest {
             ok(train(run, args.toArray(String[]::new)));
             List<String[]> rows = rows(run);
             assertTrue(
-                    Double.parseDouble(rows.get(3)[1]) < Double.parseDouble(rows.get(0)[1]), o[1] + ": the loss falls");
+                    Double.parseDouble(rows.get(3)[2]) < Double.parseDouble(rows.get(0)[2]), o[1] + ": the loss falls");
             assertTrue(
-                    Double.parseDouble(rows.get(3)[3]) >= 0.8,
-                    o[1] + ": test accuracy on this easy data " + rows.get(3)[3]);
+                    Double.parseDouble(rows.get(3)[7]) >= 0.8,
+                    o[1] + ": test accuracy on this easy data " + rows.get(3)[7]);
         }
         JsonNode c = new ObjectMapper()
                 .readTree(root.resolve("each-adamw").resolve("config.json").toFile());

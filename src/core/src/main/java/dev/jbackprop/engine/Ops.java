@@ -36,6 +36,14 @@ public interface Ops extends AutoCloseable {
 
     // ---- memory -------------------------------------------------------------------------------
 
+    /**
+     * What this backend can still hold (the largest block, the host and device memory available), for a
+     * {@link MemoryPlan} to be checked against before a network is allocated. By default: nothing known.
+     */
+    default MemoryLimits memoryLimits() {
+        return MemoryLimits.unknown(!hostMemory());
+    }
+
     /** A new zero-filled block of {@code length} floats. */
     Block allocate(long length);
 

@@ -24,33 +24,77 @@ import java.util.Locale;
  *
  * <p>{@link #snapshot()} captures everything needed to continue exactly (parameters, optimiser state,
  * shuffler state at the start of the epoch in progress, position in it, the epoch's partial
- * metric sums); {@link #restore} puts it back. Parameters are checked for NaN/infinity
+ * metric sums, the divergence reference); {@link #restore} puts it back. Parameters are checked for NaN/infinity
  * ({@link #checkParameters}) at the end of each epoch and at each snapshot.
  *
  * <p>With a {@link GradientExchange} ({@link #exchangeGradients}) the trainer is one worker of synchronous
  * data-parallel training: each step trains on its slice of the batch, and the exchange sums the gradients and the
- * step's metrics over the workers before the update.
+ * step's metrics over the workers before the update (all workers then see the same figures, so the divergence
+ * guard decides the same everywhere).
+ *
+ * <p>The divergence guard: the cost or a parameter NaN or infinite, or the epoch's mean cost per sample above
+ * {@link Config#divergenceFactor} × its reference, stops training with a {@link DivergedException}. The reference is
+ * the first step's cost, or the first epoch's mean once that is lower (at least {@link #REFERENCE_FLOOR}); on the
+ * host the mean so far is compared after every step once the epoch holds {@link #GUARD_MIN_SAMPLES} samples, on a
+ * device at the end of each epoch. {@link #requestStop} stops a run at the end of the step under way.
  */
 public final class Trainer implements AutoCloseable {
 
     /**
      * batch: mini-batch size; epochs; maxSteps: stop after this many steps in all (0: no limit);
-     * graphs: replay full-size steps through {@link Ops#capture} (CUDA graphs on the GPU).
+     * graphs: replay full-size steps through {@link Ops#capture} (CUDA graphs on the GPU); divergenceFactor: stop
+     * when the epoch's mean cost per sample rises above this many times its reference, the first step's cost or the
+     * first epoch's mean if lower (0: only NaN and infinity stop training; see the class comment).
      */
-    public record Config(int batch, int epochs, long maxSteps, long seed, Step.Hyper hyper, boolean graphs) {
+    public record Config(
+            int batch,
+            int epochs,
+            long maxSteps,
+            long seed,
+            Step.Hyper hyper,
+            boolean graphs,
+            double divergenceFactor) {
         public Config {
             if (batch <= 0) throw new InvalidConfigException(Setting.BATCH, "must be at least 1, got " + batch);
             if (epochs <= 0) throw new InvalidConfigException(Setting.EPOCHS, "must be at least 1, got " + epochs);
             if (maxSteps < 0)
                 throw new InvalidConfigException(
                         Setting.MAX_STEPS, "must be zero (no limit) or positive, got " + maxSteps);
+            if (!(divergenceFactor == 0 || (divergenceFactor > 1 && divergenceFactor < Double.POSITIVE_INFINITY)))
+                throw new InvalidConfigException(
+                        Setting.DIVERGENCE_FACTOR,
+                        "must be 0 (off) or a finite number above 1, got " + divergenceFactor);
         }
 
-        /** With graphs on. */
+        /** With the default divergence factor. */
+        public Config(int batch, int epochs, long maxSteps, long seed, Step.Hyper hyper, boolean graphs) {
+            this(batch, epochs, maxSteps, seed, hyper, graphs, DEFAULT_DIVERGENCE_FACTOR);
+        }
+
+        /** With graphs on and the default divergence factor. */
         public Config(int batch, int epochs, long maxSteps, long seed, Step.Hyper hyper) {
             this(batch, epochs, maxSteps, seed, hyper, true);
         }
     }
+
+    /**
+     * The default {@link Config#divergenceFactor}: a mean cost per sample 1000 times its reference. Healthy runs stay
+     * far below it: their cost falls from the first step on (README, Reliability, has the margins measured).
+     */
+    public static final double DEFAULT_DIVERGENCE_FACTOR = 1000;
+
+    /**
+     * The smallest reference cost the divergence factor multiplies: a run whose cost starts near 0 (weights that
+     * already fit) is not stopped for a rise to a small cost.
+     */
+    public static final double REFERENCE_FLOOR = 1e-3;
+
+    /**
+     * Samples an epoch's mean cost must hold before the host compares it (every step) with the divergence bound;
+     * a smaller epoch is compared at its end. A mean over this many samples is no longer the cost of a few odd
+     * ones (with a batch of 1, one misclassified sample costs up to ~30 against a mean of ~0.3).
+     */
+    public static final int GUARD_MIN_SAMPLES = 256;
 
     /**
      * One epoch's figures. loss: mean cost per sample over the epoch's steps; trainAccuracy: the
@@ -120,6 +164,10 @@ public final class Trainer implements AutoCloseable {
     private final long totalSteps; // T, which cosine and onecycle schedules span
     private double lastRate = Double.NaN;
     private GradientExchange exchange; // data-parallel training: this worker's part of each step, or null
+    // The divergence guard's reference cost per sample: the first step's, or epoch 1's mean once lower.
+    private double lossReference = Double.NaN;
+    private volatile boolean stopRequested;
+    private boolean stopped;
 
     public Trainer(Network net, DeviceData train, DeviceData test, Config cfg) {
         this.net = net;
@@ -219,7 +267,8 @@ public final class Trainer implements AutoCloseable {
                 stepInEpoch == 0 ? shuffler.state() : epochStart,
                 s[0],
                 (long) s[1],
-                (long) s[2]);
+                (long) s[2],
+                lossReference);
     }
 
     /** The state with the parameters and the optimiser's state, after checking the parameters are finite. */
@@ -281,7 +330,28 @@ public final class Trainer implements AutoCloseable {
         sums[0] = st.lossSum();
         sums[1] = st.correct();
         sums[2] = st.samples();
+        lossReference = st.lossReference();
         metrics.reset();
+    }
+
+    /**
+     * Asks a running {@link #run} to stop at the end of the step under way (from any thread, e.g. a signal
+     * handler; made before {@code run}, it stops that run before its first step): it returns after that step,
+     * {@link #stopped()} true, the state then a whole step's (so a {@link #snapshot()} resumes exactly). One request
+     * stops one run.
+     */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /** True when the last {@link #run} returned because {@link #requestStop} was called. */
+    public boolean stopped() {
+        return stopped;
+    }
+
+    /** The divergence guard's reference cost per sample (NaN until the first step). */
+    public double lossReference() {
+        return lossReference;
     }
 
     private double[] epochSums() {
@@ -315,7 +385,9 @@ public final class Trainer implements AutoCloseable {
         int batch = cfg.batch();
         boolean host = ops.hostMemory();
         boolean perStep = host || exchange != null; // metrics folded in after every step
+        stopped = false;
         while (epochsDone < cfg.epochs() && !stepLimitReached()) {
+            if (stopRequested) return stop(results);
             int epoch = epochsDone + 1;
             if (stepInEpoch == 0) {
                 epochStart = shuffler.state();
@@ -357,14 +429,24 @@ public final class Trainer implements AutoCloseable {
                     }
                     for (int i = 0; i < 3; i++) sums[i] += mt[i];
                     if (!Double.isFinite(mt[0])) throw lossDiverged(epoch);
+                    if (Double.isNaN(lossReference)) lossReference = mt[0] / Math.max(1, mt[2]);
+                    if (sums[2] >= Math.min(GUARD_MIN_SAMPLES, n))
+                        checkRise(sums[0] / sums[2], "the epoch's mean cost per sample so far");
+                } else if (Double.isNaN(lossReference)) {
+                    double[] first = metrics.read(); // once a run: the first step's cost is the reference
+                    lossReference = first[0] / Math.max(1, first[2]);
                 }
                 listener.step(epoch, s + 1);
+                if (stopRequested) return stop(results);
             }
             double[] mt = epochSums();
             double seconds = (System.nanoTime() - t0) / 1e9;
             if (!Double.isFinite(mt[0])) throw lossDiverged(epoch);
             checkParameters();
+            double epochLoss = mt[0] / Math.max(1, mt[2]);
+            if (!host) checkRise(epochLoss, "the epoch's mean cost per sample"); // the host did, at its last step
             boolean complete = stepInEpoch == stepsPerEpoch;
+            if (complete && epoch == 1) lossReference = Math.min(lossReference, epochLoss);
             if (complete) {
                 epochsDone = epoch;
                 stepInEpoch = 0;
@@ -413,8 +495,43 @@ public final class Trainer implements AutoCloseable {
         Step.applyUpdate(net, cfg.hyper());
     }
 
+    /** A stop request is answered (and consumed: a later run goes on). */
+    private List<EpochResult> stop(List<EpochResult> results) {
+        stopRequested = false;
+        stopped = true;
+        return results;
+    }
+
     private boolean stepLimitReached() {
         return cfg.maxSteps() != 0 && steps >= cfg.maxSteps();
+    }
+
+    /**
+     * The guard beyond NaN: the epoch's mean cost per sample (so far, after every step on the host once it holds
+     * {@link #GUARD_MIN_SAMPLES} samples; at the end of the epoch on a device) above {@link Config#divergenceFactor}
+     * × the reference is divergence. The reference is the first step's cost (measured before training could have
+     * gone wrong), or the first epoch's mean once that is lower; at least {@link #REFERENCE_FLOOR}. A mean, not a
+     * batch's cost: one batch of hard samples is diluted by the epoch's others, while a cost that grows step after
+     * step soon dominates it.
+     */
+    private void checkRise(double mean, String which) {
+        double factor = cfg.divergenceFactor();
+        if (factor > 0 && mean > factor * Math.max(lossReference, REFERENCE_FLOOR)) {
+            ops.sumSquares(net.params, segOffsets, segLengths, segSums);
+            throw diverged(
+                    Wording.of(String.format(
+                                    Locale.ROOT,
+                                    "%s rose to %.4g, more than %s × its reference %.4g (the first step's cost, or the"
+                                            + " first epoch's mean if lower; ",
+                                    which,
+                                    mean,
+                                    factor == Math.rint(factor)
+                                            ? Long.toString((long) factor)
+                                            : Double.toString(factor),
+                                    Math.max(lossReference, REFERENCE_FLOOR)))
+                            .then(Setting.DIVERGENCE_FACTOR, " sets the factor, 0 turns this check off)"),
+                    firstNonFinite());
+        }
     }
 
     /** The cost went non-finite: also looks at the parameters, to name the layer if they did too. */
@@ -423,15 +540,25 @@ public final class Trainer implements AutoCloseable {
         return diverged(true, firstNonFinite());
     }
 
+    private DivergedException diverged(Wording rose, int segment) {
+        return diverged(true, segment, rose);
+    }
+
     private DivergedException diverged(boolean cost, int segment) {
+        return diverged(cost, segment, null);
+    }
+
+    private DivergedException diverged(boolean cost, int segment, Wording rose) {
         int epoch = epochsDone + 1;
         String where = stepInEpoch == 0 && !cost
                 ? "after epoch " + epochsDone + " (step " + steps + ")"
-                : "in epoch " + epoch + " at step " + steps + " (step " + stepInEpoch + " of the epoch)";
-        String what;
+                : stepInEpoch == 0
+                        ? "at the end of epoch " + epochsDone + " (step " + steps + ")"
+                        : "in epoch " + epoch + " at step " + steps + " (step " + stepInEpoch + " of the epoch)";
+        String params = null;
         if (segment >= 0) {
             int layer = segment / 2;
-            what = String.format(
+            params = String.format(
                     Locale.ROOT,
                     "the %s of layer %d of %d (tensor layers.%d.%s) hold NaN or infinity",
                     segment % 2 == 0 ? "weights" : "biases",
@@ -439,13 +566,15 @@ public final class Trainer implements AutoCloseable {
                     net.layers(),
                     layer,
                     segment % 2 == 0 ? "weight" : "bias");
-            if (cost) what = "the cost became NaN or infinite and " + what;
-        } else {
-            what = "the cost became NaN or infinite (the parameters are still finite)";
         }
+        Wording head;
+        if (rose != null) head = Wording.of(where + ": ").then(rose).then(params != null ? "; " + params : "");
+        else if (params == null)
+            head = Wording.of(where + ": the cost became NaN or infinite (the parameters are still finite)");
+        else head = Wording.of(where + ": " + (cost ? "the cost became NaN or infinite and " : "") + params);
         Step.Hyper h = cfg.hyper();
-        Wording advice = Wording.of(
-                        where + ": " + what + "; the learning rate is probably too high: try a smaller ",
+        Wording advice = head.then(
+                        "; the learning rate is probably too high: try a smaller ",
                         Setting.ETA,
                         " (now " + h.eta() + ")")
                 .then(

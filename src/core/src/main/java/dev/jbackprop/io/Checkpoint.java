@@ -32,7 +32,8 @@ import java.util.zip.CRC32C;
  * {@code layers} "784,256,10"; {@code epochs_done}, {@code step_in_epoch}, {@code step};
  * {@code shuffler_state} (the shuffler at the start of epoch epochs_done + 1);
  * {@code epoch_loss_sum}, {@code epoch_correct}, {@code epoch_samples} (that epoch's metric sums so
- * far); {@code config} (the run's configuration, JSON); whatever the caller adds; and
+ * far); {@code loss_reference} (the divergence guard's reference cost, once measured); {@code config} (the run's
+ * configuration, JSON); whatever the caller adds; and
  * {@code checksum} "crc32c:xxxxxxxx" over the other metadata and the tensor data.
  *
  * <p>A file is written to a temporary name in the same directory, forced to disk, renamed and the
@@ -48,6 +49,8 @@ public final class Checkpoint {
     public static final String CHECKSUM_KEY = "checksum";
     /** The metadata key of the run's configuration (JSON). */
     public static final String CONFIG_KEY = "config";
+    /** The metadata key of the divergence guard's reference cost (absent in older checkpoints). */
+    public static final String LOSS_REFERENCE_KEY = "loss_reference";
     /** The prefix of the momentum buffer's tensor names. */
     public static final String MOMENTUM_PREFIX = "momentum_buffer.";
     /** The prefix of Adam's first moment's tensor names. */
@@ -112,6 +115,7 @@ public final class Checkpoint {
         meta.put("epoch_loss_sum", Double.toString(st.lossSum()));
         meta.put("epoch_correct", Long.toString(st.correct()));
         meta.put("epoch_samples", Long.toString(st.samples()));
+        if (!Double.isNaN(st.lossReference())) meta.put(LOSS_REFERENCE_KEY, Double.toString(st.lossReference()));
         meta.put(CONFIG_KEY, configJson == null ? "{}" : configJson);
         if (extra != null) {
             for (Map.Entry<String, String> e : extra.entrySet()) {
@@ -208,13 +212,74 @@ public final class Checkpoint {
                 longField(file, meta, "shuffler_state"),
                 doubleField(file, meta, "epoch_loss_sum"),
                 longField(file, meta, "epoch_correct"),
-                longField(file, meta, "epoch_samples"));
+                longField(file, meta, "epoch_samples"),
+                meta.containsKey(LOSS_REFERENCE_KEY) ? doubleField(file, meta, LOSS_REFERENCE_KEY) : Double.NaN);
+        checkState(file, st);
         long named = CheckpointDir.stepOf(file);
         if (named >= 0 && named != st.steps()) {
             throw new BadFileException(
                     file, "is named for step " + named + " but holds the state after step " + st.steps());
         }
         return new Loaded(file, new TrainingSnapshot(st, params, velocity, second), layout, meta);
+    }
+
+    /**
+     * The values no training run can produce: a corrupt (or forged) file, whatever its checksum says.
+     *
+     * @throws BadFileException naming the field
+     */
+    private static void checkState(Path file, TrainingState st) throws BadFileException {
+        impossible(file, st.epochsDone() < 0, "epochs_done", st.epochsDone(), "0 or more");
+        impossible(file, st.stepInEpoch() < 0, "step_in_epoch", st.stepInEpoch(), "0 or more");
+        impossible(file, st.steps() < 0, "step", st.steps(), "0 or more");
+        impossible(
+                file,
+                st.steps() < st.stepInEpoch(),
+                "step",
+                st.steps(),
+                "at least step_in_epoch (" + st.stepInEpoch() + ")");
+        impossible(
+                file,
+                st.epochsDone() > 0 && st.steps() < st.epochsDone(),
+                "step",
+                st.steps(),
+                "at least one per epoch done (" + st.epochsDone() + ")");
+        impossible(file, st.samples() < 0, "epoch_samples", st.samples(), "0 or more");
+        impossible(
+                file,
+                st.correct() < 0 || st.correct() > st.samples(),
+                "epoch_correct",
+                st.correct(),
+                "between 0 and epoch_samples (" + st.samples() + ")");
+        impossible(file, !Double.isFinite(st.lossSum()), "epoch_loss_sum", st.lossSum(), "a finite number");
+        impossible(
+                file,
+                !Double.isNaN(st.lossReference())
+                        && !(st.lossReference() >= 0 && st.lossReference() < Double.MAX_VALUE),
+                LOSS_REFERENCE_KEY,
+                st.lossReference(),
+                "a finite number, 0 or more");
+    }
+
+    private static void impossible(Path file, boolean bad, String key, Object value, String must)
+            throws BadFileException {
+        if (bad)
+            throw new BadFileException(file, "is corrupt: metadata '" + key + "' is " + value + "; it must be " + must);
+    }
+
+    /**
+     * True when the file's metadata says it is a jbackprop checkpoint (of any version, whole or not); false for
+     * anything else, a file that is not safetensors included.
+     *
+     * @param file a file
+     * @return whether jbackprop wrote it as a checkpoint
+     */
+    public static boolean writtenByJbackprop(Path file) {
+        try {
+            return SafeTensors.readMetadata(file).containsKey(VERSION_KEY);
+        } catch (BadFileException e) {
+            return false;
+        }
     }
 
     // ---- helpers ---------------------------------------------------------------------------------

@@ -4,14 +4,10 @@ import dev.jbackprop.io.Checkpoint.Loaded;
 import dev.jbackprop.model.ParamLayout;
 import dev.jbackprop.model.TrainingSnapshot;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -22,9 +18,9 @@ import java.util.regex.Pattern;
 
 /**
  * A run's checkpoint directory: {@link Checkpoint} files named {@code ckpt-<step>.safetensors}, the newest
- * {@link #KEEP} kept; the temporary files that writes cut short leave; and the lock that keeps a second process
- * from training the same run. {@link #latest} falls back to the previous checkpoint when the newest does not
- * verify.
+ * {@link #KEEP} kept, and the temporary files that writes cut short leave ({@link DirectoryLock} keeps a second
+ * process out of the run's directory). {@link #latest} falls back to the previous checkpoint when the newest does
+ * not verify.
  */
 public final class CheckpointDir {
     /** Checkpoints kept in the directory (the newest ones). */
@@ -101,41 +97,6 @@ public final class CheckpointDir {
             }
         }
         return n;
-    }
-
-    /**
-     * Holds an exclusive lock on {@code dir/.lock} while a run writes checkpoints there; the OS drops
-     * it when the process dies.
-     *
-     * @throws IllegalStateException when another process holds it
-     */
-    public static AutoCloseable lock(Path dir) throws BadFileException {
-        FileChannel ch = null;
-        try {
-            Files.createDirectories(dir);
-            ch = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock = ch.tryLock();
-            if (lock == null)
-                throw new IllegalStateException(dir + " is in use by another jbackprop process training the same run");
-            FileChannel held = ch;
-            ch = null;
-            return () -> {
-                lock.release();
-                held.close();
-            };
-        } catch (OverlappingFileLockException e) {
-            throw new IllegalStateException(dir + " is in use by another training run in this process", e);
-        } catch (IOException e) {
-            throw BadFileException.wrap(dir, "lock the checkpoint directory", e);
-        } finally {
-            if (ch != null) {
-                try {
-                    ch.close();
-                } catch (IOException e) {
-                    // nothing to release
-                }
-            }
-        }
     }
 
     /**

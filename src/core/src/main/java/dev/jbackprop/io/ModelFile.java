@@ -30,6 +30,14 @@ import java.util.Set;
 public final class ModelFile {
     /** The metadata key whose JSON value describes the network (and, from jbackprop train, the whole run). */
     public static final String NETWORK_KEY = "jbackprop";
+    /**
+     * How far the weights in a model file were trained: complete epochs and steps in all (steps past the last
+     * complete epoch when training stopped inside one).
+     *
+     * @param epochs complete epochs
+     * @param steps steps in all
+     */
+    public record Progress(int epochs, long steps) {}
 
     /**
      * The metadata key of what the model knows of its data (dev.jbackprop.data.DataSchema as JSON): the task,
@@ -273,6 +281,77 @@ public final class ModelFile {
             throw new InvalidMetadataException(
                     file,
                     "its " + NETWORK_KEY + " metadata does not describe a valid network (" + ex.getMessage() + ")");
+        }
+    }
+
+    /**
+     * The value of {@link #TRAINED_KEY} for weights trained for {@code epochs} complete epochs and {@code steps} steps.
+     *
+     * @param epochs complete epochs
+     * @param steps steps in all
+     * @return {@code {"epochs":E,"steps":S}}
+     */
+    public static String trained(int epochs, long steps) {
+        return "{\"epochs\":" + epochs + ",\"steps\":" + steps + "}";
+    }
+
+    /**
+     * How far the weights were trained, from the metadata {@link #TRAINED_KEY}, or null when the file does not say
+     * (a file jbackprop did not write, or one from before 0.2).
+     *
+     * @param file a safetensors file
+     * @return the progress, or null
+     * @throws BadFileException when the file is invalid or the values are impossible (the file is corrupt)
+     */
+    public static Progress progress(Path file) throws BadFileException {
+        String t = SafeTensors.readMetadata(file).get(TRAINED_KEY);
+        if (t == null) return null;
+        JsonNode o;
+        try {
+            o = SafeTensorsHeader.JSON.readTree(t);
+        } catch (IOException e) {
+            o = null;
+        }
+        if (o == null || !o.isObject())
+            throw new BadFileException(file, "is corrupt: metadata '" + TRAINED_KEY + "' is not a JSON object");
+        long epochs = wholeField(file, o, "epochs"), steps = wholeField(file, o, "steps");
+        if (epochs > Integer.MAX_VALUE)
+            throw new BadFileException(
+                    file, "is corrupt: metadata '" + TRAINED_KEY + "' has epochs " + epochs + "; too large");
+        if (steps < epochs)
+            throw new BadFileException(
+                    file,
+                    "is corrupt: metadata '" + TRAINED_KEY + "' has steps " + steps
+                            + "; it must be at least its epochs (" + epochs + "), one step per epoch");
+        return new Progress((int) epochs, steps);
+    }
+
+    private static long wholeField(Path file, JsonNode o, String key) throws BadFileException {
+        JsonNode v = o.get(key);
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToLong())
+            throw new BadFileException(
+                    file,
+                    "is corrupt: metadata '" + TRAINED_KEY + "' has " + key + " " + (v == null ? "missing" : v)
+                            + ", not a whole number");
+        long n = v.longValue();
+        if (n < 0)
+            throw new BadFileException(
+                    file, "is corrupt: metadata '" + TRAINED_KEY + "' has " + key + " " + n + "; it must be 0 or more");
+        return n;
+    }
+
+    /**
+     * True when the file's metadata says jbackprop wrote it (a {@link #NETWORK_KEY} entry); false for anything
+     * else, a file that is not safetensors included.
+     *
+     * @param file a file
+     * @return whether it is a jbackprop model file
+     */
+    public static boolean writtenByJbackprop(Path file) {
+        try {
+            return SafeTensors.readMetadata(file).containsKey(NETWORK_KEY);
+        } catch (BadFileException e) {
+            return false;
         }
     }
 

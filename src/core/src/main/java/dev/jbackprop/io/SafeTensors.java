@@ -16,6 +16,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The safetensors file format: named tensors and a string → string {@code __metadata__} map.
@@ -59,7 +60,10 @@ public final class SafeTensors {
     /**
      * Writes F32 tensors (names[i] of shapes[i], row-major values data[i]) and string metadata
      * atomically: to a temporary file in the same directory, flushed to disk, renamed over
-     * {@code file}, then the directory flushed. A crash leaves the old file or the new one, never part.
+     * {@code file}, then the directory flushed. A crash leaves the old file or the new one, never part; a failed
+     * write (a full disk) removes its temporary file and leaves the old file as it was. The temporary file's name
+     * is unique to the call ({@code .NAME.<random>.tmp}). The metadata is written sorted by key, so the same
+     * tensors and metadata always give the same bytes.
      */
     public static void writeAll(
             Path file,
@@ -70,7 +74,7 @@ public final class SafeTensors {
             String doing)
             throws BadFileException {
         Map<String, Object> header = new LinkedHashMap<>();
-        header.put(METADATA_KEY, metadata);
+        header.put(METADATA_KEY, new TreeMap<>(metadata)); // sorted: the same tensors and metadata, the same bytes
         long off = 0;
         for (int i = 0; i < names.size(); i++) {
             long bytes = 4L * data.get(i).length;

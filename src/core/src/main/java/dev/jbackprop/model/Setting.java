@@ -47,7 +47,11 @@ public enum Setting {
     /** How many of the remaining training samples validate. */
     VALIDATION_SIZE("validationSize"),
     /** The directory that holds a data set's files. */
-    DATA_DIR("dataDir");
+    DATA_DIR("dataDir"),
+    /** The CPU backend's threads. */
+    THREADS("threads"),
+    /** How far the cost may rise above its first-epoch value before training counts as diverged (0: never). */
+    DIVERGENCE_FACTOR("divergenceFactor");
 
     private final String apiName;
 

@@ -12,6 +12,22 @@ package dev.jbackprop.model;
  * @param lossSum that epoch's summed cost so far
  * @param correct that epoch's correctly classified samples so far
  * @param samples that epoch's samples so far
+ * @param lossReference the cost per sample the divergence guard compares the epoch's mean with (the first step's,
+ *     or the first epoch's mean once that is lower); NaN when none has been measured yet
  */
 public record TrainingState(
-        int epochsDone, int stepInEpoch, long steps, long shuffler, double lossSum, long correct, long samples) {}
+        int epochsDone,
+        int stepInEpoch,
+        long steps,
+        long shuffler,
+        double lossSum,
+        long correct,
+        long samples,
+        double lossReference) {
+
+    /** A state with no divergence reference measured yet (NaN). */
+    public TrainingState(
+            int epochsDone, int stepInEpoch, long steps, long shuffler, double lossSum, long correct, long samples) {
+        this(epochsDone, stepInEpoch, steps, shuffler, lossSum, correct, samples, Double.NaN);
+    }
+}

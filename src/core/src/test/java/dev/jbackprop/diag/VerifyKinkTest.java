@@ -27,7 +27,7 @@ class VerifyKinkTest {
             float[] zg = {10f, 4e-4f, -1e-4f, 2e-3f, 1e-4f, 1e-5f};
             long[] count = new long[2];
             double[] largest = new double[2], bound = new double[2];
-            Verify.alignKinks(want, 0, zw.clone(), zg, Verify.Tolerance.FP32, count, largest, bound);
+            Verify.alignKinks(want, 0, zw.clone(), zg, Verify.Tolerance.FP32.value, count, largest, bound);
             // flips: [1] and [2] (opposite sides, both within 1e-3) and [5] (0 is on the left of the kink);
             // [3] is beyond the bound on both sides (a z error the z row must judge), [4] is NaN
             assertEquals(3, count[0]);
@@ -53,7 +53,7 @@ class VerifyKinkTest {
                     0,
                     new float[] {1f, -1f, 0f},
                     new float[] {1.0001f, -0.9999f, 0f},
-                    Verify.Tolerance.FP32,
+                    Verify.Tolerance.FP32.value,
                     count,
                     new double[2],
                     new double[2]);

@@ -108,8 +108,9 @@ class DivergenceGuardTest {
             assertEquals(26, d.step, "caught at the end of epoch 2, where the metrics are read");
             assertEquals(1, d.layer, d.getMessage());
             assertEquals(2, ops.sumSquaresCalls, "one parameter check per epoch");
-            // per epoch: the training metrics once, the test set's once
-            assertEquals(3, ops.metricReads, "metrics read once per epoch plus the evaluation");
+            // per epoch: the training metrics once, the test set's once; and once after the run's first step (the
+            // divergence guard's reference cost)
+            assertEquals(4, ops.metricReads, "metrics read once per epoch, the evaluation, and the first step's");
         }
     }
 

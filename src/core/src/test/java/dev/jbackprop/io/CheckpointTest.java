@@ -185,10 +185,19 @@ class CheckpointTest {
 
     @Test
     void lockExcludesASecondRun() throws Exception {
-        try (AutoCloseable held = CheckpointDir.lock(dir)) {
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> CheckpointDir.lock(dir));
-            assertTrue(e.getMessage().contains("in use"), e.getMessage());
+        Files.createDirectories(dir);
+        try (DirectoryLock held = DirectoryLock.acquire(dir)) {
+            DirectoryLock.InUseException e =
+                    assertThrows(DirectoryLock.InUseException.class, () -> DirectoryLock.acquire(dir));
+            assertTrue(e.getMessage().contains("in use by another run in this process"), e.getMessage());
+            assertEquals(ProcessHandle.current().pid(), e.holder());
+            assertThrows(DirectoryLock.InUseException.class, () -> DirectoryLock.checkFree(dir));
+            assertEquals(
+                    ProcessHandle.current().pid() + "\n",
+                    Files.readString(dir.resolve(DirectoryLock.FILE)),
+                    "the lock file names its holder");
         }
-        CheckpointDir.lock(dir).close(); // free again
+        DirectoryLock.checkFree(dir);
+        DirectoryLock.acquire(dir).close(); // free again
     }
 }

@@ -25,10 +25,17 @@ final class CpuBlock implements Block {
         this.length = length;
     }
 
+    /**
+     * The most floats a block holds: its {@link #buf} is a view of a direct ByteBuffer, whose capacity in bytes is
+     * an int, so 4 bytes a float give (2^31 − 1) / 4 = 536,870,911 floats (2 GiB).
+     */
+    static final long MAX_FLOATS = Integer.MAX_VALUE / 4;
+
     static CpuBlock allocate(long length) {
-        if (length < 0 || length > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("a CPU block holds at most " + (Integer.MAX_VALUE - 8)
-                    + " floats; asked for " + length + " (use a smaller --batch or network)");
+        if (length < 0 || length > MAX_FLOATS) {
+            throw new IllegalArgumentException(String.format(
+                    "a CPU block holds at most %,d floats (2 GiB, the size of a direct buffer); asked for %,d",
+                    MAX_FLOATS, length));
         }
         FloatPointer p = new FloatPointer(Math.max(1, length));
         if (p.isNull()) throw new OutOfMemoryError("could not allocate " + length * 4 + " bytes of host memory");

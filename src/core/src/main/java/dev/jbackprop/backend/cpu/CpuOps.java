@@ -7,15 +7,21 @@ import dev.jbackprop.engine.ByteBlock;
 import dev.jbackprop.engine.ByteMat;
 import dev.jbackprop.engine.IndexBlock;
 import dev.jbackprop.engine.Mat;
+import dev.jbackprop.engine.MemoryLimits;
+import dev.jbackprop.engine.MemoryPlan;
 import dev.jbackprop.engine.Metrics;
 import dev.jbackprop.engine.Ops;
 import dev.jbackprop.engine.OpsChecks;
 import dev.jbackprop.model.Activation;
 import dev.jbackprop.model.Cost;
+import dev.jbackprop.model.InvalidConfigException;
 import dev.jbackprop.model.Optimizer;
+import dev.jbackprop.model.Setting;
+import dev.jbackprop.model.Wording;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import org.bytedeco.javacpp.Pointer;
 
 /**
  * The CPU backend: float32. This class is the dispatch: each operation checks its arguments ({@link
@@ -40,8 +46,22 @@ public final class CpuOps implements Ops {
         this(Runtime.getRuntime().availableProcessors());
     }
 
+    /**
+     * Threads per core at most. More threads than cores only take turns on them, and every split operation waits
+     * for its slowest part: on 2 cores, 3 threads already ran a [784,1024,1024,10] step slower than 2 (see
+     * {@link WorkerPool}), and 1,000 threads made a 0.8 s run take 63 s; a thread also costs its stack.
+     */
+    public static final int MAX_THREADS_PER_CORE = 4;
+
+    /**
+     * The CPU backend with {@code threads} threads.
+     *
+     * @param threads 1 to {@link #MAX_THREADS_PER_CORE} × the cores
+     * @throws InvalidConfigException when threads is outside that range
+     */
     public CpuOps(int threads) {
-        this.threads = Math.max(1, threads);
+        checkThreads(threads);
+        this.threads = threads;
         Blas.init();
         this.pool = new WorkerPool(this.threads);
         this.gemm = new CpuGemm(pool);
@@ -57,13 +77,94 @@ public final class CpuOps implements Ops {
         return true;
     }
 
+    /** The threads operations are split over (the calling thread and its workers). */
+    public int threads() {
+        return threads;
+    }
+
+    /** Which OpenBLAS GEMM kernels run, and why ("Haswell kernels (chosen on Zen 4, …)"). */
+    public static String blasKernels() {
+        return Blas.kernels();
+    }
+
+    /** What runs the elementwise loops: the vectorised C library (and its instruction set), or Java, and why. */
+    public static String elementwise() {
+        return NativeKernels.STATUS;
+    }
+
+    /** The processor's model name (Linux: /proc/cpuinfo), else the architecture. */
+    public static String cpuModel() {
+        try (java.util.stream.Stream<String> lines =
+                java.nio.file.Files.lines(java.nio.file.Path.of("/proc/cpuinfo"))) {
+            return lines.filter(l -> l.startsWith("model name"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim())
+                    .findFirst()
+                    .orElse(System.getProperty("os.arch"));
+        } catch (java.io.IOException | java.io.UncheckedIOException | SecurityException e) {
+            return System.getProperty("os.arch");
+        }
+    }
+
     @Override
     public String description() {
         return "CPU, " + threads + " threads, float32; GEMMs: OpenBLAS, " + Blas.kernels()
                 + ", split over the threads; elementwise: " + NativeKernels.STATUS;
     }
 
+    /**
+     * Refuses a thread count below 1 or above {@link #MAX_THREADS_PER_CORE} × the cores, before any thread is made.
+     *
+     * @param threads the count asked for
+     * @throws InvalidConfigException naming the setting, the bound and why
+     */
+    public static void checkThreads(int threads) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        long max = (long) MAX_THREADS_PER_CORE * cores;
+        if (threads < 1 || threads > max) {
+            throw new InvalidConfigException(
+                    Setting.THREADS,
+                    Wording.of(
+                            Setting.THREADS,
+                            " must be between 1 and " + max + " (" + MAX_THREADS_PER_CORE + " × the " + cores
+                                    + " cores), got " + threads + ": more threads than cores only take turns on them, "
+                                    + "and each split operation waits for the slowest"));
+        }
+    }
+
     // ---- memory -------------------------------------------------------------------------------
+
+    /**
+     * Blocks of at most {@link CpuBlock#MAX_FLOATS} floats, in host memory outside the heap that JavaCPP still lets
+     * this process allocate: the least of its own limit (maxBytes, by default the heap's maximum, set with
+     * -Dorg.bytedeco.javacpp.maxBytes), its limit on the process's physical memory, and the memory the system has
+     * available.
+     */
+    @Override
+    public MemoryLimits memoryLimits() {
+        long own = Pointer.maxBytes() > 0 ? Pointer.maxBytes() - Pointer.totalBytes() : Long.MAX_VALUE;
+        long physical =
+                Pointer.maxPhysicalBytes() > 0 ? Pointer.maxPhysicalBytes() - Pointer.physicalBytes() : Long.MAX_VALUE;
+        long system = Pointer.availablePhysicalBytes();
+        long host = Math.min(own, Math.min(physical, system > 0 ? system : Long.MAX_VALUE));
+        String why = host == own
+                ? "JavaCPP's limit on memory outside the heap, maxBytes = " + MemoryPlan.bytes(Pointer.maxBytes())
+                        + " (by default the heap's maximum; -Dorg.bytedeco.javacpp.maxBytes sets it)"
+                : host == physical
+                        ? "JavaCPP's limit on the process's physical memory, maxPhysicalBytes = "
+                                + MemoryPlan.bytes(Pointer.maxPhysicalBytes())
+                                + " (-Dorg.bytedeco.javacpp.maxPhysicalBytes sets it)"
+                        : "the memory the system has available";
+        return new MemoryLimits(
+                false,
+                false,
+                0,
+                CpuBlock.MAX_FLOATS,
+                "a CPU block is one direct buffer, at most 2 GiB",
+                Math.max(0, host),
+                why,
+                0,
+                "no device");
+    }
 
     @Override
     public synchronized Block allocate(long length) {

@@ -6,6 +6,7 @@ import dev.jbackprop.engine.ByteMat;
 import dev.jbackprop.engine.DeviceData;
 import dev.jbackprop.engine.IndexBlock;
 import dev.jbackprop.engine.Mat;
+import dev.jbackprop.engine.MemoryLimits;
 import dev.jbackprop.engine.Metrics;
 import dev.jbackprop.engine.Ops;
 import dev.jbackprop.engine.OpsChecks;
@@ -103,6 +104,21 @@ public final class CudaOps implements Ops {
         return device;
     }
 
+    /** The device and the versions of what runs on it, for reports. */
+    public CudaFacts facts() {
+        return new CudaFacts(
+                options.device(),
+                device.name,
+                device.ccMajor,
+                device.ccMinor,
+                device.multiprocessors,
+                device.totalMemory,
+                CudaProbe.driverVersion(),
+                CudaProbe.runtimeVersion(),
+                Gemm.libraryVersion(),
+                options.gemmPrecision());
+    }
+
     /** The cuBLAS side (for tests). */
     Gemm gemmForTests() {
         return gemm;
@@ -149,6 +165,26 @@ public final class CudaOps implements Ops {
     /** Device memory as {free, total} bytes (cuMemGetInfo; includes other processes' use). */
     public synchronized long[] memoryInfo() {
         return open(device).memoryInfo();
+    }
+
+    /**
+     * Device memory free now (cuMemGetInfo: other processes' use included), blocks addressed by long, cuBLAS's
+     * workspace, the bfloat16 copies with --bf16; host memory (pinned buffers when data is streamed) as the system
+     * has it available.
+     */
+    @Override
+    public synchronized MemoryLimits memoryLimits() {
+        long free = memoryInfo()[0];
+        return new MemoryLimits(
+                true,
+                options.bf16(),
+                Gemm.WORKSPACE_BYTES,
+                Long.MAX_VALUE / 8,
+                "device blocks are addressed by 64-bit offsets",
+                MemoryLimits.systemAvailable(),
+                "the memory the system has available",
+                free,
+                "free on " + device.name + " now, of " + CudaProbe.gib(device.totalMemory));
     }
 
     /** Bytes currently allocated through this instance (blocks, indices, metrics, the ones vector). */

@@ -48,6 +48,20 @@ public final class CudaProbe {
 
     private static Availability cached;
     private static String cachedInfo;
+    private static String driverVersion = "unknown";
+    private static String runtimeVersion = "unknown";
+
+    /** The CUDA version the driver supports ("13.0"), as the probe found it; "unknown" before or without one. */
+    public static synchronized String driverVersion() {
+        if (cached == null) run();
+        return driverVersion;
+    }
+
+    /** The CUDA runtime JCuda loaded ("CUDA 12.6"), as the probe found it; "unknown" before or without one. */
+    public static synchronized String runtimeVersion() {
+        if (cached == null) run();
+        return runtimeVersion;
+    }
 
     /** The cached result for device 0; never throws. */
     public static synchronized Availability probe() {
@@ -93,11 +107,13 @@ public final class CudaProbe {
         try {
             JCudaDriver.cuDriverGetVersion(v);
             driver = v[0];
+            driverVersion = version(driver);
             lines.add("driver: supports CUDA " + version(driver));
         } catch (CudaException e) {
             lines.add("driver: version unknown (" + e.getMessage() + ")");
         }
-        lines.add("JCuda runtime: " + runtimeVersion());
+        runtimeVersion = probeRuntimeVersion();
+        lines.add("JCuda runtime: " + runtimeVersion);
         int needed = KernelImage.nvccMajor();
         if (driver > 0 && needed > 0 && driver < 1000 * needed) {
             return notAvailable(lines, tooOld(driver, needed, "the kernels were built with nvcc " + needed), true);
@@ -249,7 +265,7 @@ public final class CudaProbe {
         return new String(name, 0, n, StandardCharsets.UTF_8);
     }
 
-    private static String runtimeVersion() {
+    private static String probeRuntimeVersion() {
         try {
             NativeCache.initialiseJcuda("jcuda.runtime.JCuda");
             int[] v = new int[1];

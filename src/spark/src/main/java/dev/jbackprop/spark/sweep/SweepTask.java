@@ -159,9 +159,9 @@ final class SweepTask implements Function<SweepPlan.Run, RunResult> {
         } else {
             args.addAll(run.args());
             args.addAll(List.of("--out", dir.toString()));
-            // what an attempt that ended before its first checkpoint left: the sweep's own directory
-            if (Files.exists(dir.resolve("metrics.csv")) || Files.exists(dir.resolve("model.safetensors")))
-                args.add("--force");
+            // the run's directory is the sweep's: it holds the sweep's train.log and sweep-attempts.log, and what an
+            // attempt that ended before its first checkpoint left
+            args.add("--force");
         }
         args.addAll(List.of("--checkpoint-every", checkpointEvery));
         return args;

@@ -96,13 +96,8 @@ final class TrainWorker implements WorkerLoop<TrainWorker.Result> {
             } else {
                 line.addAll(args);
                 line.addAll(List.of("--out", dir.toString()));
-                // a restart before the first checkpoint starts again over what the first attempt wrote
-                if (rank == 0
-                        && (force
-                                || (ctx.attempt() > 0
-                                        && (Files.exists(dir.resolve("metrics.csv"))
-                                                || Files.exists(dir.resolve("model.safetensors"))))))
-                    line.add("--force");
+                // a restart before the first checkpoint starts again over what the first attempt wrote (its log too)
+                if (rank == 0 && (force || ctx.attempt() > 0)) line.add("--force");
             }
             if (checkpointEvery != null) line.addAll(List.of("--checkpoint-every", checkpointEvery));
             if (!args.contains("--threads")) line.addAll(List.of("--threads", Integer.toString(threads)));
