@@ -59,6 +59,9 @@ final class DistributedOptions {
                     + ": each worker takes a slice of every batch; use at most " + run.batch()
                     + " workers, or a larger --batch");
         if (cmd.dryRun) return null; // the plan is the same on each worker: train prints it here
+        if (cmd.json())
+            throw new IllegalArgumentException("--json does not go with --workers yet (the driver prints worker 0's"
+                    + " text); leave it out: metrics.csv holds every epoch's figures");
         DistributedTraining impl = DistributedTraining.find();
         if (impl == null)
             throw new Main.Failure("train --workers runs on Apache Spark, which this jar leaves out: run ./jbackprop"
