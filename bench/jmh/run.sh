@@ -40,7 +40,13 @@ commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(gi
   echo "- GPU (name, driver, memory): ${gpu:-none}"
   echo "- java: $("$java" -version 2>&1 | head -n1); JMH $(unzip -p "$jar" META-INF/maven/org.openjdk.jmh/jmh-core/pom.properties 2>/dev/null | sed -n 's/^version=//p')"
   echo "- jbackprop info:"
-  "$java" -cp "$jar" dev.jbackprop.cli.Main info 2>&1 | sed 's/^/    /'
+  # the command line is its own module (src/cli); the benchmarks jar holds only the library
+  cli_jar="$root/src/cli/target/jbackprop-all.jar"
+  if [ -f "$cli_jar" ]; then
+    "$java" -jar "$cli_jar" info 2>&1 | sed 's/^/    /'
+  else
+    echo "    (not built: ./jbackprop info builds src/cli/target/jbackprop-all.jar)"
+  fi
   echo "- command: run.sh $*"
   [ -n "${NOTE:-}" ] && echo "- note: $NOTE"
   echo "- raw JMH JSON: $(basename "$base-jmh.json"); console log: $(basename "$base-jmh.log")"

@@ -49,7 +49,7 @@ final class CheckpointSaver {
     private final String configJson;
     private final Map<String, String> extra;
     /** Checkpoint metadata keys of early stopping's state (the best validation epoch and its figure). */
-    static final String BEST_EPOCH_KEY = "best_epoch", BEST_VALUE_KEY = "best_value";
+    static final String BEST_EPOCH_KEY = "best_epoch", BEST_VALUE_KEY = "best_value", BEST_MONITOR_KEY = "best_monitor";
 
     private long lastStep = -1;
     private int lastEpochs = -1;
@@ -67,6 +67,7 @@ final class CheckpointSaver {
     void note(dev.jbackprop.engine.EarlyStopping early) {
         extra.put(BEST_EPOCH_KEY, Integer.toString(early.bestEpoch()));
         extra.put(BEST_VALUE_KEY, Double.toString(early.best()));
+        extra.put(BEST_MONITOR_KEY, early.monitor().cliName);
     }
 
     /** Continuing from a checkpoint that is already on disk. */

@@ -80,7 +80,8 @@ final class JsonOut {
     }
 
     /** train --json: one object per epoch (schema train.epoch). */
-    static TrainListener.EpochJson trainEpochs(PrintWriter out, Ops ops, RunConfig config, Path dir) {
+    static TrainListener.EpochJson trainEpochs(
+            PrintWriter out, Ops ops, RunConfig config, Path dir, boolean regression) {
         DeviceInfo device = BackendSelection.deviceInfo(ops);
         return (r, validationLoss, validationAccuracy) -> {
             ObjectNode o = object("train.epoch", 1, device);
@@ -90,11 +91,12 @@ final class JsonOut {
             o.put("epochs", config.epochs());
             o.put("steps", r.steps());
             put(o, "loss", r.loss());
-            put(o, "train_accuracy", r.trainAccuracy());
+            double none = Double.NaN; // a regression run has no accuracy (its R² is in metrics.csv)
+            put(o, "train_accuracy", regression ? none : r.trainAccuracy());
             put(o, "test_loss", r.testLoss());
-            put(o, "test_accuracy", r.testAccuracy());
+            put(o, "test_accuracy", regression ? none : r.testAccuracy());
             put(o, "validation_loss", validationLoss);
-            put(o, "validation_accuracy", validationAccuracy);
+            put(o, "validation_accuracy", regression ? none : validationAccuracy);
             put(o, "learning_rate", r.learningRate());
             put(o, "samples_per_second", r.samplesPerSecond());
             put(o, "seconds", r.seconds());

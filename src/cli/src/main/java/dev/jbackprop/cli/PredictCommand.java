@@ -129,6 +129,7 @@ public final class PredictCommand implements Callable<Integer> {
         Path tmp; // unique to this process: two predicts into one directory never share a temporary file
         try {
             tmp = Files.createTempFile(output.toAbsolutePath().getParent(), "." + output.getFileName() + ".", ".tmp");
+            tmp.toFile().deleteOnExit(); // a signal ends the JVM without the finally below
             try { // createTempFile makes it owner-only; predictions are for sharing, as a plain write makes them
                 Files.setPosixFilePermissions(
                         tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));

@@ -223,9 +223,9 @@ public final class TrainCommand implements Callable<Integer> {
             names = "--resume",
             paramLabel = "DIR",
             description = "Continue the run in DIR from its latest complete checkpoint, with its stored "
-                    + "configuration. --epochs and --steps may extend it; --checkpoint-every, --data, --cache, "
-                    + "--backend, --threads, --no-graph and --track-gradients may be given; other options must agree "
-                    + "with it (default: none).")
+                    + "configuration. --epochs and --steps may extend it; --checkpoint-every, --data, --train, --test, "
+                    + "--cache, --backend, --threads, --no-graph, --track-gradients, --early-stop, --monitor and "
+                    + "--save-best may be given; other options must agree with it (default: none).")
     Path resume;
 
     @Override
@@ -307,9 +307,8 @@ public final class TrainCommand implements Callable<Integer> {
         resumed.check(asked, given);
         if ((asked.tf32() || asked.bf16()) && "cpu".equalsIgnoreCase(asked.backend())) {
             // a GPU run moved to the CPU: the precision does not come along
-            cmd.commandLine()
-                    .getErr()
-                    .println("jbackprop: the run in " + resumed.dir + " used " + (asked.bf16() ? "--bf16" : "--tf32")
+            main.notices(cmd.commandLine().getErr())
+                    .accept("the run in " + resumed.dir + " used " + (asked.bf16() ? "--bf16" : "--tf32")
                             + " on the GPU; it continues in FP32 on the CPU");
             b.tf32 = false;
             b.bf16 = false;

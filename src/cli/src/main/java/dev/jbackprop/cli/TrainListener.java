@@ -146,7 +146,10 @@ final class TrainListener implements Trainer.Listener {
         out.println(line(row));
         out.flush();
         best(row);
-        boolean improved = v != null && early.observe(r.epoch(), vLoss, quality.validation(vLoss, vAcc));
+        // a run that --steps ends inside an epoch reports that partial epoch, but early stopping and the best model
+        // watch complete epochs only (a resumed run completes it, and is then judged as the straight run would be)
+        boolean complete = trainer.epoch() == r.epoch();
+        boolean improved = v != null && complete && early.observe(r.epoch(), vLoss, quality.validation(vLoss, vAcc));
         // the model first: a metrics row never stands for weights that are not on disk
         float[] params = network.parameters();
         try {
@@ -170,9 +173,9 @@ final class TrainListener implements Trainer.Listener {
         } catch (IOException ex) {
             throw cannotWrite(RunOutput.GRADIENTS_CSV, ex);
         }
-        if (saver != null && early != null) saver.note(early);
+        if (saver != null && early != null && complete) saver.note(early);
         if (saver != null) saver.afterEpoch(trainer, r.epoch());
-        if (early != null && early.shouldStop(r.epoch())) {
+        if (early != null && complete && early.shouldStop(r.epoch())) {
             stoppedEarly = true;
             out.printf(
                     Locale.ROOT,
@@ -191,7 +194,7 @@ final class TrainListener implements Trainer.Listener {
         m.put("epoch", Integer.toString(r.epoch()));
         m.put("monitor", early.monitor().cliName);
         m.put("validation_loss", Double.toString(r.validationLoss()));
-        m.put("validation_accuracy", Double.toString(r.validation()));
+        m.put(quality.regression ? "validation_r2" : "validation_accuracy", Double.toString(r.validation()));
         return m;
     }
 
@@ -272,6 +275,7 @@ final class TrainListener implements Trainer.Listener {
      * accuracy 98.13% (epoch 8; chosen on the test set: no validation set)", or that nothing could be chosen.
      */
     String summary() {
+        RunOutput.Row best = best();
         boolean onValidation = validation != null;
         if (best == null || Double.isNaN(onValidation ? best.validationLoss() : best.testLoss()))
             return "no validation or test set to choose the best epoch on";
@@ -298,8 +302,13 @@ final class TrainListener implements Trainer.Listener {
                 dev.jbackprop.io.BadFileException.wrap(run.dir().resolve(name), "write it", ex));
     }
 
-    /** The best epoch's row, or null. */
+    /**
+     * The best epoch's row, or null: with a validation set, the epoch early stopping chose (the one model-best holds,
+     * compared in full precision), else the best row by {@link #better}.
+     */
     RunOutput.Row best() {
+        if (early != null && early.bestEpoch() > 0)
+            for (RunOutput.Row r : run.epochs()) if (r.epoch() == early.bestEpoch()) return r;
         return best;
     }
 

@@ -137,7 +137,7 @@ final class TrainRun {
             if (cmd.dryRun) {
                 printPlan(plan, ops);
                 plan.check();
-                out.println("the plan fits; nothing was written (--dry-run)");
+                result.println("the plan fits; nothing was written (--dry-run)");
                 return 0;
             }
             plan.check(); // before anything large is allocated
@@ -167,7 +167,9 @@ final class TrainRun {
      * normalisation); a resumed run must find the data it was trained on.
      */
     private Data readData() throws IOException {
-        TrainingData sets = TrainingData.read(asked, cmd.data().cache, err);
+        // notices (MNIST being fetched) are not errors: --quiet drops them
+        PrintWriter notices = cmd.quiet() ? new PrintWriter(java.io.Writer.nullWriter()) : err;
+        TrainingData sets = TrainingData.read(asked, cmd.data().cache, notices);
         Dataset train = sets.train();
         NetRequest net = request != null ? request : NetRequest.of(asked.network());
         NetworkSpec spec = net.resolve(train.features(), train.outputs(), sets.task(), sets.outputsWord());
@@ -317,12 +319,14 @@ final class TrainRun {
         EarlyStopping early = valData == null
                 ? null
                 : new EarlyStopping(EarlyStopping.Monitor.parse(config.monitor()), config.earlyStop());
-        if (early != null && resumed != null) restoreEarlyStopping(early);
+        if (early != null && resumed != null) restoreEarlyStopping(early, output, saver);
         TrainListener listener = new TrainListener(setup, trainer, network, valData, early, saver, tracker, out);
-        if (jsonOut != null) listener.json(JsonOut.trainEpochs(jsonOut, ops, config, output.dir()));
+        if (jsonOut != null)
+            listener.json(JsonOut.trainEpochs(
+                    jsonOut, ops, config, output.dir(), data.sets.task() == dev.jbackprop.data.Task.REGRESSION));
         if (early != null && resumed != null && early.shouldStop(resumed.state().epochsDone())) {
             restore(trainer);
-            out.printf(
+            result.printf(
                     "early stopping ended this run after epoch %d (best on validation: epoch %d); nothing to "
                             + "train (a larger --early-stop continues it)%n",
                     resumed.state().epochsDone(), early.bestEpoch());
@@ -349,15 +353,23 @@ final class TrainRun {
     }
 
     /** A resumed run's early stopping carries on from the state its checkpoint recorded. */
-    private void restoreEarlyStopping(EarlyStopping early) {
+    private void restoreEarlyStopping(EarlyStopping early, RunOutput output, CheckpointSaver saver) {
         Map<String, String> meta = resumed.checkpoint.metadata();
-        try {
-            String e = meta.get(CheckpointSaver.BEST_EPOCH_KEY), v = meta.get(CheckpointSaver.BEST_VALUE_KEY);
-            if (e != null && v != null) early.restore(Integer.parseInt(e), Double.parseDouble(v));
-        } catch (NumberFormatException ex) {
-            throw new Main.Failure(resumed.checkpoint.file() + ": metadata '" + CheckpointSaver.BEST_EPOCH_KEY
-                    + "' or '" + CheckpointSaver.BEST_VALUE_KEY + "' is not a number");
+        String e = meta.get(CheckpointSaver.BEST_EPOCH_KEY), v = meta.get(CheckpointSaver.BEST_VALUE_KEY);
+        String m = meta.get(CheckpointSaver.BEST_MONITOR_KEY);
+        if (e != null && v != null && early.monitor().cliName.equals(m == null ? "loss" : m)) {
+            try {
+                early.restore(Integer.parseInt(e), Double.parseDouble(v));
+            } catch (NumberFormatException ex) {
+                throw new Main.Failure(resumed.checkpoint.file() + ": is corrupt: metadata '"
+                        + CheckpointSaver.BEST_EPOCH_KEY + "' or '" + CheckpointSaver.BEST_VALUE_KEY
+                        + "' is not a number");
+            }
+        } else {
+            // a checkpoint from before its run's first epoch ended, or another --monitor: the kept rows say it
+            for (RunOutput.Row r : output.epochs()) early.observe(r.epoch(), r.validationLoss(), r.validation());
         }
+        if (saver != null) saver.note(early); // the resumed run's own checkpoints carry it from the first on
     }
 
     private static GradientTracker tracker(Network network, RunOutput output) {
@@ -536,10 +548,11 @@ final class TrainRun {
                 null);
     }
 
-    private static Main.Failure diverged(
+    private Main.Failure diverged(
             DivergedException d, TrainListener listener, CheckpointSaver saver, RunOutput output) {
-        String kept =
-                listener.lastGood() == 0 ? "the initial weights" : "the weights after epoch " + listener.lastGood();
+        String kept = listener.modelSteps() < 0 && resumed != null
+                ? "the weights the interrupted run left"
+                : listener.lastGood() == 0 ? "the initial weights" : "the weights after epoch " + listener.lastGood();
         String ckpt = saver == null || saver.last() == null
                 ? ""
                 : "; the last good checkpoint is " + saver.last() + " (step " + saver.lastStep() + ")";

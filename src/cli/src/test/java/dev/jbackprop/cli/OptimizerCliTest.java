@@ -222,6 +222,46 @@ class OptimizerCliTest {
         assertEquals(rows.size(), rows(run).size());
     }
 
+    /**
+     * A run that --steps cuts inside an epoch, resumed: early stopping watched complete epochs only, so the resumed
+     * run stops where the straight one did, with the same best model and the same last line.
+     */
+    @Test
+    void earlyStoppingIgnoresTheCutEpochAndResumesAsTheStraightRun() throws IOException {
+        String[] common = {
+            "--train-size",
+            "150",
+            "--epochs",
+            "30",
+            "--early-stop",
+            "2",
+            "--monitor",
+            "accuracy",
+            "--save-best",
+            "--lr-schedule",
+            "constant",
+            "--checkpoint-every",
+            "7"
+        };
+        Path straight = root.resolve("es-straight"), cut = root.resolve("es-cut");
+        Cli.Result s = ok(train(straight, common));
+        List<String> c = new ArrayList<>(List.of(common));
+        c.addAll(List.of("--steps", "23")); // 10 steps an epoch: inside epoch 3
+        ok(train(cut, c.toArray(String[]::new)));
+        Cli.Result r = ok("train", "--resume", cut.toString(), "--steps", "0", "--no-progress");
+        assertEquals(rows(straight).size(), rows(cut).size(), s + "\n" + r);
+        assertArrayEquals(params(straight.resolve(RunOutput.MODEL_BEST)), params(cut.resolve(RunOutput.MODEL_BEST)));
+        assertEquals(
+                SafeTensors.readMetadata(straight.resolve(RunOutput.MODEL_BEST)).get("epoch"),
+                SafeTensors.readMetadata(cut.resolve(RunOutput.MODEL_BEST)).get("epoch"));
+        String last = s.out()
+                .lines()
+                .filter(l -> l.startsWith("best validation"))
+                .findFirst()
+                .orElseThrow();
+        assertTrue(r.out().contains(last.substring(0, last.indexOf(';'))), s + "\n" + r);
+    }
+
     /** With a validation set and no --early-stop, the summary still names the epoch best on it (loss by default). */
     @Test
     void theSummaryNamesTheEpochBestOnValidation() {

@@ -13,7 +13,7 @@ public record CudaOptions(int device, boolean tf32, boolean bf16, boolean debug)
     public CudaOptions {
         if (device < 0) throw new IllegalArgumentException("CUDA device index must be >= 0, got " + device);
         if (tf32 && bf16)
-            throw new IllegalArgumentException("--tf32 and --bf16 do not go together: choose one GEMM precision");
+            throw new IllegalArgumentException("TF32 and BF16 GEMMs do not go together: choose one GEMM precision");
     }
 
     public static CudaOptions defaults() {

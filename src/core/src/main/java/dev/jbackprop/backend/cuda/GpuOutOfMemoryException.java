@@ -13,7 +13,7 @@ public final class GpuOutOfMemoryException extends GpuException {
         super(
                 "out of GPU memory: " + what + " needs " + bytes(requestedBytes) + " but only " + bytes(freeBytes)
                         + " of " + bytes(totalBytes) + " are free on " + device
-                        + "; try a smaller --batch (or a smaller network / dataset)",
+                        + "; try a smaller batch (or a smaller network / data set)",
                 cause);
         this.requestedBytes = requestedBytes;
         this.freeBytes = freeBytes;

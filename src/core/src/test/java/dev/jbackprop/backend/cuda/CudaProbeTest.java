@@ -112,7 +112,7 @@ class CudaProbeTest {
                 "a block of 10 floats", 40L << 30, 1L << 30, 80L << 30, "device 0 (X, sm_90)", null);
         assertTrue(e.getMessage().contains("needs 42949672960 bytes (40960.0 MiB)"), e.getMessage());
         assertTrue(e.getMessage().contains("only 1073741824 bytes (1024.0 MiB) of 85899345920 bytes"), e.getMessage());
-        assertTrue(e.getMessage().contains("--batch"), e.getMessage());
+        assertTrue(e.getMessage().contains("try a smaller batch"), e.getMessage());
         assertEquals(40L << 30, e.requestedBytes());
     }
 
