@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds OUTDIR/libjbackprop_cpu.so, the CPU backend's vectorised elementwise loops (cpu_kernels.c) and
-# optimiser loops (cpu_optim.c).
+# Builds OUTDIR/libjbackprop_cpu.so, the CPU backend's vectorised elementwise loops (cpu_kernels.c), its
+# optimiser loops (cpu_optim.c) and its GEMM for small layers (cpu_gemm.c).
 # Needs gcc and a JDK's jni.h; without them, or off x86-64 Linux, it says so and succeeds, and the CPU
 # backend runs its Java loops instead (same results, slower).
 # Usage: native/cpu/build.sh OUTDIR [JAVA_HOME]
@@ -25,7 +25,8 @@ if [[ ! -f "$jdk/include/jni.h" ]]; then
   exit 0
 fi
 
-if [[ -f "$out" && ! "$here/cpu_kernels.c" -nt "$out" && ! "$here/cpu_optim.c" -nt "$out" && ! "$here/build.sh" -nt "$out" ]]; then
+if [[ -f "$out" && ! "$here/cpu_kernels.c" -nt "$out" && ! "$here/cpu_optim.c" -nt "$out" && ! "$here/cpu_gemm.c" -nt "$out" \
+  && ! "$here/build.sh" -nt "$out" ]]; then
   echo "CPU kernels: up to date ($out)"
   exit 0
 fi
@@ -34,6 +35,7 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 # -ffp-contract=off: no FMA contraction, so every float is the one Java computes (Java never contracts)
 "$cc" -shared -fPIC -O3 -std=c11 -Wall -Wextra -Werror -ffp-contract=off -fno-math-errno -fvisibility=default \
-  -I"$jdk/include" -I"$jdk/include/linux" -Wl,-z,noexecstack -o "$tmp/libjbackprop_cpu.so" "$here/cpu_kernels.c" "$here/cpu_optim.c"
+  -I"$jdk/include" -I"$jdk/include/linux" -Wl,-z,noexecstack -o "$tmp/libjbackprop_cpu.so" "$here/cpu_kernels.c" \
+  "$here/cpu_optim.c" "$here/cpu_gemm.c"
 mv -f "$tmp/libjbackprop_cpu.so" "$out"
 echo "CPU kernels: built $out"

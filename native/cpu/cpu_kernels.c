@@ -126,6 +126,22 @@ JNIEXPORT void JNICALL Java_dev_jbackprop_backend_cpu_NativeKernels_update(JNIEn
   else update_momentum(F(p), F(g), F(v), from, w, to, rate, momentum, 1.f - decay);
 }
 
+/*
+ * The same update on rows [r0, r1) of columns [c0, c1) of matrices laid out with ld rows (all weights, or
+ * all biases when weights is 0): one call for a block of rows of a layer's parameters.
+ */
+JNIEXPORT void JNICALL Java_dev_jbackprop_backend_cpu_NativeKernels_updateRows(JNIEnv *env, jclass cls, jlong p, jlong g, jlong v, jint ld, jint r0,
+                                                                               jint r1, jint c0, jint c1, jboolean weights, jfloat rate,
+                                                                               jfloat momentum, jfloat decay) {
+  (void)env;
+  (void)cls;
+  for (ptrdiff_t c = c0; c < c1; c++) {
+    ptrdiff_t from = c * (ptrdiff_t)ld + r0, to = c * (ptrdiff_t)ld + r1, w = weights ? to : from;
+    if (v == 0 || momentum == 0.f) update_plain(F(p), F(g), from, w, to, rate, decay);
+    else update_momentum(F(p), F(g), F(v), from, w, to, rate, momentum, 1.f - decay);
+  }
+}
+
 /* s[r0:r1] = Σ_j x[r0:r1, j] over m columns, summed left to right. */
 CLONES static void sum_rows(const float *restrict x, float *restrict s, ptrdiff_t rows, ptrdiff_t m, int r0, int r1) {
   for (int i = r0; i < r1; i++) s[i] = 0.f;

@@ -1,7 +1,5 @@
 package dev.jbackprop.backend.cpu;
 
-import static dev.jbackprop.backend.cpu.CpuMath.SOFTMAX;
-
 import dev.jbackprop.engine.Block;
 import dev.jbackprop.engine.ByteBlock;
 import dev.jbackprop.engine.ByteMat;
@@ -12,6 +10,7 @@ import dev.jbackprop.engine.MemoryPlan;
 import dev.jbackprop.engine.Metrics;
 import dev.jbackprop.engine.Ops;
 import dev.jbackprop.engine.OpsChecks;
+import dev.jbackprop.engine.StepReplay;
 import dev.jbackprop.model.Activation;
 import dev.jbackprop.model.Cost;
 import dev.jbackprop.model.InvalidConfigException;
@@ -25,22 +24,27 @@ import org.bytedeco.javacpp.Pointer;
 
 /**
  * The CPU backend: float32. This class is the dispatch: each operation checks its arguments ({@link
- * OpsChecks}) and runs on a {@link WorkerPool} (the calling thread and its workers). GEMMs are {@link
- * CpuGemm} (single-threaded OpenBLAS, split by rows or columns of the output); the output layer's δ,
- * cost and accuracy are {@link CpuLoss}; the elementwise pass after a GEMM is split the same way as
- * the GEMM, so each thread reads back what it has just written, hot in its own cache. The
- * elementwise loops are vectorised C where the native library loads ({@link NativeKernels}), else
- * Java ({@link CpuKernels}), with the same results. Nothing here allocates after set-up: each
- * operation keeps one task object whose fields it sets before running.
+ * OpsChecks}), sets the fields of its one reusable {@link CpuTask} and runs the task's parts on a
+ * {@link WorkerPool} (the calling thread and its workers). GEMMs are {@link CpuGemm} (our C kernel for
+ * small products, single-threaded OpenBLAS split by rows or columns for the rest); the output layer's
+ * δ, cost and accuracy are {@link CpuLoss}; the other operations {@link CpuTasks}. The elementwise
+ * loops are vectorised C where the native library loads ({@link NativeKernels}), else Java ({@link
+ * CpuKernels}), with the same results.
+ *
+ * <p>{@link #capture} records the tasks of the body's first run and replays them as one parallel
+ * region per step ({@link CpuPlan}): barriers only where a thread needs another's results, the bias
+ * + activation and derivative fused into the products whose results they read, the update (SGD or
+ * an optimiser step) cut per layer and run after the last task that reads those parameters, giving
+ * the same floats as the eager calls. Nothing here allocates after set-up.
  */
 public final class CpuOps implements Ops {
-    // Elements per thread below which an elementwise pass runs on the calling thread alone.
-    private static final int MIN_PER_THREAD = 1 << 14;
-
     private final WorkerPool pool;
-    private final CpuGemm gemm;
     private final List<AutoCloseable> owned = new ArrayList<>();
     private final int threads;
+    /** The tasks of a body being captured, or null. */
+    private List<CpuTask> recording;
+    /** Whether the body being captured did something a plan cannot replay (a download, an upload, …). */
+    private boolean unplannable;
 
     public CpuOps() {
         this(Runtime.getRuntime().availableProcessors());
@@ -54,6 +58,13 @@ public final class CpuOps implements Ops {
     public static final int MAX_THREADS_PER_CORE = 4;
 
     /**
+     * Two switches for comparisons, read when a backend is made: -Djbackprop.cpu.plan=false runs captured
+     * steps eagerly (one hand-off per operation); -Djbackprop.cpu.gemm=false gives every product to
+     * OpenBLAS.
+     */
+    private final boolean plans, gemmKernel;
+
+    /**
      * The CPU backend with {@code threads} threads.
      *
      * @param threads 1 to {@link #MAX_THREADS_PER_CORE} × the cores
@@ -62,9 +73,10 @@ public final class CpuOps implements Ops {
     public CpuOps(int threads) {
         checkThreads(threads);
         this.threads = threads;
+        this.plans = !"false".equals(System.getProperty("jbackprop.cpu.plan"));
+        this.gemmKernel = NativeKernels.GEMM && !"false".equals(System.getProperty("jbackprop.cpu.gemm"));
         Blas.init();
         this.pool = new WorkerPool(this.threads);
-        this.gemm = new CpuGemm(pool);
     }
 
     @Override
@@ -107,8 +119,20 @@ public final class CpuOps implements Ops {
 
     @Override
     public String description() {
-        return "CPU, " + threads + " threads, float32; GEMMs: OpenBLAS, " + Blas.kernels()
-                + ", split over the threads; elementwise: " + NativeKernels.STATUS;
+        return "CPU, " + threads + " threads, float32; GEMMs: " + CpuGemm.describe(gemmKernel, Blas.kernels())
+                + ", split over the threads; elementwise: " + NativeKernels.STATUS + "; steps: "
+                + (plans ? "one parallel region each" : "one hand-off per operation (-Djbackprop.cpu.plan=false)");
+    }
+
+    /** Runs an eager task (recording a copy while a body is captured). */
+    private void run(CpuTask t) {
+        if (recording != null) recording.add(t.copy());
+        pool.run(t, t.parts);
+    }
+
+    /** An operation a captured step cannot hold. */
+    private void hostWork() {
+        if (recording != null) unplannable = true;
     }
 
     /**
@@ -194,29 +218,34 @@ public final class CpuOps implements Ops {
     @Override
     public void upload(float[] src, int srcOffset, Block dst, long dstOffset, int length) {
         OpsChecks.upload(src, srcOffset, dst, dstOffset, length);
+        hostWork();
         ((CpuBlock) dst).buf.put((int) dstOffset, src, srcOffset, length);
     }
 
     @Override
     public void upload(int[] src, IndexBlock dst) {
         OpsChecks.upload(src, dst);
+        hostWork();
         System.arraycopy(src, 0, ((CpuIndexBlock) dst).idx, 0, src.length);
     }
 
     @Override
     public void upload(byte[] src, int srcOffset, ByteBlock dst, long dstOffset, int length) {
         OpsChecks.upload(src, srcOffset, dst, dstOffset, length);
+        hostWork();
         System.arraycopy(src, srcOffset, ((CpuByteBlock) dst).bytes, (int) dstOffset, length);
     }
 
     @Override
     public void download(Block src, long srcOffset, float[] dst, int dstOffset, int length) {
         OpsChecks.download(src, srcOffset, dst, dstOffset, length);
+        hostWork();
         ((CpuBlock) src).buf.get((int) srcOffset, dst, dstOffset, length);
     }
 
     @Override
     public void fill(Block dst, float value) {
+        hostWork();
         FloatBuffer b = ((CpuBlock) dst).buf;
         int n = b.limit();
         for (int i = 0; i < n; i++) b.put(i, value);
@@ -227,175 +256,93 @@ public final class CpuOps implements Ops {
 
     // ---- compute ------------------------------------------------------------------------------
 
+    private final CpuGemm.Task gemmTask = new CpuGemm.Task();
+
     @Override
     public void gemm(
             boolean transA, boolean transB, int m, int n, int k, float alpha, Mat a, Mat b, float beta, Mat c) {
         OpsChecks.gemm(transA, transB, m, n, k, a, b, c);
-        gemm.gemm(transA, transB, m, n, k, alpha, a, b, beta, c);
-    }
-
-    private static FloatBuffer buf(Mat m) {
-        return ((CpuBlock) m.block()).buf;
+        run(gemmTask.set(transA, transB, m, n, k, alpha, a, b, beta, c, threads, gemmKernel));
     }
 
     static long addr(Mat m) {
         return ((CpuBlock) m.block()).address;
     }
 
-    private final class BiasActivationTask implements WorkerPool.RangeTask {
-        int code;
-        float alpha;
-        int rows, m;
-        boolean byRows; // softmax needs whole columns, so it always splits columns
-        long z, bias, a; // addresses
-
-        @Override
-        public void run(int from, int to) {
-            if (code != SOFTMAX) {
-                if (byRows) CpuKernels.biasActivation(code, alpha, z, bias, a, rows, from, to, 0, m);
-                else CpuKernels.biasActivation(code, alpha, z, bias, a, rows, 0, rows, from, to);
-                return;
-            }
-            // a = e^(z − max) / Σ e^(z − max), the exponentials, the sum and the quotient in double and
-            // rounded once, as kernels/activations.cu does (a NaN in z makes the column NaN)
-            for (int j = from; j < to; j++) {
-                long base = (long) j * rows;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int i = 0; i < rows; i++) {
-                    float v = Mem.get(z, base + i) + Mem.get(bias, i);
-                    Mem.put(z, base + i, v);
-                    max = Math.max(max, v);
-                }
-                double sum = 0;
-                for (int i = 0; i < rows; i++) sum += Math.exp((double) Mem.get(z, base + i) - max);
-                for (int i = 0; i < rows; i++)
-                    Mem.put(a, base + i, (float) (Math.exp((double) Mem.get(z, base + i) - max) / sum));
-            }
-        }
-    }
-
-    private final BiasActivationTask biasActivationTask = new BiasActivationTask();
+    private final CpuTasks.BiasActivation biasActivationTask = new CpuTasks.BiasActivation();
 
     @Override
     public void biasActivation(Activation act, Mat z, Mat bias, Mat a, int m) {
         OpsChecks.biasActivation(act, z, bias, a, m);
-        BiasActivationTask t = biasActivationTask;
-        t.code = act.kind().code;
-        t.alpha = (float) act.alpha();
-        t.rows = z.rows();
-        t.z = addr(z);
-        t.bias = addr(bias);
-        t.a = addr(a);
-        t.m = m;
-        t.byRows = t.code != SOFTMAX && CpuGemm.splitRows(t.rows, m);
-        runElementwise(t, t.byRows, t.rows, m);
+        run(biasActivationTask.set(
+                act.kind().code, (float) act.alpha(), addr(z), addr(bias), addr(a), z.rows(), m, threads));
     }
 
-    /**
-     * Runs an elementwise task over a rows × m matrix, split over the threads by rows or by columns
-     * (the task reads the range as rows or columns accordingly), once each thread has MIN_PER_THREAD elements.
-     */
-    private void runElementwise(WorkerPool.RangeTask t, boolean byRows, int rows, int m) {
-        pool.run(t, byRows ? rows : m, Math.max(1, MIN_PER_THREAD / Math.max(1, byRows ? m : rows)));
-    }
-
-    private final class BackwardTask implements WorkerPool.RangeTask {
-        int code;
-        float alpha;
-        int rows, m;
-        boolean byRows;
-        long z, a, delta; // addresses
-
-        @Override
-        public void run(int from, int to) {
-            if (byRows) CpuKernels.activationBackward(code, alpha, z, a, delta, rows, from, to, 0, m);
-            else CpuKernels.activationBackward(code, alpha, z, a, delta, rows, 0, rows, from, to);
-        }
-    }
-
-    private final BackwardTask backwardTask = new BackwardTask();
+    private final CpuTasks.Backward backwardTask = new CpuTasks.Backward();
 
     @Override
     public void activationBackward(Activation act, Mat z, Mat a, Mat delta, int m) {
         OpsChecks.activationBackward(act, z, a, delta, m);
-        BackwardTask t = backwardTask;
-        t.code = act.kind().code;
-        t.alpha = (float) act.alpha();
-        t.z = addr(z);
-        t.a = addr(a);
-        t.delta = addr(delta);
-        t.rows = z.rows();
-        t.m = m;
-        t.byRows = CpuGemm.splitRows(t.rows, m);
-        runElementwise(t, t.byRows, t.rows, m);
+        run(backwardTask.set(
+                act.kind().code, (float) act.alpha(), addr(z), addr(a), addr(delta), z.rows(), m, threads));
     }
+
+    private final CpuLoss.Task lossTask = new CpuLoss.Task();
 
     @Override
     public void outputError(Cost cost, Activation out, Mat z, Mat a, Mat y, Mat delta, int m, Metrics metrics) {
         OpsChecks.outputError(cost, out, z, a, y, delta, m, metrics);
-        CpuLoss.outputError(cost, out, z, a, y, delta, m, (CpuMetrics) metrics);
+        CpuLoss.Task t = lossTask.set(
+                cost,
+                out.kind().code,
+                (float) out.alpha(),
+                addr(z),
+                addr(a),
+                addr(y),
+                delta == null ? 0 : addr(delta),
+                z.rows(),
+                m,
+                (CpuMetrics) metrics,
+                threads);
+        run(t);
+        t.finish();
     }
+
+    private final CpuTasks.SumColumns sumTask = new CpuTasks.SumColumns();
 
     @Override
     public void sumColumns(Mat x, int m, Mat sums) {
         OpsChecks.sumColumns(x, m, sums);
-        int rows = x.rows();
-        SumTask t = sumTask;
-        t.x = addr(x);
-        t.s = addr(sums);
-        t.rows = rows;
-        t.m = m;
-        runElementwise(t, true, rows, m);
+        run(sumTask.set(addr(x), addr(sums), x.rows(), m, threads));
     }
 
-    /** Row sums over m columns for rows [from, to). */
-    private static final class SumTask implements WorkerPool.RangeTask {
-        long x, s;
-        int rows, m;
-
-        @Override
-        public void run(int from, int to) {
-            CpuKernels.sumColumns(x, s, rows, m, from, to);
-        }
-    }
-
-    private final SumTask sumTask = new SumTask();
-
-    private final class UpdateTask implements WorkerPool.RangeTask {
-        long p, g, v; // addresses; v = 0 without a velocity block
-        int weightCount;
-        float rate, momentum, decay;
-
-        @Override
-        public void run(int from, int to) {
-            CpuKernels.update(p, g, v, from, to, weightCount, rate, momentum, decay);
-        }
-    }
-
-    private final UpdateTask updateTask = new UpdateTask();
+    private final CpuTasks.Update updateTask = new CpuTasks.Update();
 
     @Override
     public void update(
             Block params, Block grads, Block velocity, long weightCount, float rate, float momentum, float decay) {
         OpsChecks.update(params, grads, velocity, weightCount, rate, momentum, decay);
-        UpdateTask t = updateTask;
-        t.p = ((CpuBlock) params).address;
-        t.g = ((CpuBlock) grads).address;
-        t.v = velocity == null ? 0 : ((CpuBlock) velocity).address;
-        t.weightCount = (int) weightCount;
-        t.rate = rate;
-        t.momentum = momentum;
-        t.decay = decay;
-        pool.run(t, (int) params.length(), MIN_PER_THREAD);
+        run(updateTask.set(
+                ((CpuBlock) params).address,
+                ((CpuBlock) grads).address,
+                velocity == null ? 0 : ((CpuBlock) velocity).address,
+                (int) params.length(),
+                (int) weightCount,
+                rate,
+                momentum,
+                decay,
+                threads));
     }
 
-    private final CpuOptimizers optimizerTask = new CpuOptimizers();
+    private final CpuTasks.SetScalars scalarsTask = new CpuTasks.SetScalars();
 
     @Override
     public void setScalars(Block dst, float[] values) {
         OpsChecks.setScalars(dst, values);
-        CpuOptimizers.setScalars(((CpuBlock) dst).address, values);
+        run(scalarsTask.set(((CpuBlock) dst).address, values));
     }
+
+    private final CpuTasks.OptimizerStep optimizerTask = new CpuTasks.OptimizerStep();
 
     @Override
     public void optimizerStep(
@@ -407,61 +354,152 @@ public final class CpuOps implements Ops {
             long weightCount,
             Block scalars) {
         OpsChecks.optimizerStep(rule, params, grads, state1, state2, weightCount, scalars);
-        CpuOptimizers t = optimizerTask;
-        t.rule = rule.code;
-        t.p = ((CpuBlock) params).address;
-        t.g = ((CpuBlock) grads).address;
-        t.s1 = state1 == null ? 0 : ((CpuBlock) state1).address;
-        t.s2 = state2 == null ? 0 : ((CpuBlock) state2).address;
-        t.sc = ((CpuBlock) scalars).address;
-        t.weightCount = (int) weightCount;
-        pool.run(t, (int) params.length(), MIN_PER_THREAD);
+        run(optimizerTask.set(
+                rule.code,
+                ((CpuBlock) params).address,
+                ((CpuBlock) grads).address,
+                state1 == null ? 0 : ((CpuBlock) state1).address,
+                state2 == null ? 0 : ((CpuBlock) state2).address,
+                ((CpuBlock) scalars).address,
+                (int) params.length(),
+                (int) weightCount,
+                threads));
     }
+
+    private final CpuTasks.Gather gatherTask = new CpuTasks.Gather();
 
     @Override
     public void gather(Mat src, IndexBlock idx, int offset, int m, Mat dst) {
         OpsChecks.gather(src, idx, offset, m, dst);
-        int[] ix = ((CpuIndexBlock) idx).idx;
-        int rows = src.rows();
-        FloatBuffer s = buf(src), d = buf(dst);
-        for (int j = 0; j < m; j++) {
-            int col = ix[offset + j];
-            if (col >= 0 && col < src.cols()) d.put(j * rows, s, col * rows, rows);
-            else for (int i = 0; i < rows; i++) d.put(j * rows + i, Float.NaN); // as on the GPU: the cost shows it
-        }
+        run(gatherTask.set(addr(src), src.rows(), src.cols(), (CpuIndexBlock) idx, offset, m, addr(dst), threads));
     }
+
+    private final CpuTasks.CopyIndices copyIndicesTask = new CpuTasks.CopyIndices();
+
+    private final CpuTasks.GatherBytes gatherBytesTask = new CpuTasks.GatherBytes();
 
     @Override
     public void gatherBytes(ByteMat src, IndexBlock idx, int offset, int m, Mat shift, Mat factor, Mat dst) {
         OpsChecks.gatherBytes(src, idx, offset, m, shift, factor, dst);
-        CpuGather.bytes(
-                ((CpuByteBlock) src.block()).bytes,
+        run(gatherBytesTask.set(
+                (CpuByteBlock) src.block(),
                 src.rows(),
                 src.cols(),
-                ((CpuIndexBlock) idx).idx,
+                (CpuIndexBlock) idx,
                 offset,
                 m,
                 shift == null ? 0 : addr(shift),
                 factor == null ? 0 : addr(factor),
-                addr(dst));
+                addr(dst),
+                threads));
     }
+
+    private final CpuTasks.GatherOneHot gatherOneHotTask = new CpuTasks.GatherOneHot();
 
     @Override
     public void gatherOneHot(IndexBlock labels, IndexBlock idx, int offset, int m, Mat dst) {
         OpsChecks.gatherOneHot(labels, idx, offset, m, dst);
-        CpuGather.oneHot(((CpuIndexBlock) labels).idx, ((CpuIndexBlock) idx).idx, offset, m, dst.rows(), addr(dst));
+        run(gatherOneHotTask.set(
+                (CpuIndexBlock) labels, (CpuIndexBlock) idx, offset, m, dst.rows(), addr(dst), threads));
     }
 
     @Override
     public void copyIndices(IndexBlock src, int offset, int m, IndexBlock dst) {
         OpsChecks.copyIndices(src, offset, m, dst);
-        int[] s = ((CpuIndexBlock) src).idx, d = ((CpuIndexBlock) dst).idx;
-        System.arraycopy(s, offset, d, 0, m);
+        run(copyIndicesTask.set((CpuIndexBlock) src, offset, m, (CpuIndexBlock) dst));
+    }
+
+    // ---- replay -------------------------------------------------------------------------------
+
+    /**
+     * Records the body's tasks on its first run (which also does the work) and replays them as a
+     * {@link CpuPlan} from then on; a body that does host work (a download, an upload, a metrics read)
+     * runs eagerly every time instead.
+     */
+    @Override
+    public StepReplay capture(Runnable body) {
+        return plans ? new Replay(body) : body::run;
+    }
+
+    private final List<Replay> replays = new ArrayList<>();
+    private volatile boolean profiling;
+
+    /**
+     * Diagnostics for benchmarks: while on, every captured step's plan times each of its tasks on the
+     * calling thread (two clock reads per task); turning it on starts the figures afresh.
+     */
+    public synchronized void profile(boolean on) {
+        if (on) for (Replay r : replays) if (r.plan != null) r.plan.resetProfile();
+        profiling = on;
+    }
+
+    /**
+     * Diagnostics for benchmarks: each captured step's plan, one line per task (its operation, shape,
+     * split, fusions and the barrier after it) with its time per step while {@link #profile} was on.
+     */
+    public synchronized String plans() {
+        StringBuilder s = new StringBuilder();
+        for (Replay r : replays)
+            if (r.plan != null && r.plan.profiledRuns() > 0)
+                s.append(r.plan.profile()).append('\n');
+        return s.toString();
+    }
+
+    /** A captured step: recorded on its first run, a {@link CpuPlan} from then on. */
+    final class Replay implements StepReplay {
+        private final Runnable body;
+        private CpuPlan plan;
+        private boolean eager;
+
+        Replay(Runnable body) {
+            this.body = body;
+            synchronized (CpuOps.this) {
+                replays.add(this);
+            }
+        }
+
+        @Override
+        public void run() {
+            if (plan != null) {
+                plan.run(profiling);
+                return;
+            }
+            if (eager || recording != null) { // host work, or a capture inside a capture: run it as it is
+                body.run();
+                return;
+            }
+            List<CpuTask> tasks = new ArrayList<>();
+            recording = tasks;
+            unplannable = false;
+            try {
+                body.run();
+            } finally {
+                recording = null;
+            }
+            if (unplannable) eager = true;
+            else {
+                plan = CpuPlan.build(tasks, pool);
+                if (profiling) plan.resetProfile();
+            }
+        }
+
+        /** The plan after the first run (null before it, or for a body that runs eagerly). */
+        CpuPlan plan() {
+            return plan;
+        }
+
+        @Override
+        public void close() {
+            synchronized (CpuOps.this) {
+                replays.remove(this);
+            }
+        }
     }
 
     @Override
     public void sumSquares(Block block, long[] offsets, long[] lengths, double[] out) {
         OpsChecks.sumSquares(block, offsets, lengths, out);
+        hostWork();
         FloatBuffer b = ((CpuBlock) block).buf;
         for (int s = 0; s < offsets.length; s++) {
             double sum = 0;

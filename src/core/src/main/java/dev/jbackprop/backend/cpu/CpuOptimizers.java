@@ -15,26 +15,20 @@ import static dev.jbackprop.engine.UpdateScalars.WEIGHT_DECAY;
 import dev.jbackprop.model.Optimizer;
 
 /**
- * The CPU backend's optimiser step ({@code Ops.optimizerStep}): one pass over the parameter block, split over
- * the worker pool like the SGD update, with the step's numbers read from the scalars block when it runs
- * ({@link dev.jbackprop.engine.UpdateScalars}). sgd is the SGD update's own loop ({@link CpuKernels#update}),
+ * The CPU backend's optimiser step ({@code Ops.optimizerStep}): the loops of one pass over elements of the
+ * parameter block, with the step's numbers read from the scalars block when they run ({@link
+ * dev.jbackprop.engine.UpdateScalars}). The passes are tasks ({@link CpuTasks.OptimizerStep}, and per layer in a
+ * captured step {@link CpuTasks.SegmentOptimizerStep}), split over the worker pool like the SGD update; every rule
+ * is elementwise, so the split changes no float. sgd is the SGD update's own loop ({@link CpuKernels#update}),
  * so it gives the floats it always gave; nesterov, adam and adamw are vectorised C (native/cpu/cpu_optim.c)
  * where the native library loads, else the Java loops here, with the same floats (CpuOptimizersTest compares
- * them bit for bit, KernelMathTest the CUDA kernel's maths with the same formulas). One instance per backend:
- * its fields are set before each run, so a step allocates nothing.
+ * them bit for bit, KernelMathTest the CUDA kernel's maths with the same formulas).
  */
-final class CpuOptimizers implements WorkerPool.RangeTask {
+final class CpuOptimizers {
+    private CpuOptimizers() {}
+
     /** Whether the C loops are there (a library built before cpu_optim.c existed lacks them). */
     static final boolean NATIVE = NativeKernels.AVAILABLE && probeNative();
-
-    int rule;
-    long p, g, s1, s2, sc; // addresses; s1, s2 = 0 where the rule keeps no such state
-    int weightCount;
-
-    @Override
-    public void run(int from, int to) {
-        step(rule, p, g, s1, s2, sc, weightCount, from, to);
-    }
 
     /** Elements [from, to) of one step of {@code rule} (an {@link Optimizer.Kind#code}). */
     static void step(int rule, long p, long g, long s1, long s2, long sc, int weightCount, int from, int to) {

@@ -29,4 +29,9 @@ final class Mem {
     static void put(long address, long i, float v) {
         U.putFloat(address + (i << 2), v);
     }
+
+    /** Copies {@code bytes} bytes from one address to another (the ranges do not overlap). */
+    static void copy(long from, long to, long bytes) {
+        U.copyMemory(from, to, bytes);
+    }
 }

@@ -37,7 +37,22 @@ final class NativeKernels {
         }
         AVAILABLE = ok;
         STATUS = status;
+        boolean gemm = false;
+        String gemmStatus;
+        if (!ok) gemmStatus = "no native library";
+        else if (!gemmAvailable()) gemmStatus = "this CPU has no AVX2 and FMA";
+        else {
+            gemm = true;
+            gemmStatus = "AVX2 C kernel";
+        }
+        GEMM = gemm;
+        GEMM_STATUS = gemmStatus;
     }
+
+    /** Whether the small-product GEMM kernel ({@link #gemm}) can run here (the library, AVX2 and FMA). */
+    static final boolean GEMM;
+    /** Why not, or which kernel. */
+    static final String GEMM_STATUS;
 
     private static Path extract() throws IOException {
         String os = System.getProperty("os.name", ""), arch = System.getProperty("os.arch", "");
@@ -69,8 +84,69 @@ final class NativeKernels {
     static native void update(
             long p, long g, long v, int from, int to, int weightCount, float rate, float momentum, float decay);
 
+    /**
+     * {@link #update} on rows [r0, r1) of columns [c0, c1) of matrices with ld rows (all weights, or all biases
+     * when {@code weights} is false).
+     */
+    static native void updateRows(
+            long p,
+            long g,
+            long v,
+            int ld,
+            int r0,
+            int r1,
+            int c0,
+            int c1,
+            boolean weights,
+            float rate,
+            float momentum,
+            float decay);
+
     /** s[r0:r1] = Σ_j x[r0:r1, j], j = 0 … m−1, summed in column order. */
     static native void sumColumns(long x, long s, int rows, int m, int r0, int r1);
+
+    /** Whether this CPU runs {@link #gemm} and its fused forms (AVX2 and FMA). */
+    static native boolean gemmAvailable();
+
+    /**
+     * C[i0:i1, j0:j1] = op(A)[i0:i1, :] · op(B)[:, j0:j1] (alpha = 1, beta = 0) for column-major op(A) = A (m × k)
+     * or Aᵀ (A k × m), lda, and op(B) = B (k × n) or Bᵀ (B n × k), ldb; each element one chain of fused
+     * multiply-adds over k in order.
+     */
+    static native void gemm(
+            boolean transA,
+            boolean transB,
+            int k,
+            long a,
+            int lda,
+            long b,
+            int ldb,
+            long c,
+            int ldc,
+            int i0,
+            int i1,
+            int j0,
+            int j1);
+
+    /** {@link #gemm}, then C += bias (per row) and out = σ(C) there, for RELU, LEAKY_RELU or IDENTITY. */
+    static native void gemmBiasActivation(
+            boolean transA,
+            boolean transB,
+            int k,
+            long a,
+            int lda,
+            long b,
+            int ldb,
+            long c,
+            int ldc,
+            int i0,
+            int i1,
+            int j0,
+            int j1,
+            long bias,
+            int code,
+            float alpha,
+            long out);
 
     /** "Haswell" where OpenBLAS's own choice of kernels is the slower one on this CPU (Zen 4), else null. */
     static native String preferredOpenblasCore();

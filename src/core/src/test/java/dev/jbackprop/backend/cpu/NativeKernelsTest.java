@@ -131,6 +131,39 @@ class NativeKernelsTest {
         }
     }
 
+    /** The update of a block of rows of a matrix (a captured step's update of a layer split by rows), column by column in Java. */
+    @ParameterizedTest
+    @CsvSource({"37,11,5,30,true,0.9,0.999", "37,11,0,37,false,0.9,1", "8,3,2,3,true,0,0.99", "100,7,50,100,false,0,1"})
+    void updateRowsSameBitsAsJava(int rows, int cols, int r0, int r1, boolean weights, float momentum, float decay) {
+        Random r = new Random(rows * 31L + cols);
+        int n = rows * cols;
+        float[] p = values(r, n), g = values(r, n), v = values(r, n);
+        try (CpuBlock pj = block(p);
+                CpuBlock pn = block(p);
+                CpuBlock gb = block(g);
+                CpuBlock vj = block(v);
+                CpuBlock vn = block(v)) {
+            for (int j = 1; j < cols; j++) {
+                long o = 4L * (j * rows + r0);
+                int len = r1 - r0;
+                CpuKernels.updateJava(
+                        pj.address + o,
+                        gb.address + o,
+                        vj.address + o,
+                        0,
+                        len,
+                        weights ? len : 0,
+                        0.013f,
+                        momentum,
+                        decay);
+            }
+            NativeKernels.updateRows(
+                    pn.address, gb.address, vn.address, rows, r0, r1, 1, cols, weights, 0.013f, momentum, decay);
+            assertBits(read(pj), read(pn), "parameters");
+            assertBits(read(vj), read(vn), "velocity");
+        }
+    }
+
     @ParameterizedTest
     @CsvSource({"1,1", "37,129", "1024,3", "10,256"})
     void columnSumsSameBitsAsJava(int rows, int m) {
