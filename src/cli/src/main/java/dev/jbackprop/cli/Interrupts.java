@@ -46,6 +46,11 @@ final class Interrupts implements AutoCloseable {
 
     private Interrupts() {}
 
+    /** None installed: signals keep the process's meaning (a worker of train --workers, in an executor). */
+    static Interrupts none() {
+        return new Interrupts();
+    }
+
     /** Installs the handlers; where signals cannot be handled (another JVM), they keep their default meaning. */
     static Interrupts install() {
         Interrupts in = new Interrupts();

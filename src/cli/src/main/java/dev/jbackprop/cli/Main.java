@@ -92,6 +92,7 @@ public final class Main implements Runnable {
         for (String a : args) if (a.equals("--debug")) debug = true;
         final boolean showTrace = debug;
         CommandLine cl = new CommandLine(new Main());
+        CommandExtension.addAll(cl); // before the settings below, which apply to the commands added so far
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);

@@ -18,17 +18,18 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.Styler;
 
 /**
- * PNG charts (XChart), written atomically: the command line's figures (a run's curves, gradient norms). Only the
- * CLI draws; the library computes what is drawn.
+ * PNG charts (XChart), written atomically: the command line's figures (a run's curves, gradient norms; jbackprop-spark's
+ * sweep draws its runs' accuracies with {@link #line}). Only the command line draws; the library computes what is
+ * drawn.
  */
-final class Plots {
+public final class Plots {
     private Plots() {}
 
     /** One named line of a chart. */
-    record Series(String name, double[] x, double[] y, boolean secondAxis) {}
+    public record Series(String name, double[] x, double[] y, boolean secondAxis) {}
 
     /** Draws the series as lines, y2Label naming the second axis (null: none), the y axis logarithmic or not. */
-    static void line(
+    public static void line(
             Path png, String title, String xLabel, String yLabel, String y2Label, boolean logY, List<Series> series)
             throws IOException {
         try {

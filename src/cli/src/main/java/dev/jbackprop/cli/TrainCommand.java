@@ -201,6 +201,9 @@ public final class TrainCommand implements Callable<Integer> {
                     + "(default: no checkpoints).")
     String checkpointEvery;
 
+    @Mixin
+    DistributedOptions distributed;
+
     @Option(
             names = "--track-gradients",
             paramLabel = "EVERY",
@@ -230,7 +233,10 @@ public final class TrainCommand implements Callable<Integer> {
         ParseResult given = cmd.commandLine().getParseResult();
         Consumer<String> warn = main.notices(cmd.commandLine().getErr());
         checkCombinations(given);
-        try (Interrupts interrupts = Interrupts.install();
+        Callable<Integer> elsewhere; // --workers N: the checked run, handed to its workers
+        // a worker of train --workers leaves signals to its process (an executor, or the driver's own handling)
+        try (Interrupts interrupts =
+                        DistributedTraining.Worker.EXCHANGE.get() != null ? Interrupts.none() : Interrupts.install();
                 ResumedRun resumed = resume == null ? null : ResumedRun.open(resume, warn)) {
             RunConfig run = resumed != null ? resumedConfig(resumed, given) : freshConfig(given);
             check(run);
@@ -239,8 +245,10 @@ public final class TrainCommand implements Callable<Integer> {
             if (resumed == null && !dryRun)
                 RunOutput.check(outDir, force, RunOutput.TRAIN_FILES); // nothing is created before this
             NetRequest request = run.layers() == null ? NetRequest.of(net, hidden.hidden, given) : null;
-            return new TrainRun(this, run, request, outDir, resumed, interrupts).run();
+            elsewhere = distributed.launch(this, run, outDir, resumed != null, given);
+            if (elsewhere == null) return new TrainRun(this, run, request, outDir, resumed, interrupts).run();
         }
+        return elsewhere.call(); // once the run's lock is released: its workers take it
     }
 
     private void checkCombinations(ParseResult given) {

@@ -8,6 +8,7 @@ import dev.jbackprop.diag.GradientTracker;
 import dev.jbackprop.engine.DeviceData;
 import dev.jbackprop.engine.DivergedException;
 import dev.jbackprop.engine.EarlyStopping;
+import dev.jbackprop.engine.GradientExchange;
 import dev.jbackprop.engine.MemoryPlan;
 import dev.jbackprop.engine.Network;
 import dev.jbackprop.engine.Ops;
@@ -294,6 +295,8 @@ final class TrainRun {
             DeviceData valData)
             throws Exception {
         network.setParameters(initial);
+        GradientExchange worker = DistributedTraining.Worker.EXCHANGE.get(); // train --workers: one of them
+        if (worker != null) trainer.exchangeGradients(worker);
         RunConfig config = onBackend(sized, ops);
         String json = RunConfigJson.toJson(config);
         DataSchema schema = data.train().schema();

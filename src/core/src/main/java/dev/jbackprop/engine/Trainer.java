@@ -27,6 +27,11 @@ import java.util.Locale;
  * metric sums, the divergence reference); {@link #restore} puts it back. Parameters are checked for NaN/infinity
  * ({@link #checkParameters}) at the end of each epoch and at each snapshot.
  *
+ * <p>With a {@link GradientExchange} ({@link #exchangeGradients}) the trainer is one worker of synchronous
+ * data-parallel training: each step trains on its slice of the batch, and the exchange sums the gradients and the
+ * step's metrics over the workers before the update (all workers then see the same figures, so the divergence
+ * guard decides the same everywhere).
+ *
  * <p>The divergence guard: the cost or a parameter NaN or infinite, or the epoch's mean cost per sample above
  * {@link Config#divergenceFactor} × its reference, stops training with a {@link DivergedException}. The reference is
  * the first step's cost, or the first epoch's mean once that is lower (at least {@link #REFERENCE_FLOOR}); on the
@@ -158,6 +163,7 @@ public final class Trainer implements AutoCloseable {
     private final StepReplay replay; // the full-size step, or null: every step eager
     private final long totalSteps; // T, which cosine and onecycle schedules span
     private double lastRate = Double.NaN;
+    private GradientExchange exchange; // data-parallel training: this worker's part of each step, or null
     // The divergence guard's reference cost per sample: the first step's, or epoch 1's mean once lower.
     private double lossReference = Double.NaN;
     private volatile boolean stopRequested;
@@ -218,6 +224,19 @@ public final class Trainer implements AutoCloseable {
                     Step.trainPrepared(net, batch, metrics, cfg.hyper());
                 })
                 : null;
+    }
+
+    /**
+     * Makes this trainer one worker of synchronous data-parallel training (call before {@link #run}): each step it
+     * trains on its slice of the batch only, hands the gradients to {@code exchange} to be summed over the workers,
+     * then applies the update of the whole batch; the metrics it reports are the workers' together. Steps then run
+     * eagerly (the exchange sits inside the step) and read the metrics every step.
+     */
+    public void exchangeGradients(GradientExchange exchange) {
+        if (exchange.workers() < 1 || exchange.rank() < 0 || exchange.rank() >= exchange.workers())
+            throw new IllegalArgumentException(
+                    "worker " + exchange.rank() + " of " + exchange.workers() + " is not a worker");
+        this.exchange = exchange;
     }
 
     /** True when full-size steps are replayed through {@link Ops#capture}. */
@@ -336,7 +355,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     private double[] epochSums() {
-        if (ops.hostMemory()) return sums.clone();
+        if (ops.hostMemory() || exchange != null) return sums.clone();
         double[] mt = metrics.read();
         return new double[] {sums[0] + mt[0], sums[1] + mt[1], sums[2] + mt[2]};
     }
@@ -365,6 +384,7 @@ public final class Trainer implements AutoCloseable {
         int n = train.count;
         int batch = cfg.batch();
         boolean host = ops.hostMemory();
+        boolean perStep = host || exchange != null; // metrics folded in after every step
         stopped = false;
         while (epochsDone < cfg.epochs() && !stepLimitReached()) {
             if (stopRequested) return stop(results);
@@ -389,7 +409,9 @@ public final class Trainer implements AutoCloseable {
                 // the update's numbers for this step, outside the replayed body (which reads them when it runs)
                 Step.prepareUpdate(net, m, cfg.hyper(), rate, t > 1 ? rate(t - 1) : rate, t);
                 lastRate = rate;
-                if (replay != null && m == batch) {
+                if (exchange != null) {
+                    workerStep(off, m, t);
+                } else if (replay != null && m == batch) {
                     train.prepare(off, m);
                     replay.run();
                 } else {
@@ -399,10 +421,12 @@ public final class Trainer implements AutoCloseable {
                 steps++;
                 stepInEpoch = s + 1;
                 samples += m;
-                if (host) {
+                if (perStep) {
                     double[] mt = stepMetrics;
-                    metrics.read(mt); // free on the host: fold in and check every step (allocation-free)
-                    metrics.reset();
+                    if (exchange == null) {
+                        metrics.read(mt); // free on the host: fold in and check every step (allocation-free)
+                        metrics.reset();
+                    }
                     for (int i = 0; i < 3; i++) sums[i] += mt[i];
                     if (!Double.isFinite(mt[0])) throw lossDiverged(epoch);
                     if (Double.isNaN(lossReference)) lossReference = mt[0] / Math.max(1, mt[2]);
@@ -445,6 +469,31 @@ public final class Trainer implements AutoCloseable {
     }
 
     private final double[] stepMetrics = new double[3];
+
+    /**
+     * One step of a data-parallel worker on the batch order[off, off + m): forward and backward on its slice, the
+     * exchange (gradients and the step's metrics summed over the workers, into {@link #stepMetrics}), the update of
+     * the whole batch (prepared for m samples).
+     */
+    private void workerStep(int off, int m, long t) {
+        int n = exchange.workers(), r = exchange.rank();
+        int lo = off + (int) ((long) m * r / n), hi = off + (int) ((long) m * (r + 1) / n);
+        if (hi > lo) {
+            train.load(lo, hi - lo, net.x, net.y);
+            Step.forward(net, hi - lo);
+            Step.outputError(net, hi - lo, metrics, true);
+            Step.backward(net, hi - lo);
+        } else {
+            ops.fill(net.grads, 0f);
+        }
+        metrics.read(stepMetrics);
+        metrics.reset();
+        exchange.exchange(net, t, stepMetrics);
+        if (stepMetrics[2] != m)
+            throw new IllegalStateException("the workers' step " + t + " counted " + (long) stepMetrics[2]
+                    + " samples, not the batch's " + m + ": the workers are not on the same batch");
+        Step.applyUpdate(net, cfg.hyper());
+    }
 
     /** A stop request is answered (and consumed: a later run goes on). */
     private List<EpochResult> stop(List<EpochResult> results) {

@@ -35,8 +35,19 @@ public final class SparkContexts {
      * @throws SparkSetupException if the master is malformed or unreachable, or Spark does not start
      */
     public static SparkContext start(String master, String appName) {
+        return start(master, appName, java.util.Map.of());
+    }
+
+    /**
+     * {@link #start(String, String)} with Spark settings of the caller's (such as {@code spark.task.cpus}), which
+     * override jbackprop's defaults.
+     *
+     * @throws SparkSetupException if the master is malformed or unreachable, or Spark does not start
+     */
+    public static SparkContext start(String master, String appName, java.util.Map<String, String> settings) {
         checkMaster(master);
         SparkConf conf = new SparkConf().setMaster(master).setAppName(appName);
+        settings.forEach(conf::set);
         defaults(conf, master);
         SparkContext sc;
         try {
@@ -64,12 +75,12 @@ public final class SparkContexts {
     }
 
     /** A master on this machine (local, local[N], local-cluster[...]): loopback addresses work. */
-    static boolean isLocal(String master) {
+    public static boolean isLocal(String master) {
         return master.startsWith("local");
     }
 
     /** A master whose tasks are threads of this JVM (local, local[N], local[N,F]): its slots are known at once. */
-    static boolean isInProcess(String master) {
+    public static boolean isInProcess(String master) {
         return master.equals("local") || master.startsWith("local[");
     }
 
@@ -127,7 +138,8 @@ public final class SparkContexts {
         return message == null || message.isBlank() ? e.getClass().getSimpleName() : firstLine(message);
     }
 
-    static String firstLine(String text) {
+    /** The first line of a text (a Spark error is often many). */
+    public static String firstLine(String text) {
         return text == null ? "" : text.strip().split("\\R", 2)[0];
     }
 }

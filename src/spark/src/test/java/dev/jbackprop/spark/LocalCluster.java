@@ -21,6 +21,33 @@ final class LocalCluster {
     /** Executor JVM options that start faster on a busy 2-core machine: the client compiler and one GC thread. */
     static final String FAST_START = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC";
 
+    /**
+     * The settings {@link #start} gives a local-cluster master, as {@code spark.*} system properties, which every new
+     * SparkConf reads (for a command that starts Spark itself, such as train --workers); cleared with {@link
+     * #clearProperties}.
+     */
+    static void setProperties(int memoryMiB, String executorJavaOptions) throws IOException {
+        String home = System.getenv("SPARK_HOME");
+        if (home == null || System.getenv("SPARK_SCALA_VERSION") == null) {
+            throw new IllegalStateException("local-cluster needs SPARK_HOME (a folder with a jars/ subfolder) and"
+                    + " SPARK_SCALA_VERSION in the environment; surefire sets both (see pom.xml)");
+        }
+        Files.createDirectories(Path.of(home, "jars"));
+        System.setProperty("spark.executor.extraClassPath", System.getProperty("java.class.path"));
+        System.setProperty("spark.executor.memory", (memoryMiB / 2) + "m");
+        System.setProperty("spark.executor.extraJavaOptions", executorJavaOptions);
+        System.setProperty("spark.worker.dir", new File(home, "work").getAbsolutePath());
+    }
+
+    static void clearProperties() {
+        for (String p : new String[] {
+            "spark.executor.extraClassPath",
+            "spark.executor.memory",
+            "spark.executor.extraJavaOptions",
+            "spark.worker.dir"
+        }) System.clearProperty(p);
+    }
+
     /** Starts {@code local-cluster[workers,1,memoryMiB]}, or explains in one line what is missing. */
     static SparkContext start(int workers, int memoryMiB, String appName, String executorJavaOptions)
             throws IOException {

@@ -7,6 +7,15 @@ import org.apache.spark.SparkContext;
 public final class LocalClusterAccess {
     private LocalClusterAccess() {}
 
+    /** Executor settings for a command that starts local-cluster itself (system properties; see LocalCluster). */
+    public static void setProperties(int memoryMiB) throws IOException {
+        LocalCluster.setProperties(memoryMiB, LocalCluster.FAST_START);
+    }
+
+    public static void clearProperties() {
+        LocalCluster.clearProperties();
+    }
+
     public static SparkContext start(int workers, int memoryMiB, String appName) throws IOException {
         return LocalCluster.start(workers, memoryMiB, appName, "");
     }
