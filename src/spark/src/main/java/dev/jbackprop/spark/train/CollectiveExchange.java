@@ -29,6 +29,7 @@ final class CollectiveExchange implements GradientExchange, AutoCloseable {
     private final NcclExchange.IdShare ncclShare; // null: host path only
     private boolean chosen;
     private NcclExchange nccl; // the CUDA path, once chosen
+    private boolean clean;
     private CheckedSum sum;
     private float[] host;
     private RuntimeException failure;
@@ -110,10 +111,20 @@ final class CollectiveExchange implements GradientExchange, AutoCloseable {
         return nccl != null;
     }
 
-    /** Destroys the NCCL communicator, if one was made (the host path holds nothing to close). */
+    /** The worker's train returned 0: {@link #close} may then destroy the NCCL communicator rather than abort it. */
+    void finishedCleanly() {
+        clean = true;
+    }
+
+    /**
+     * Destroys the NCCL communicator, if one was made, after {@link #finishedCleanly}; otherwise (train failed or
+     * threw here, an exchange failed) aborts it, since the peers may be anywhere. The host path holds nothing to close.
+     */
     @Override
     public void close() {
-        if (nccl != null) nccl.close();
+        if (nccl == null) return;
+        if (!clean || failure != null) nccl.abandon();
+        nccl.close();
     }
 
     /** Whether training reached its first sum. */

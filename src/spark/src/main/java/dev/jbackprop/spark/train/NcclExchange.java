@@ -144,7 +144,18 @@ final class NcclExchange implements GradientExchange, AutoCloseable {
         count = n;
     }
 
-    /** Destroys the communicator (aborts it after a failed step, whose peers may be waiting). Idempotent. */
+    /**
+     * Marks the run as not finished cleanly (train failed on this worker, or the exchange did): {@link #close} then
+     * aborts the communicator (local, whatever the peers do) instead of destroying it.
+     */
+    void abandon() {
+        failed = true;
+    }
+
+    /**
+     * Destroys the communicator after a clean run, aborts it after a failure ({@link #abandon}, a failed step), whose
+     * peers may be anywhere. Idempotent.
+     */
     @Override
     public void close() {
         if (closed) return;

@@ -124,6 +124,7 @@ final class TrainWorker implements WorkerLoop<TrainWorker.Result> {
                 PrintWriter o = new PrintWriter(file, true);
                 PrintWriter e = new PrintWriter(err, true);
                 code = DistributedTraining.runWorker(line, exchange, o, e);
+                if (code == 0) exchange.finishedCleanly();
                 o.flush();
                 if (exchange.failure() != null)
                     file.write("== worker " + rank + ", attempt " + (ctx.attempt() + 1) + " stopped at step "

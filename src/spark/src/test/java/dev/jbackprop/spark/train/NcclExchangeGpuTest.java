@@ -113,6 +113,7 @@ class NcclExchangeGpuTest {
                             assertEquals(4, metrics[2]);
                             ops.download(net.grads, 0, out[s], 0, n); // waits for the stream, the all-reduce in it
                         }
+                        x.finishedCleanly(); // ncclCommDestroy, not abort
                     }
                     return out;
                 }));
