@@ -121,11 +121,17 @@ final class NcclExchange implements GradientExchange, AutoCloseable {
         try {
             byte[] mine = null;
             if (rank == 0) {
-                check("ncclGetUniqueId", nccl.ncclGetUniqueId(id));
+                int made = nccl.ncclGetUniqueId(id);
+                if (made != nccl.ncclSuccess) {
+                    share.fromRankZero(new byte[0]); // the peers, waiting for the id, fail too
+                    check("ncclGetUniqueId", made);
+                }
                 mine = new byte[nccl.NCCL_UNIQUE_ID_BYTES];
                 for (int i = 0; i < mine.length; i++) mine[i] = id.internal(i);
             }
             byte[] theirs = share.fromRankZero(mine);
+            if (theirs != null && theirs.length == 0)
+                throw new IllegalStateException("rank 0 could not make an NCCL id (ncclGetUniqueId failed there)");
             if (theirs == null || theirs.length != nccl.NCCL_UNIQUE_ID_BYTES)
                 throw new IllegalStateException("rank 0's NCCL id did not arrive whole: "
                         + (theirs == null
