@@ -17,7 +17,6 @@ import jcuda.driver.CUdevice;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUmodule;
-import jcuda.driver.CUstream;
 import jcuda.driver.CUstream_flags;
 import jcuda.driver.JCudaDriver;
 
@@ -48,7 +47,7 @@ final class CudaDevice implements AutoCloseable {
     final int ccMinor;
     final int multiprocessors;
     final long totalMemory;
-    final CUstream stream = new CUstream();
+    final StreamHandle stream = new StreamHandle();
 
     private final CUdevice device = new CUdevice();
     private final CUcontext context = new CUcontext();

@@ -104,6 +104,32 @@ public final class CudaOps implements Ops {
         return device;
     }
 
+    /**
+     * The device address of {@code block}'s first float, for a library that works on this backend's memory directly
+     * (NCCL in jbackprop-spark). The block must be one of this backend's and still allocated; the address is valid
+     * until the block (or its root) is closed. Everything this backend does to the block is queued on its stream, so
+     * work on the address must be queued on {@link #streamAddress()} to stay in order with it.
+     *
+     * @throws IllegalArgumentException when the block is not one of this backend's
+     * @throws IllegalStateException when the block or the backend is closed
+     */
+    public synchronized long deviceAddress(Block block) {
+        open();
+        return DeviceBlock.of(block, device, "deviceAddress").address();
+    }
+
+    /**
+     * The handle (a {@code CUstream}, the same as a runtime {@code cudaStream_t}) of the one non-blocking stream on
+     * which this backend queues every kernel, copy and cuBLAS call, for a library that queues work in order with it
+     * (NCCL in jbackprop-spark). Valid until {@link #close}.
+     *
+     * @throws IllegalStateException when the backend is closed
+     */
+    public synchronized long streamAddress() {
+        open();
+        return device.stream.address();
+    }
+
     /** The device and the versions of what runs on it, for reports. */
     public CudaFacts facts() {
         return new CudaFacts(

@@ -12,12 +12,24 @@ import java.nio.FloatBuffer;
  * doubled or out-of-step contribution is refused, never applied. The block goes through host memory (one download and
  * one upload per step, into buffers allocated at the first step); a failure is kept ({@link #failure()}) so that the
  * worker can rethrow it after train has reported it.
+ *
+ * <p>With NCCL asked for ({@value #NCCL_PROPERTY}=true on the driver: an id share is given) and the worker's backend the
+ * CUDA one ({@link NcclExchange#applies}), the steps go through an {@link NcclExchange} instead, chosen at the first
+ * step (the backend exists only once train has started); on any other backend the host path above is used. NCCL has
+ * not run anywhere yet, hence opt-in.
  */
-final class CollectiveExchange implements GradientExchange {
+final class CollectiveExchange implements GradientExchange, AutoCloseable {
+    /** The driver's system property that asks for NCCL on the CUDA backend ({@code true}; off by default). */
+    static final String NCCL_PROPERTY = "jbackprop.train.nccl";
+
     private final Collective collective;
     private final int rank;
     private final int workers;
     private final Fault fault; // or null
+    private final NcclExchange.IdShare ncclShare; // null: host path only
+    private boolean chosen;
+    private NcclExchange nccl; // the CUDA path, once chosen
+    private boolean clean;
     private CheckedSum sum;
     private float[] host;
     private RuntimeException failure;
@@ -25,10 +37,16 @@ final class CollectiveExchange implements GradientExchange {
     private boolean started;
 
     CollectiveExchange(Collective collective, int rank, int workers, Fault fault) {
+        this(collective, rank, workers, fault, null);
+    }
+
+    /** ncclShare: how rank 0's NCCL id reaches the others, to use NCCL on the CUDA backend; null for the host path. */
+    CollectiveExchange(Collective collective, int rank, int workers, Fault fault, NcclExchange.IdShare ncclShare) {
         this.collective = collective;
         this.rank = rank;
         this.workers = workers;
         this.fault = fault;
+        this.ncclShare = ncclShare;
     }
 
     @Override
@@ -46,6 +64,14 @@ final class CollectiveExchange implements GradientExchange {
         started = true;
         try {
             if (fault != null) fault.at(step);
+            if (!chosen) {
+                chosen = true;
+                if (ncclShare != null && NcclExchange.applies(net.ops)) nccl = newNccl();
+            }
+            if (nccl != null) {
+                nccl.exchange(net, step, metrics);
+                return;
+            }
             int n = Math.toIntExact(net.layout.total());
             if (sum == null) {
                 sum = new CheckedSum(collective, n);
@@ -67,6 +93,38 @@ final class CollectiveExchange implements GradientExchange {
             failedStep = step;
             throw e;
         }
+    }
+
+    private NcclExchange newNccl() {
+        try {
+            return new NcclExchange(collective, rank, workers, ncclShare);
+        } catch (LinkageError e) {
+            throw new IllegalStateException(
+                    "NCCL was asked for (-D" + NCCL_PROPERTY + "=true) but JavaCPP's CUDA presets are not on the"
+                            + " executors' class path (org.bytedeco:cuda and its linux-x86_64 jar): " + e,
+                    e);
+        }
+    }
+
+    /** Whether the steps go through NCCL (known from the first step on). */
+    boolean usesNccl() {
+        return nccl != null;
+    }
+
+    /** The worker's train returned 0: {@link #close} may then destroy the NCCL communicator rather than abort it. */
+    void finishedCleanly() {
+        clean = true;
+    }
+
+    /**
+     * Destroys the NCCL communicator, if one was made, after {@link #finishedCleanly}; otherwise (train failed or
+     * threw here, an exchange failed) aborts it, since the peers may be anywhere. The host path holds nothing to close.
+     */
+    @Override
+    public void close() {
+        if (nccl == null) return;
+        if (!clean || failure != null) nccl.abandon();
+        nccl.close();
     }
 
     /** Whether training reached its first sum. */

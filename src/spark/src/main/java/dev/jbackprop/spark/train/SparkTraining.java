@@ -48,6 +48,7 @@ public final class SparkTraining implements DistributedTraining {
                 threads,
                 job.debug(),
                 fault,
+                Boolean.getBoolean(CollectiveExchange.NCCL_PROPERTY),
                 System.currentTimeMillis());
 
         long t0 = System.nanoTime();

@@ -50,6 +50,7 @@ final class TrainWorker implements WorkerLoop<TrainWorker.Result> {
     private final int threads;
     private final boolean debug;
     private final CollectiveExchange.Fault fault; // or null
+    private final boolean nccl; // NCCL on the CUDA backend (CollectiveExchange.NCCL_PROPERTY)
     private final long startedMillis; // when the driver started the run: a restart resumes only this run's checkpoints
 
     TrainWorker(
@@ -61,6 +62,7 @@ final class TrainWorker implements WorkerLoop<TrainWorker.Result> {
             int threads,
             boolean debug,
             CollectiveExchange.Fault fault,
+            boolean nccl,
             long startedMillis) {
         this.args = new ArrayList<>(args);
         this.out = out.toString();
@@ -70,6 +72,7 @@ final class TrainWorker implements WorkerLoop<TrainWorker.Result> {
         this.threads = threads;
         this.debug = debug;
         this.fault = fault;
+        this.nccl = nccl;
         this.startedMillis = startedMillis;
     }
 
@@ -111,14 +114,17 @@ final class TrainWorker implements WorkerLoop<TrainWorker.Result> {
                     ctx.collective(),
                     rank,
                     ctx.workers(),
-                    fault != null && fault.rank() == rank && ctx.attempt() == 0 ? fault : null);
+                    fault != null && fault.rank() == rank && ctx.attempt() == 0 ? fault : null,
+                    nccl ? TrainWorker::shareThroughBarrier : null);
             String header = "== worker " + rank + " of " + ctx.workers() + ", attempt " + (ctx.attempt() + 1)
                     + (from != null ? ", from " + from.file().getFileName() : "") + ": jbackprop train "
                     + String.join(" ", line) + "\n";
-            try (Writer file = new LazyLog(log, header)) {
+            try (exchange;
+                    Writer file = new LazyLog(log, header)) {
                 PrintWriter o = new PrintWriter(file, true);
                 PrintWriter e = new PrintWriter(err, true);
                 code = DistributedTraining.runWorker(line, exchange, o, e);
+                if (code == 0) exchange.finishedCleanly();
                 o.flush();
                 if (exchange.failure() != null)
                     file.write("== worker " + rank + ", attempt " + (ctx.attempt() + 1) + " stopped at step "
@@ -184,6 +190,17 @@ final class TrainWorker implements WorkerLoop<TrainWorker.Result> {
         TrainFailedException(String message) {
             super(message);
         }
+    }
+
+    /**
+     * Rank 0's NCCL id to every worker of the barrier stage, hex-encoded through its allGather (called once, by every
+     * worker, on the task's thread, which is the training thread).
+     */
+    static byte[] shareThroughBarrier(byte[] mine) {
+        org.apache.spark.BarrierTaskContext task = org.apache.spark.BarrierTaskContext.get();
+        String[] all =
+                task.allGather(mine == null ? "" : java.util.HexFormat.of().formatHex(mine));
+        return java.util.HexFormat.of().parseHex(all[0]);
     }
 
     /** CRC-32 of the final parameters' bits (model.safetensors, read with the run's layout). */
