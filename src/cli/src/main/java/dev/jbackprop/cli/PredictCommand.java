@@ -106,6 +106,9 @@ public final class PredictCommand implements Callable<Integer> {
         boolean npy = name.endsWith(".npy");
         if (!npy && !name.endsWith(".csv"))
             throw new IllegalArgumentException("--output " + output + ": the name must end in .csv or .npy");
+        if (!Files.isRegularFile(input))
+            throw new Main.Failure(input + ": " + (Files.exists(input) ? "is not a file" : "does not exist")
+                    + "; give the rows to predict with --input (CSV/TSV, npz or an IDX image file)");
         if (Files.exists(output) && Files.isSameFile(output, input))
             throw new IllegalArgumentException("--output " + output + " is the input file");
         if (Files.isDirectory(output))
@@ -146,7 +149,10 @@ public final class PredictCommand implements Callable<Integer> {
                 device = predict(spec, params, rows, schema, regression, npy, tmp, e);
             } catch (UncheckedIOException ex) {
                 throw new Main.Failure(
-                        "cannot write " + tmp + ": " + ex.getCause().getMessage(), Main.FAILURE, ex);
+                        "cannot write --output " + output + " (its temporary file " + tmp.getFileName() + ": "
+                                + ex.getCause().getMessage() + "); nothing was written",
+                        Main.FAILURE,
+                        ex);
             }
             Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {

@@ -372,10 +372,13 @@ final class TrainRun {
         if (saver != null) saver.note(early); // the resumed run's own checkpoints carry it from the first on
     }
 
-    private static GradientTracker tracker(Network network, RunOutput output) {
+    /** gradients.csv: a new one, or a resumed run's continued after the steps its checkpoint holds. */
+    private GradientTracker tracker(Network network, RunOutput output) {
         Path csv = output.dir().resolve(RunOutput.GRADIENTS_CSV);
         try {
-            return new GradientTracker(network, csv);
+            return resumed == null
+                    ? new GradientTracker(network, csv)
+                    : GradientTracker.resume(network, csv, resumed.state().steps());
         } catch (IOException e) {
             throw new WriteFailed(BadFileException.wrap(csv, "write it", e));
         }

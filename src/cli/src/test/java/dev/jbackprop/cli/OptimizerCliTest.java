@@ -178,6 +178,27 @@ class OptimizerCliTest {
         assertTrue(other.err().contains("--optimizer adamw contradicts the stored value"), other.toString());
     }
 
+    /**
+     * A run tracking gradients, cut inside an epoch and resumed with --track-gradients again: gradients.csv is the
+     * straight run's, whole (the rows before the cut kept, not replaced).
+     */
+    @Test
+    void aResumedRunContinuesItsGradientsCsv() throws IOException {
+        String[] common = {"--epochs", "3", "--lr-schedule", "constant", "--track-gradients", "3"};
+        Path straight = root.resolve("grad-straight"), cut = root.resolve("grad-cut");
+        ok(train(straight, common));
+        List<String> b = new ArrayList<>(List.of(common));
+        b.addAll(List.of("--steps", "17", "--checkpoint-every", "5"));
+        ok(train(cut, b.toArray(String[]::new)));
+        assertTrue(Files.readAllLines(cut.resolve("gradients.csv")).size() > 1, "the cut run tracked");
+        ok("train", "--resume", cut.toString(), "--steps", "0", "--track-gradients", "3", "--no-progress");
+        assertEquals(
+                Files.readString(straight.resolve("gradients.csv")),
+                Files.readString(cut.resolve("gradients.csv")),
+                "the rows before the cut are kept, the later ones appended");
+        assertTrue(Files.exists(cut.resolve("gradients.png")));
+    }
+
     private static final Pattern BEST =
             Pattern.compile("best validation accuracy ([\\d.]+)% \\(epoch (\\d+); test accuracy then");
 

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -35,6 +37,66 @@ public final class GradientTracker implements AutoCloseable {
         this.net = net;
         this.csv = Files.newBufferedWriter(csvFile, StandardCharsets.UTF_8);
         csv.write(HEADER + "\n");
+    }
+
+    private GradientTracker(Network net, BufferedWriter csv) {
+        this.net = net;
+        this.csv = csv;
+    }
+
+    /**
+     * Continues the CSV of a run resumed after {@code doneSteps} steps: the rows of those steps are kept and read back
+     * (so the plot covers the whole run), later or partial ones (which the resumed run measures again, or a crash cut
+     * short) are dropped, and new rows are appended. The kept rows are written to a temporary file that replaces the
+     * old one, so a failure leaves the old file whole. A missing file starts a new one.
+     *
+     * @param net the network being trained
+     * @param csvFile the run's CSV
+     * @param doneSteps the steps the resumed run has behind it
+     * @return the tracker
+     * @throws IOException when the file cannot be read or written
+     */
+    public static GradientTracker resume(Network net, Path csvFile, long doneSteps) throws IOException {
+        if (!Files.exists(csvFile)) return new GradientTracker(net, csvFile);
+        int layers = net.layers();
+        List<String> lines = Files.readAllLines(csvFile, StandardCharsets.UTF_8);
+        StringBuilder kept = new StringBuilder(HEADER).append('\n');
+        List<Long> steps = new ArrayList<>();
+        List<GradientNorms.Norms> norms = new ArrayList<>();
+        for (int i = 1; i + layers <= lines.size(); i += layers) {
+            double[] w = new double[layers], b = new double[layers];
+            long step = -1;
+            boolean whole = true;
+            for (int l = 0; l < layers && whole; l++) {
+                String[] f = lines.get(i + l).split(",", -1);
+                try {
+                    long s = Long.parseLong(f[0]);
+                    whole = f.length == 6 && Integer.parseInt(f[3]) == l + 1 && (l == 0 || s == step);
+                    step = s;
+                    w[l] = Double.parseDouble(f[4]);
+                    b[l] = Double.parseDouble(f[5]);
+                } catch (RuntimeException e) {
+                    whole = false;
+                }
+            }
+            if (!whole || step > doneSteps) break; // cut short, or measured again by the resumed run
+            for (int l = 0; l < layers; l++) kept.append(lines.get(i + l)).append('\n');
+            steps.add(step);
+            norms.add(new GradientNorms.Norms(w, b));
+        }
+        Path tmp =
+                Files.createTempFile(csvFile.toAbsolutePath().getParent(), "." + csvFile.getFileName() + ".", ".tmp");
+        try {
+            Files.writeString(tmp, kept, StandardCharsets.UTF_8);
+            Files.move(tmp, csvFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        GradientTracker t = new GradientTracker(
+                net, Files.newBufferedWriter(csvFile, StandardCharsets.UTF_8, StandardOpenOption.APPEND));
+        t.steps.addAll(steps);
+        t.norms.addAll(norms);
+        return t;
     }
 
     /**
