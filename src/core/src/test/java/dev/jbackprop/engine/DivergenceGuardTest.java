@@ -115,13 +115,12 @@ class DivergenceGuardTest {
     }
 
     /** A delegating backend that claims device memory and counts synchronising reads. */
-    static final class CountingOps implements Ops {
-        final Ops inner;
+    static final class CountingOps extends ForwardingOps {
         int sumSquaresCalls;
         int metricReads;
 
         CountingOps(Ops inner) {
-            this.inner = inner;
+            super(inner);
         }
 
         final class CountingMetrics implements Metrics {
@@ -149,48 +148,8 @@ class DivergenceGuardTest {
         }
 
         @Override
-        public String name() {
-            return inner.name();
-        }
-
-        @Override
-        public String description() {
-            return inner.description();
-        }
-
-        @Override
         public boolean hostMemory() {
             return false;
-        }
-
-        @Override
-        public Block allocate(long length) {
-            return inner.allocate(length);
-        }
-
-        @Override
-        public ByteBlock allocateBytes(long length) {
-            return inner.allocateBytes(length);
-        }
-
-        @Override
-        public void upload(byte[] src, int srcOffset, ByteBlock dst, long dstOffset, int length) {
-            inner.upload(src, srcOffset, dst, dstOffset, length);
-        }
-
-        @Override
-        public void gatherBytes(ByteMat src, IndexBlock idx, int offset, int m, Mat shift, Mat factor, Mat dst) {
-            inner.gatherBytes(src, idx, offset, m, shift, factor, dst);
-        }
-
-        @Override
-        public void gatherOneHot(IndexBlock labels, IndexBlock idx, int offset, int m, Mat dst) {
-            inner.gatherOneHot(labels, idx, offset, m, dst);
-        }
-
-        @Override
-        public IndexBlock allocateIndices(int length) {
-            return inner.allocateIndices(length);
         }
 
         @Override
@@ -199,97 +158,14 @@ class DivergenceGuardTest {
         }
 
         @Override
-        public void upload(float[] src, int so, Block dst, long dstOffset, int length) {
-            inner.upload(src, so, dst, dstOffset, length);
-        }
-
-        @Override
-        public void upload(int[] src, IndexBlock dst) {
-            inner.upload(src, dst);
-        }
-
-        @Override
-        public void download(Block src, long so, float[] dst, int dstOffset, int length) {
-            inner.download(src, so, dst, dstOffset, length);
-        }
-
-        @Override
-        public void fill(Block dst, float value) {
-            inner.fill(dst, value);
-        }
-
-        @Override
-        public void synchronize() {
-            inner.synchronize();
-        }
-
-        @Override
-        public void gemm(boolean ta, boolean tb, int m, int n, int k, float alpha, Mat a, Mat b, float beta, Mat c) {
-            inner.gemm(ta, tb, m, n, k, alpha, a, b, beta, c);
-        }
-
-        @Override
-        public void biasActivation(Activation act, Mat z, Mat bias, Mat a, int m) {
-            inner.biasActivation(act, z, bias, a, m);
-        }
-
-        @Override
-        public void activationBackward(Activation act, Mat z, Mat a, Mat delta, int m) {
-            inner.activationBackward(act, z, a, delta, m);
-        }
-
-        @Override
         public void outputError(Cost cost, Activation out, Mat z, Mat a, Mat y, Mat delta, int m, Metrics metrics) {
             inner.outputError(cost, out, z, a, y, delta, m, unwrap(metrics));
-        }
-
-        @Override
-        public void sumColumns(Mat x, int m, Mat sums) {
-            inner.sumColumns(x, m, sums);
-        }
-
-        @Override
-        public void update(
-                Block params, Block grads, Block velocity, long weightCount, float rate, float momentum, float decay) {
-            inner.update(params, grads, velocity, weightCount, rate, momentum, decay);
-        }
-
-        @Override
-        public void setScalars(Block dst, float[] values) {
-            inner.setScalars(dst, values);
-        }
-
-        @Override
-        public void optimizerStep(
-                dev.jbackprop.model.Optimizer.Kind rule,
-                Block params,
-                Block grads,
-                Block state1,
-                Block state2,
-                long weightCount,
-                Block scalars) {
-            inner.optimizerStep(rule, params, grads, state1, state2, weightCount, scalars);
-        }
-
-        @Override
-        public void gather(Mat src, IndexBlock idx, int offset, int m, Mat dst) {
-            inner.gather(src, idx, offset, m, dst);
-        }
-
-        @Override
-        public void copyIndices(IndexBlock src, int offset, int m, IndexBlock dst) {
-            inner.copyIndices(src, offset, m, dst);
         }
 
         @Override
         public void sumSquares(Block block, long[] offsets, long[] lengths, double[] out) {
             sumSquaresCalls++;
             inner.sumSquares(block, offsets, lengths, out);
-        }
-
-        @Override
-        public void close() {
-            inner.close();
         }
     }
 }
