@@ -542,6 +542,25 @@ public class CpuLimit {
                     "| step code between the calls | %.4f | %.1f%% | | |",
                     bestTotal - sum,
                     100 * (bestTotal - sum) / bestTotal));
+            // Every floating-point operation the step counts is in its products: with nothing else taking any time, a
+            // step whose products run as they do alone (OpenBLAS's, split as in an eager step) runs at their rate.
+            double gemmMs = 0, gemmFlops = flops; // the step's count: its products' operations
+            for (double[] v : bestPer.values()) if (v[1] > 0) gemmMs += v[0];
+            if (gemmMs > 0) {
+                double ceiling = gemmFlops / (gemmMs * 1e6);
+                lines.add("");
+                lines.add(String.format(
+                        Locale.ROOT,
+                        "Its products alone, each timed as above, take %.3f ms for %.1f MFLOP (every operation the step counts):"
+                                + " %.1f GFLOP/s, %.1f%% of the peak; the captured step takes %.1f%% of that time. Where the"
+                                + " products are OpenBLAS's (run as in an eager step), that is the most the step can reach"
+                                + " without faster products.",
+                        gemmMs,
+                        gemmFlops / 1e6,
+                        ceiling,
+                        100 * ceiling / peakGflops,
+                        100 * stepMs / gemmMs));
+            }
             return lines;
         }
 
