@@ -238,34 +238,6 @@ final class CpuGemm {
         }
 
         @Override
-        Task copy() {
-            Task t = new Task();
-            t.transA = transA;
-            t.transB = transB;
-            t.byRows = byRows;
-            t.useNative = useNative;
-            t.m = m;
-            t.n = n;
-            t.k = k;
-            t.lda = lda;
-            t.ldb = ldb;
-            t.ldc = ldc;
-            t.alpha = alpha;
-            t.beta = beta;
-            t.a = a;
-            t.b = b;
-            t.c = c;
-            t.parts = parts;
-            t.epilogue = epilogue;
-            t.code = code;
-            t.actAlpha = actAlpha;
-            t.bias = bias;
-            t.out = out;
-            t.z = z;
-            return t;
-        }
-
-        @Override
         String name() {
             return String.format(
                     java.util.Locale.ROOT,

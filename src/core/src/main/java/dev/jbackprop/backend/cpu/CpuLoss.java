@@ -133,21 +133,10 @@ final class CpuLoss {
         }
 
         @Override
-        Task copy() {
-            Task t = new Task();
-            t.cost = cost;
-            t.code = code;
-            t.alpha = alpha;
-            t.z = z;
-            t.a = a;
-            t.y = y;
-            t.delta = delta;
-            t.rows = rows;
-            t.m = m;
-            t.metrics = metrics;
+        Task copy() { // its own per-column scratch
+            Task t = (Task) super.copy();
             t.colLoss = new double[m];
             t.colRight = new boolean[m];
-            t.parts = parts;
             return t;
         }
 

@@ -8,7 +8,7 @@ package dev.jbackprop.backend.cpu;
  * ({@link CpuPlan}, from {@link #access}). The parts are a function of the arguments and the thread
  * count only, so a replayed step computes exactly the eager step's floats.
  */
-abstract class CpuTask implements WorkerPool.PartTask {
+abstract class CpuTask implements WorkerPool.PartTask, Cloneable {
     /** How many parts (≤ the thread count); part p runs on thread p. */
     int parts = 1;
 
@@ -19,8 +19,18 @@ abstract class CpuTask implements WorkerPool.PartTask {
     /** Declares what part p reads and writes. */
     abstract void access(int part, Access access);
 
-    /** An independent copy with the same arguments (for a captured step). */
-    abstract CpuTask copy();
+    /**
+     * An independent copy with the same arguments (for a captured step): a field-by-field copy, which a task holding
+     * an array it changes, or scratch of its own, overrides to copy that too (the eager call sets the original's
+     * fields again for the next operation; the copy keeps these).
+     */
+    CpuTask copy() {
+        try {
+            return (CpuTask) super.clone();
+        } catch (CloneNotSupportedException e) {
+            throw new AssertionError(e); // Cloneable
+        }
+    }
 
     /** A short name for messages and plans ("gemm", "bias+activation", …). */
     abstract String name();

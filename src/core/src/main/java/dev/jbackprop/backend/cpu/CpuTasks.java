@@ -117,21 +117,6 @@ final class CpuTasks {
         }
 
         @Override
-        BiasActivation copy() {
-            BiasActivation t = new BiasActivation();
-            t.code = code;
-            t.alpha = alpha;
-            t.rows = rows;
-            t.m = m;
-            t.byRows = byRows;
-            t.z = z;
-            t.bias = bias;
-            t.a = a;
-            t.parts = parts;
-            return t;
-        }
-
-        @Override
         String name() {
             return "bias + activation " + rows + "×" + m;
         }
@@ -191,21 +176,6 @@ final class CpuTasks {
         }
 
         @Override
-        Backward copy() {
-            Backward t = new Backward();
-            t.code = code;
-            t.alpha = alpha;
-            t.rows = rows;
-            t.m = m;
-            t.byRows = byRows;
-            t.z = z;
-            t.a = a;
-            t.delta = delta;
-            t.parts = parts;
-            return t;
-        }
-
-        @Override
         String name() {
             return "derivative " + rows + "×" + m;
         }
@@ -243,17 +213,6 @@ final class CpuTasks {
             if (r0 >= r1) return;
             acc.read(x, rows, r0, r1, 0, m);
             acc.writeRange(s, r0, r1);
-        }
-
-        @Override
-        SumColumns copy() {
-            SumColumns t = new SumColumns();
-            t.x = x;
-            t.s = s;
-            t.rows = rows;
-            t.m = m;
-            t.parts = parts;
-            return t;
         }
 
         @Override
@@ -354,15 +313,12 @@ final class CpuTasks {
         }
 
         /** Copies this pass's fields into t (a fresh instance of the same class) and returns it. */
-        <T extends BlockPass> T copyInto(T t) {
-            t.p = p;
-            t.g = g;
-            t.weightCount = weightCount;
+        /** Its own split ({@link #from}, {@link #to}): {@link #spread} rewrites them. */
+        @Override
+        BlockPass copy() {
+            BlockPass t = (BlockPass) super.copy();
             t.from = from.clone();
             t.to = to.clone();
-            t.runs = runs;
-            t.total = total;
-            t.parts = parts;
             return t;
         }
     }
@@ -419,16 +375,6 @@ final class CpuTasks {
                     rate,
                     momentum,
                     decay);
-        }
-
-        @Override
-        Update copy() {
-            Update t = copyInto(new Update());
-            t.v = v;
-            t.rate = rate;
-            t.momentum = momentum;
-            t.decay = decay;
-            return t;
         }
 
         @Override
@@ -577,16 +523,6 @@ final class CpuTasks {
         @Override
         CpuTask segment(long off, int rows, int cols, boolean weights, boolean byRows, int parts) {
             return new SegmentOptimizerStep(this, off, rows, cols, weights, byRows, parts);
-        }
-
-        @Override
-        OptimizerStep copy() {
-            OptimizerStep t = copyInto(new OptimizerStep());
-            t.rule = rule;
-            t.s1 = s1;
-            t.s2 = s2;
-            t.sc = sc;
-            return t;
         }
 
         @Override
@@ -769,20 +705,6 @@ final class CpuTasks {
         }
 
         @Override
-        Gather copy() {
-            Gather t = new Gather();
-            t.src = src;
-            t.dst = dst;
-            t.rows = rows;
-            t.srcCols = srcCols;
-            t.offset = offset;
-            t.m = m;
-            t.idx = idx;
-            t.parts = parts;
-            return t;
-        }
-
-        @Override
         String name() {
             return "gather " + rows + "×" + m;
         }
@@ -849,22 +771,6 @@ final class CpuTasks {
         }
 
         @Override
-        GatherBytes copy() {
-            GatherBytes t = new GatherBytes();
-            t.src = src;
-            t.rows = rows;
-            t.srcCols = srcCols;
-            t.idx = idx;
-            t.offset = offset;
-            t.m = m;
-            t.shift = shift;
-            t.factor = factor;
-            t.dst = dst;
-            t.parts = parts;
-            return t;
-        }
-
-        @Override
         String name() {
             return "gather bytes " + rows + "×" + m;
         }
@@ -912,19 +818,6 @@ final class CpuTasks {
         }
 
         @Override
-        GatherOneHot copy() {
-            GatherOneHot t = new GatherOneHot();
-            t.labels = labels;
-            t.idx = idx;
-            t.offset = offset;
-            t.m = m;
-            t.rows = rows;
-            t.dst = dst;
-            t.parts = parts;
-            return t;
-        }
-
-        @Override
         String name() {
             return "gather one-hot " + rows + "×" + m;
         }
@@ -953,11 +846,6 @@ final class CpuTasks {
         void access(int part, Access acc) {
             acc.readRange(src.address, offset, offset + m);
             acc.writeRange(dst.address, 0, m);
-        }
-
-        @Override
-        CopyIndices copy() {
-            return new CopyIndices().set(src, offset, m, dst);
         }
 
         @Override
