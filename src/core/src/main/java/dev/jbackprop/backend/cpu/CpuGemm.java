@@ -70,13 +70,23 @@ final class CpuGemm {
     /**
      * Whether the C kernel takes this product: up to NATIVE_MAX multiply-adds, and a weight gradient
      * (B transposed) only over a batch of at most NATIVE_MAX_BATCH, past which OpenBLAS's blocking
-     * wins. Per thread on one Zen 3 core (bench/results/2026-12-03-cpu-limit.md): C kernel against
-     * OpenBLAS 100×64×784 78 / 57 GFLOP/s, 256×64×784 71 / 61, 100×392×64 (Bᵀ) 81 / 62, 256×392×128 (Bᵀ)
-     * 71 / 73, 100×392×256 (Bᵀ) 63 / 70, 256×392×256 (Bᵀ) 65 / 76, 256×128×784 70 / 71.
+     * wins, unless the layer has at most NATIVE_MAX_GRADIENT_ROWS outputs (an output layer's classes), where
+     * OpenBLAS's packing costs more than its blocking saves whatever the batch. Per thread on one Zen 3 core
+     * (bench/results/2026-12-03-cpu-limit.md): C kernel against OpenBLAS 100×64×784 78 / 57 GFLOP/s,
+     * 256×64×784 71 / 61, 100×392×64 (Bᵀ) 81 / 62, 256×392×128 (Bᵀ) 71 / 73, 100×392×256 (Bᵀ) 63 / 70,
+     * 256×392×256 (Bᵀ) 65 / 76, 256×128×784 70 / 71; with Bᵀ and few rows 10×1024×256 40 / 30, 10×100×256
+     * 56 / 30, 16×1024×256 70 / 45, 32×1024×256 69 / 60, 32×784×512 69 / 60, but 48×1024×256 59 / 66 and
+     * 64×1024×256 60 / 71.
      */
     static boolean nativeTakes(boolean transA, boolean transB, int m, int n, int k, float alpha, float beta) {
-        return alpha == 1f && beta == 0f && (long) m * n * k <= NATIVE_MAX && (!transB || k <= NATIVE_MAX_BATCH);
+        return alpha == 1f
+                && beta == 0f
+                && (long) m * n * k <= NATIVE_MAX
+                && (!transB || k <= NATIVE_MAX_BATCH || m <= NATIVE_MAX_GRADIENT_ROWS);
     }
+
+    /** The most rows (a layer's outputs) of a weight gradient that the C kernel takes over any batch. */
+    static final int NATIVE_MAX_GRADIENT_ROWS = 32;
 
     /** The longest sum (k) of a product with B transposed (a weight gradient: k is the batch) for the C kernel. */
     static final int NATIVE_MAX_BATCH = 128;

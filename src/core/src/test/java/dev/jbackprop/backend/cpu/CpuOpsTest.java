@@ -1,6 +1,8 @@
 package dev.jbackprop.backend.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jbackprop.engine.Block;
 import dev.jbackprop.engine.Mat;
@@ -132,6 +134,30 @@ class CpuOpsTest {
     }
 
     /** rows × cols of values in a view that starts offset floats into its block. */
+    /**
+     * A weight gradient with few rows (an output layer's: m classes, a sum over a batch of k) goes to the C kernel
+     * whatever the batch, where OpenBLAS's packing costs more than it saves; one with more rows over a large batch
+     * stays on OpenBLAS. On the C kernel each element is the FMA chain over the batch in order, on 1 or 3 threads.
+     */
+    @ParameterizedTest
+    @CsvSource({"10,300,256", "32,100,512", "3,50,1000"})
+    void aFewRowsWeightGradientTakesTheKernelOverAnyBatch(int m, int n, int k) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(NativeKernels.GEMM, "the C GEMM kernel needs AVX2 and FMA");
+        assertTrue(CpuGemm.nativeTakes(false, true, m, n, k, 1f, 0f), "the C kernel takes " + m + "×" + n + "×" + k);
+        assertFalse(CpuGemm.nativeTakes(false, true, 48, n, 256, 1f, 0f), "OpenBLAS keeps 48 rows over batch 256");
+        Random r = new Random(m * 7L + n + k);
+        float[] a = CpuGemmTest.values(r, m * k, true), b = CpuGemmTest.values(r, n * k, true);
+        float[] want = CpuGemmTest.fmaChain(a, b, false, true, m, n, k);
+        for (int threads : new int[] {1, 3})
+            try (CpuOps o = new CpuOps(threads)) {
+                Mat A = view(o, a, m, k, 5), B = view(o, b, n, k, 11), C = view(o, new float[m * n], m, n, 3);
+                o.gemm(false, true, m, n, k, 1f, A, B, 0f, C);
+                float[] got = new float[m * n];
+                o.download(C.block(), 0, got, 0, m * n);
+                CpuGemmTest.assertBits(want, got, threads + " threads");
+            }
+    }
+
     private static Mat view(CpuOps o, float[] values, int rows, int cols, int offset) {
         Block b = o.allocate((long) rows * cols + offset);
         Block v = b.view(offset, (long) rows * cols);
