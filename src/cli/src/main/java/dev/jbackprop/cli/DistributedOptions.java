@@ -59,9 +59,6 @@ final class DistributedOptions {
                     + ": each worker takes a slice of every batch; use at most " + run.batch()
                     + " workers, or a larger --batch");
         if (cmd.dryRun) return null; // the plan is the same on each worker: train prints it here
-        if (cmd.json())
-            throw new IllegalArgumentException("--json does not go with --workers yet (the driver prints worker 0's"
-                    + " text); leave it out: metrics.csv holds every epoch's figures");
         DistributedTraining impl = DistributedTraining.find();
         if (impl == null)
             throw new Main.Failure("train --workers runs on Apache Spark, which this jar leaves out: run ./jbackprop"
@@ -77,6 +74,8 @@ final class DistributedOptions {
                 maxRestarts == null ? 2 : maxRestarts,
                 spark,
                 cmd.debug(),
+                cmd.json(),
+                cmd.quiet(),
                 cmd.cmd.commandLine().getOut(),
                 cmd.cmd.commandLine().getErr());
         return () -> impl.train(job);

@@ -21,7 +21,8 @@ public interface DistributedTraining {
     /**
      * A checked run. args: train's options as given, less --out, --resume, --force and the distributed options (paths
      * made absolute); out: the run's directory (absolute); resume: continue the run in out from its latest
-     * checkpoint; config: the run as train resolved it.
+     * checkpoint; config: the run as train resolved it; json, quiet: --json and --quiet were given (the workers get
+     * --json with the options; where the human text goes is the driver's: {@link #text()}).
      */
     record Job(
             List<String> args,
@@ -33,12 +34,22 @@ public interface DistributedTraining {
             int maxRestarts,
             String master,
             boolean debug,
+            boolean json,
+            boolean quiet,
             PrintWriter stdout,
             PrintWriter stderr) {
         public Job {
             args = List.copyOf(args);
         }
+
+        /** Where the human text goes, as train's own: stdout; with --json stderr; with --quiet nowhere. */
+        public PrintWriter text() {
+            return quiet ? new PrintWriter(java.io.Writer.nullWriter()) : json ? stderr : stdout;
+        }
     }
+
+    /** How each of train's JSON lines begins (its envelope's first field). */
+    String JSON_LINE = "{\"schema\":";
 
     /** The implementation on the class path, or null. */
     static DistributedTraining find() {
@@ -48,8 +59,9 @@ public interface DistributedTraining {
 
     /**
      * Runs {@code jbackprop train ARGS} in this thread as one worker of a data-parallel run: its trainer sums every
-     * step's gradients through {@code exchange} ({@link dev.jbackprop.engine.Trainer#exchangeGradients}). Returns the
-     * exit code.
+     * step's gradients through {@code exchange} ({@link dev.jbackprop.engine.Trainer#exchangeGradients}). With --json
+     * its human text stays on {@code out} with the JSON lines, which begin with {@link #JSON_LINE} (train's text never
+     * does), for the driver to tell apart. Returns the exit code.
      */
     static int runWorker(List<String> trainArgs, GradientExchange exchange, PrintWriter out, PrintWriter err) {
         Worker.EXCHANGE.set(exchange);

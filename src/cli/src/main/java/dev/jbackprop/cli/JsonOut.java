@@ -19,7 +19,8 @@ import java.time.Instant;
  * --json: every command's results as JSON lines on stdout (one object per epoch for train, one object otherwise),
  * the human text then on stderr (or nowhere with --quiet). Every object starts with the same envelope ({@link
  * #object}): the schema's name and version (docs/schemas/NAME.schema.json), jbackprop's version and commit, the
- * time, and the backend and device it ran on. This class is the one place that writes it.
+ * time, and the backend and device it ran on. This class is the one place that writes it; the schema comes first
+ * ({@link DistributedTraining#JSON_LINE}: the driver of train --workers tells worker 0's JSON from its text by it).
  */
 final class JsonOut {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -79,14 +80,15 @@ final class JsonOut {
         return n;
     }
 
-    /** train --json: one object per epoch (schema train.epoch). */
+    /** train --json: one object per epoch (schema train.epoch); workers: 1, or N with --workers N. */
     static TrainListener.EpochJson trainEpochs(
-            PrintWriter out, Ops ops, RunConfig config, Path dir, boolean regression) {
+            PrintWriter out, Ops ops, RunConfig config, Path dir, boolean regression, int workers) {
         DeviceInfo device = BackendSelection.deviceInfo(ops);
         return (r, validationLoss, validationAccuracy) -> {
             ObjectNode o = object("train.epoch", 1, device);
             o.put("network", config.network().toString());
             o.put("out", dir.toString());
+            o.put("workers", workers);
             o.put("epoch", r.epoch());
             o.put("epochs", config.epochs());
             o.put("steps", r.steps());

@@ -45,7 +45,7 @@ final class TrainRun {
     private final Path dir;
     private final ResumedRun resumed; // or null
     private final Interrupts interrupts;
-    private final PrintWriter out; // the human text: stdout, or stderr with --json, or nowhere with --quiet
+    private final PrintWriter out; // the human text: stdout, stderr with --json (not a worker's), nowhere with --quiet
     private final PrintWriter result; // the last line: stdout (or with the human text, with --json)
     private final PrintWriter err;
     private final PrintWriter jsonOut; // --json: stdout, else null
@@ -109,7 +109,9 @@ final class TrainRun {
         this.err = cmd.cmd.commandLine().getErr();
         PrintWriter stdout = cmd.cmd.commandLine().getOut();
         this.jsonOut = cmd.json() ? stdout : null;
-        this.result = JsonOut.text(cmd.json(), cmd.quiet(), stdout, err);
+        // a worker of train --workers N keeps its text next to its JSON lines: worker 0's log, which the driver splits
+        boolean worker = DistributedTraining.Worker.EXCHANGE.get() != null;
+        this.result = JsonOut.text(cmd.json() && !worker, cmd.quiet(), stdout, err);
         this.out = cmd.quiet() ? new PrintWriter(java.io.Writer.nullWriter()) : result;
     }
 
@@ -323,7 +325,12 @@ final class TrainRun {
         TrainListener listener = new TrainListener(setup, trainer, network, valData, early, saver, tracker, out);
         if (jsonOut != null)
             listener.json(JsonOut.trainEpochs(
-                    jsonOut, ops, config, output.dir(), data.sets.task() == dev.jbackprop.data.Task.REGRESSION));
+                    jsonOut,
+                    ops,
+                    config,
+                    output.dir(),
+                    data.sets.task() == dev.jbackprop.data.Task.REGRESSION,
+                    worker == null ? 1 : worker.workers()));
         if (early != null && resumed != null && early.shouldStop(resumed.state().epochsDone())) {
             restore(trainer);
             result.printf(

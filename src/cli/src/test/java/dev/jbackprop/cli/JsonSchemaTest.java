@@ -7,21 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.networknt.schema.Error;
-import com.networknt.schema.InputFormat;
-import com.networknt.schema.Schema;
-import com.networknt.schema.SchemaLocation;
-import com.networknt.schema.SchemaRegistry;
-import com.networknt.schema.SpecificationVersion;
-import dev.jbackprop.ProjectRoot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,9 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * envelope is there (version, commit, timestamp, backend, device), and the human text went to stderr.
  */
 class JsonSchemaTest {
-    static final String BASE = "https://jbackprop.dev/schemas/";
     static final ObjectMapper JSON = new ObjectMapper();
-    static SchemaRegistry registry;
 
     @TempDir
     static Path root;
@@ -42,24 +30,12 @@ class JsonSchemaTest {
 
     @BeforeAll
     static void setUp() throws IOException {
-        Map<String, String> schemas = new HashMap<>();
-        try (Stream<Path> files = Files.list(ProjectRoot.resolve("docs/schemas"))) {
-            for (Path f : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".schema.json"))::iterator)
-                schemas.put(BASE + f.getFileName(), Files.readString(f));
-        }
-        assertEquals(9, schemas.size(), schemas.keySet().toString());
-        registry = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12, b -> b.schemas(schemas));
+        assertEquals(9, JsonSchemas.files().size(), JsonSchemas.files().toString());
         data = TinyData.write(root.resolve("data"), 120, 40, 7);
     }
 
-    static Schema schema(String name) {
-        return registry.getSchema(SchemaLocation.of(BASE + name + ".schema.json"));
-    }
-
     static List<String> errors(String name, String json) {
-        List<String> out = new ArrayList<>();
-        for (Error e : schema(name).validate(json, InputFormat.JSON)) out.add(e.toString());
-        return out;
+        return JsonSchemas.errors(name, json);
     }
 
     /** Runs a command with --json; checks the exit code, that every stdout line is valid, and returns the objects. */
@@ -126,6 +102,7 @@ class JsonSchemaTest {
         assertEquals(2, epochs.size());
         assertEquals(2, epochs.get(1).get("epoch").asInt());
         assertEquals("cpu", epochs.get(0).get("backend").asText());
+        assertEquals(1, epochs.get(0).get("workers").asInt()); // this process alone
         assertEquals(2, epochs.get(0).path("device").path("threads").asInt());
         assertTrue(epochs.get(0).get("validation_accuracy").isNull()); // no validation set
         Cli.Result r = Cli.run(

@@ -1,25 +1,25 @@
 package dev.jbackprop.spark.train;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 
 /**
- * Prints the lines a file gains (worker 0's train.log, wherever worker 0 runs: the run's directory is shared) until
- * closed, then what is left. Polls every 100 ms from a daemon thread.
+ * Hands on the lines a file gains (worker 0's train.log, wherever worker 0 runs: the run's directory is shared) until
+ * closed, then what is left, one at a time, without their line ends. Polls every 100 ms from a daemon thread.
  */
 final class LogTail implements AutoCloseable {
     private final Path file;
-    private final PrintWriter to;
+    private final Consumer<String> to;
     private final Thread thread;
     private long offset;
     private final java.io.ByteArrayOutputStream partial = new java.io.ByteArrayOutputStream(); // a line's start
     private volatile boolean open = true;
 
-    private LogTail(Path file, PrintWriter to) throws IOException {
+    private LogTail(Path file, Consumer<String> to) throws IOException {
         this.file = file;
         this.to = to;
         this.offset = Files.exists(file) ? Files.size(file) : 0; // an older run's lines are not this run's
@@ -27,7 +27,7 @@ final class LogTail implements AutoCloseable {
         thread.setDaemon(true);
     }
 
-    static LogTail start(Path file, PrintWriter to) throws IOException {
+    static LogTail start(Path file, Consumer<String> to) throws IOException {
         LogTail t = new LogTail(file, to);
         t.thread.start();
         return t;
@@ -58,18 +58,17 @@ final class LogTail implements AutoCloseable {
             for (int i = 0; i < bytes.length; i++) {
                 if (bytes[i] != '\n') continue; // never inside a UTF-8 sequence
                 partial.write(bytes, from, i - from);
-                to.println(partial.toString(StandardCharsets.UTF_8));
+                to.accept(partial.toString(StandardCharsets.UTF_8));
                 partial.reset();
                 from = i + 1;
             }
             partial.write(bytes, from, bytes.length - from);
-            to.flush();
         } catch (IOException e) {
             // read again at the next poll
         }
     }
 
-    /** Stops polling and prints what the file holds beyond what was printed. */
+    /** Stops polling and hands on what the file holds beyond what was handed on. */
     @Override
     public void close() {
         open = false;
@@ -81,9 +80,8 @@ final class LogTail implements AutoCloseable {
         }
         poll();
         synchronized (this) {
-            if (partial.size() > 0) to.println(partial.toString(StandardCharsets.UTF_8));
+            if (partial.size() > 0) to.accept(partial.toString(StandardCharsets.UTF_8));
             partial.reset();
-            to.flush();
         }
     }
 }

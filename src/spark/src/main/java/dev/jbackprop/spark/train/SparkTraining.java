@@ -22,7 +22,8 @@ import org.apache.spark.SparkContext;
  * {@code jbackprop train --workers N} on Apache Spark (registered as the command line's {@link DistributedTraining}):
  * one barrier stage of N {@link TrainWorker}s for the whole run, their gradients summed every step through the
  * XGBoost collective with an integrity tail; a worker that fails fails the stage at once, and the stage is restarted
- * from the run's latest checkpoint up to --max-restarts times. Worker 0's output is printed as it trains.
+ * from the run's latest checkpoint up to --max-restarts times. Worker 0's output is printed as it trains ({@link
+ * LogRelay}): with --json its JSON lines on stdout, and nothing else.
  */
 public final class SparkTraining implements DistributedTraining {
     private static final Pattern LOCAL_CORES = Pattern.compile("local\\[(\\d+|\\*)\\s*(,\\s*\\d+)?]");
@@ -32,7 +33,7 @@ public final class SparkTraining implements DistributedTraining {
 
     @Override
     public int train(Job job) throws Exception {
-        PrintWriter out = job.stdout();
+        PrintWriter text = job.text(); // the human text: stdout, or stderr with --json, or nowhere with --quiet
         PrintWriter err = job.stderr();
         String master = master(job);
         checkLocalSlots(master, job.workers());
@@ -47,6 +48,7 @@ public final class SparkTraining implements DistributedTraining {
                 job.config().checkpointEvery() == null ? "1e" : null,
                 threads,
                 job.debug(),
+                job.quiet(),
                 fault,
                 Boolean.getBoolean(CollectiveExchange.NCCL_PROPERTY),
                 System.currentTimeMillis());
@@ -60,7 +62,7 @@ public final class SparkTraining implements DistributedTraining {
             throw new Main.Failure(e.getMessage(), Main.FAILURE, e);
         }
         try {
-            out.printf(
+            text.printf(
                     Locale.ROOT,
                     "jbackprop train: %d workers on %s (started in %.1f s), batch %d (%s per worker), up to %d"
                             + " restart%s -> %s%n",
@@ -72,12 +74,13 @@ public final class SparkTraining implements DistributedTraining {
                     job.maxRestarts(),
                     job.maxRestarts() == 1 ? "" : "s",
                     job.out());
-            out.flush();
+            text.flush();
             BarrierOptions options = BarrierOptions.of(job.workers())
                     .withMaxRestarts(job.maxRestarts())
                     .withSlotWait(SparkContexts.isInProcess(master) ? Duration.ZERO : SLOT_WAIT);
             BarrierResult<TrainWorker.Result> result;
-            try (LogTail tail = LogTail.start(job.out().resolve(TrainWorker.LOG), out)) {
+            LogRelay relay = new LogRelay(job.json(), job.stdout(), text);
+            try (LogTail tail = LogTail.start(job.out().resolve(TrainWorker.LOG), relay)) {
                 result = BarrierRunner.run(sc, options, worker);
             } catch (SparkSetupException e) {
                 throw new Main.Failure(e.getMessage(), Main.FAILURE, e);
@@ -88,14 +91,14 @@ public final class SparkTraining implements DistributedTraining {
                         Main.FAILURE,
                         e);
             }
-            return verdict(result, job, out, err);
+            return verdict(result, job, text, err);
         } finally {
             sc.stop();
         }
     }
 
     /** Worker 0's outcome is the run's; the workers must agree on it and end with the same parameters. */
-    private static int verdict(BarrierResult<TrainWorker.Result> result, Job job, PrintWriter out, PrintWriter err) {
+    private static int verdict(BarrierResult<TrainWorker.Result> result, Job job, PrintWriter text, PrintWriter err) {
         List<TrainWorker.Result> workers = result.byRank();
         TrainWorker.Result first = workers.get(0);
         String stderr = first.stderr();
@@ -125,14 +128,14 @@ public final class SparkTraining implements DistributedTraining {
                     first.code(),
                     null);
         }
-        out.printf(
+        text.printf(
                 Locale.ROOT,
                 "%d workers, %d attempt%s: the same parameters on every worker (CRC-32 %08x)%n",
                 workers.size(),
                 result.attempts(),
                 result.attempts() == 1 ? "" : "s",
                 first.paramsCrc());
-        out.flush();
+        text.flush();
         return 0;
     }
 

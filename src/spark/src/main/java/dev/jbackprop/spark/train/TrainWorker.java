@@ -26,17 +26,21 @@ import java.util.zip.CRC32;
 /**
  * One worker of {@code train --workers N}: {@code jbackprop train} in the task's thread, its trainer joined to the
  * others through a {@link CollectiveExchange}. Worker 0 trains in the run's directory (config.json, metrics.csv, the
- * model, checkpoints: the run as one machine writes it, its output appended to {@value #LOG}); the others train the
- * same run in a temporary directory of their own, deleted at the end. On a restart (attempt &gt; 0), or when the run
- * was given with --resume, every worker continues from the run directory's latest complete checkpoint: worker 0 with
- * train --resume, the others from a copy of that checkpoint. Returns the worker's exit code, messages and a CRC of its
- * final parameters (equal on every worker).
+ * model, checkpoints: the run as one machine writes it, its output appended to {@value #LOG}: its text, and with --json
+ * its JSON lines too, for the driver's {@link LogRelay}); the others train the same run in a temporary directory of
+ * their own, deleted at the end. On a restart (attempt &gt; 0), or when the run was given with --resume, every worker
+ * continues from the run directory's latest complete checkpoint: worker 0 with train --resume, the others from a copy
+ * of that checkpoint. Returns the worker's exit code, messages and a CRC of its final parameters (equal on every
+ * worker).
  */
 final class TrainWorker implements WorkerLoop<TrainWorker.Result> {
     private static final long serialVersionUID = 1L;
 
     /** Worker 0's standard output, in the run's directory (the driver prints it as it grows). */
     static final String LOG = "train.log";
+
+    /** How the lines the log gets from this class (not from train) begin: each attempt's header, a failure. */
+    static final String MARK = "== worker ";
 
     /** What a worker returns: train's exit code, its last message and other stderr lines, its parameters' CRC. */
     record Result(int rank, int code, String message, String stderr, long paramsCrc, boolean resumed)
@@ -49,6 +53,7 @@ final class TrainWorker implements WorkerLoop<TrainWorker.Result> {
     private final String checkpointEvery; // added when the run has none, or null
     private final int threads;
     private final boolean debug;
+    private final boolean quiet;
     private final CollectiveExchange.Fault fault; // or null
     private final boolean nccl; // NCCL on the CUDA backend (CollectiveExchange.NCCL_PROPERTY)
     private final long startedMillis; // when the driver started the run: a restart resumes only this run's checkpoints
@@ -61,6 +66,7 @@ final class TrainWorker implements WorkerLoop<TrainWorker.Result> {
             String checkpointEvery,
             int threads,
             boolean debug,
+            boolean quiet,
             CollectiveExchange.Fault fault,
             boolean nccl,
             long startedMillis) {
@@ -71,6 +77,7 @@ final class TrainWorker implements WorkerLoop<TrainWorker.Result> {
         this.checkpointEvery = checkpointEvery;
         this.threads = threads;
         this.debug = debug;
+        this.quiet = quiet;
         this.fault = fault;
         this.nccl = nccl;
         this.startedMillis = startedMillis;
@@ -106,6 +113,7 @@ final class TrainWorker implements WorkerLoop<TrainWorker.Result> {
             if (!args.contains("--threads")) line.addAll(List.of("--threads", Integer.toString(threads)));
             if (!args.contains("--no-progress")) line.add("--no-progress");
             if (debug) line.add("--debug");
+            if (quiet) line.add("--quiet");
 
             Path log = rank == 0 ? runDir.resolve(LOG) : tmp.resolve(LOG);
             StringWriter err = new StringWriter();
@@ -116,7 +124,7 @@ final class TrainWorker implements WorkerLoop<TrainWorker.Result> {
                     ctx.workers(),
                     fault != null && fault.rank() == rank && ctx.attempt() == 0 ? fault : null,
                     nccl ? TrainWorker::shareThroughBarrier : null);
-            String header = "== worker " + rank + " of " + ctx.workers() + ", attempt " + (ctx.attempt() + 1)
+            String header = MARK + rank + " of " + ctx.workers() + ", attempt " + (ctx.attempt() + 1)
                     + (from != null ? ", from " + from.file().getFileName() : "") + ": jbackprop train "
                     + String.join(" ", line) + "\n";
             try (exchange;
@@ -127,7 +135,7 @@ final class TrainWorker implements WorkerLoop<TrainWorker.Result> {
                 if (code == 0) exchange.finishedCleanly();
                 o.flush();
                 if (exchange.failure() != null)
-                    file.write("== worker " + rank + ", attempt " + (ctx.attempt() + 1) + " stopped at step "
+                    file.write(MARK + rank + ", attempt " + (ctx.attempt() + 1) + " stopped at step "
                             + exchange.failedStep() + ": " + exchange.failure() + "\n");
             }
             if (exchange.failure() != null) throw exchange.failure(); // the stage restarts
