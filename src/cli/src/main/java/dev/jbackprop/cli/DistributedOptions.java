@@ -77,6 +77,7 @@ final class DistributedOptions {
                 maxRestarts == null ? 2 : maxRestarts,
                 spark,
                 cmd.debug(),
+                cmd.quiet(),
                 cmd.cmd.commandLine().getOut(),
                 cmd.cmd.commandLine().getErr());
         return () -> impl.train(job);

@@ -21,7 +21,8 @@ public interface DistributedTraining {
     /**
      * A checked run. args: train's options as given, less --out, --resume, --force and the distributed options (paths
      * made absolute); out: the run's directory (absolute); resume: continue the run in out from its latest
-     * checkpoint; config: the run as train resolved it.
+     * checkpoint; config: the run as train resolved it; quiet: --quiet (only the result on stdout, nothing on stderr
+     * but an error), which the workers are not given (worker 0's train.log keeps its whole text).
      */
     record Job(
             List<String> args,
@@ -33,6 +34,7 @@ public interface DistributedTraining {
             int maxRestarts,
             String master,
             boolean debug,
+            boolean quiet,
             PrintWriter stdout,
             PrintWriter stderr) {
         public Job {

@@ -34,6 +34,9 @@ public final class SparkTraining implements DistributedTraining {
     public int train(Job job) throws Exception {
         PrintWriter out = job.stdout();
         PrintWriter err = job.stderr();
+        // --quiet: stdout keeps the last line (the workers' agreement), stderr only the error; train.log keeps it all
+        PrintWriter progress = job.quiet() ? new PrintWriter(java.io.Writer.nullWriter()) : out;
+        PrintWriter notices = job.quiet() ? new PrintWriter(java.io.Writer.nullWriter()) : err;
         String master = master(job);
         checkLocalSlots(master, job.workers());
         int threads = job.config().threads() > 0 ? job.config().threads() : 1;
@@ -52,7 +55,7 @@ public final class SparkTraining implements DistributedTraining {
                 System.currentTimeMillis());
 
         long t0 = System.nanoTime();
-        SweepCommand.quietSpark();
+        SweepCommand.quietSpark(job.quiet());
         SparkContext sc;
         try {
             sc = SparkContexts.start(master, "jbackprop train", Map.of("spark.task.cpus", Integer.toString(threads)));
@@ -60,7 +63,7 @@ public final class SparkTraining implements DistributedTraining {
             throw new Main.Failure(e.getMessage(), Main.FAILURE, e);
         }
         try {
-            out.printf(
+            progress.printf(
                     Locale.ROOT,
                     "jbackprop train: %d workers on %s (started in %.1f s), batch %d (%s per worker), up to %d"
                             + " restart%s -> %s%n",
@@ -72,12 +75,12 @@ public final class SparkTraining implements DistributedTraining {
                     job.maxRestarts(),
                     job.maxRestarts() == 1 ? "" : "s",
                     job.out());
-            out.flush();
+            progress.flush();
             BarrierOptions options = BarrierOptions.of(job.workers())
                     .withMaxRestarts(job.maxRestarts())
                     .withSlotWait(SparkContexts.isInProcess(master) ? Duration.ZERO : SLOT_WAIT);
             BarrierResult<TrainWorker.Result> result;
-            try (LogTail tail = LogTail.start(job.out().resolve(TrainWorker.LOG), out)) {
+            try (LogTail tail = LogTail.start(job.out().resolve(TrainWorker.LOG), progress)) {
                 result = BarrierRunner.run(sc, options, worker);
             } catch (SparkSetupException e) {
                 throw new Main.Failure(e.getMessage(), Main.FAILURE, e);
@@ -88,7 +91,7 @@ public final class SparkTraining implements DistributedTraining {
                         Main.FAILURE,
                         e);
             }
-            return verdict(result, job, out, err);
+            return verdict(result, job, out, notices);
         } finally {
             sc.stop();
         }

@@ -146,6 +146,22 @@ class TrainWorkersTest {
         assertTrue(Files.exists(run.resolve("checkpoints").resolve(CheckpointDir.fileName(12))));
     }
 
+    /**
+     * --quiet: stdout keeps the last line (the workers' agreement), stderr nothing; the run without it printed worker
+     * 0's epochs and the driver's header (the first test), and train.log keeps them here too.
+     */
+    @Test
+    void quietKeepsOnlyTheLastLine() throws Exception {
+        SweepCli.Result r = workers(tmp.resolve("quiet"), "--quiet");
+        assertEquals(0, r.code(), r.toString());
+        assertEquals("", r.err(), r.toString());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(1, lines.size(), r.toString());
+        assertTrue(lines.get(0).startsWith("2 workers, 1 attempt: the same parameters on every worker"), r.toString());
+        assertTrue(two.out().lines().count() > 3, two.toString());
+        assertTrue(Files.readString(tmp.resolve("quiet").resolve("train.log")).contains("epoch   3/3"));
+    }
+
     @Test
     void aRunOfSeveralWorkersIsResumedOnSeveralWorkers() throws Exception {
         assertEquals(0, resumed.code(), resumed.toString());
@@ -172,7 +188,13 @@ class TrainWorkersTest {
                         + ": jbackprop train --resume"),
                 log);
         assertTrue(failed.out().contains("2 workers, 2 attempts: the same parameters on every worker"), failed.out());
-        assertEquals(List.of(), failed.errLines(), failed.toString());
+        // one notice: the restart (the library's log record, as the command's one line)
+        assertEquals(1, failed.errLines().size(), failed.toString());
+        assertTrue(
+                failed.errLines()
+                        .get(0)
+                        .startsWith("jbackprop: the 2-worker stage failed (attempt 1 of 3), restarting: "),
+                failed.toString());
         // fail fast: far below the collective's 60 s timeout, which a hanging peer would wait out
         assertTrue(failedSeconds < 50, "took " + failedSeconds + " s");
         // resumed from epoch 1's checkpoint, the run is the one that never failed
