@@ -2,8 +2,8 @@ package dev.jbackprop.cli;
 
 import dev.jbackprop.data.Mnist;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -40,14 +40,9 @@ final class DataOptions {
     @Mixin
     CsvLayoutOptions csv;
 
-    /** Reads the data (fetching MNIST into the cache if needed, saying so on err). */
-    Mnist load(PrintWriter err) throws IOException {
-        return load(data, err);
-    }
-
-    /** Reads the data in {@code dir}, or MNIST from the cache when dir is null. */
-    Mnist load(Path dir, PrintWriter err) throws IOException {
-        return Mnist.load(dir, cache, msg -> err.println("jbackprop: " + msg));
+    /** Reads the data (fetching MNIST into the cache if needed, saying so to {@code notices}). */
+    Mnist load(Consumer<String> notices) throws IOException {
+        return Mnist.load(data, cache, notices);
     }
 
     /** How config.json records a data source: the directory's absolute path, or {@link #FETCHED}. */

@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -106,13 +107,13 @@ public final class EvalCommand implements Callable<Integer> {
         ModelFile.progress(model); // impossible values: a corrupt file (exit 1)
         backend.check();
         DataSchema schema = schemaOf(info, spec);
-        Dataset test = readTest(schema, info, e);
+        Dataset test = readTest(schema, info, main.notices(e));
         if (test.features() != spec.inputSize() || test.outputs() != spec.outputSize()) {
             throw new Main.Failure("the model " + model + " maps " + spec.inputSize() + " inputs to "
                     + spec.outputSize() + " outputs, but " + source() + " has " + test.features() + " features and "
                     + test.outputs() + " " + (test.task() == Task.REGRESSION ? "targets" : "classes"));
         }
-        warnAboutStorage(info, test, source(), e);
+        warnAboutStorage(info, test, source(), main.notices(e));
         test = test.withNormalization(info.normalization());
         try (Ops ops = backend.open(main.debug, main.notices(e));
                 Network network = new Network(ops, spec, Math.min(batch, test.count()), false);
@@ -171,7 +172,7 @@ public final class EvalCommand implements Callable<Integer> {
         return CsvLayoutOptions.csv(header, label);
     }
 
-    private Dataset readTest(DataSchema schema, ModelInfo info, PrintWriter err) throws IOException {
+    private Dataset readTest(DataSchema schema, ModelInfo info, Consumer<String> notices) throws IOException {
         if (data.test != null) {
             if (schema.task() == null)
                 throw new Main.Failure(model + " has no task in its metadata; it cannot be evaluated on a file");
@@ -181,18 +182,18 @@ public final class EvalCommand implements Callable<Integer> {
         if (schema.task() == Task.REGRESSION)
             throw new IllegalArgumentException(model + " is a regression model; give its test data with --test FILE");
         if (data.data != null) return Mnist.readDir(data.data, schema.outputs()).test();
-        Mnist m = data.load(err);
+        Mnist m = data.load(notices);
         if (schema.outputs() != Mnist.CLASSES)
             throw new IllegalArgumentException(model + " has " + schema.outputs() + " outputs, MNIST " + Mnist.CLASSES
                     + " classes; give its test data with --test FILE or --data DIR");
         return m.test();
     }
 
-    /** One line on stderr when the data is stored otherwise than what the model trained on (pixels vs floats). */
-    static void warnAboutStorage(ModelInfo info, Dataset d, String source, PrintWriter err) {
+    /** A notice when the data is stored otherwise than what the model trained on (pixels vs floats). */
+    static void warnAboutStorage(ModelInfo info, Dataset d, String source, Consumer<String> notices) {
         if (info.schema() == null
                 || info.schema().featureType() == d.featureMatrix().type()) return;
-        err.println("jbackprop: the model was trained on "
+        notices.accept("the model was trained on "
                 + (info.schema().featureType() == FeatureMatrix.Type.UINT8
                         ? "uint8 features (pixels, decoded to [0, 1]); " + source
                                 + " holds other numbers, used as they are"

@@ -76,11 +76,13 @@ public final class GradcheckCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter o = JsonOut.text(
+        PrintWriter text = JsonOut.text(
                 json.json,
                 main.quiet,
                 cmd.commandLine().getOut(),
                 cmd.commandLine().getErr());
+        // --quiet keeps only the verdict, the last line (as verify does)
+        PrintWriter o = main.quiet ? new PrintWriter(java.io.Writer.nullWriter()) : text;
         if (batch <= 0) throw new IllegalArgumentException("--batch must be at least 1, got " + batch);
         init.check();
         ParseResult given = cmd.commandLine().getParseResult();
@@ -93,6 +95,7 @@ public final class GradcheckCommand implements Callable<Integer> {
                 NetworkSpec spec = net.spec();
                 GradCheck.Result r = GradCheck.run(ops, spec, batch, init.resolve(spec), seed);
                 printTable(o, r);
+                if (main.quiet) text.println(verdict(r.pass()));
                 if (json.json) JsonOut.print(cmd.commandLine().getOut(), json(ops, r));
                 return r.pass() ? 0 : Main.FAILURE;
             }
@@ -135,6 +138,7 @@ public final class GradcheckCommand implements Callable<Integer> {
                     "tolerances: finite differences %.0e (relative), CPU float32 vs reference %.0e (normalised)%n",
                     GradCheck.FD_TOLERANCE, GradCheck.BACKEND_TOLERANCE);
             o.println(all ? "all passed" : "FAILED");
+            if (main.quiet) text.println(all ? "all passed" : "FAILED");
             n.put("pass", all);
             if (json.json) JsonOut.print(cmd.commandLine().getOut(), n);
             return all ? 0 : Main.FAILURE;
@@ -215,6 +219,10 @@ public final class GradcheckCommand implements Callable<Integer> {
                 "tolerances: finite differences %.0e (max relative error), cpu %.0e (normalised: max|g-r|/max|r|); kinks: parameters skipped "
                         + "because a difference straddled a ReLU-family kink%n",
                 GradCheck.FD_TOLERANCE, GradCheck.BACKEND_TOLERANCE);
-        o.println(r.pass() ? "pass" : "FAILED");
+        o.println(verdict(r.pass()));
+    }
+
+    private static String verdict(boolean pass) {
+        return pass ? "pass" : "FAILED";
     }
 }

@@ -164,7 +164,7 @@ public final class GradientsCommand implements Callable<Integer> {
         NetRequest request = NetRequest.of(net, hidden.hidden, given);
         backend.check(); // before MNIST is fetched or --out is written
 
-        TrainingData sets = TrainingData.read(dataConfig(), data.cache, e);
+        TrainingData sets = TrainingData.read(dataConfig(), data.cache, main.notices(e));
         Dataset trainFull = sets.train();
         List<NetworkSpec> specs = specs(given, sets);
         trainN = trainSize != null ? trainSize : Math.min(50_000, trainFull.count());

@@ -91,7 +91,8 @@ public final class Main implements Runnable {
         boolean debug = false;
         for (String a : args) if (a.equals("--debug")) debug = true;
         final boolean showTrace = debug;
-        CommandLine cl = new CommandLine(new Main());
+        Main main = new Main();
+        CommandLine cl = new CommandLine(main);
         CommandExtension.addAll(cl); // before the settings below, which apply to the commands added so far
         cl.setOut(out);
         cl.setErr(err);
@@ -111,6 +112,12 @@ public final class Main implements Runnable {
             if (showTrace) ex.printStackTrace(err);
             err.flush();
             return r.exitCode();
+        });
+        // the library's log records are the command's notices (none with --quiet), once the options are known
+        cl.setExecutionStrategy(parsed -> {
+            try (LibraryLog.Route route = LibraryLog.route(main.notices(err), main.debug)) {
+                return new CommandLine.RunLast().execute(parsed);
+            }
         });
         try {
             return cl.execute(args);
@@ -166,8 +173,17 @@ public final class Main implements Runnable {
         return v == null ? "dev" : v;
     }
 
-    /** Where a command's notices go: stderr with the "jbackprop: " prefix, or nowhere with --quiet. */
-    java.util.function.Consumer<String> notices(PrintWriter err) {
+    /** Whether --quiet was given: only the result on stdout, only errors on stderr. */
+    public boolean quiet() {
+        return quiet;
+    }
+
+    /**
+     * Where a command's notices go: stderr with the "jbackprop: " prefix, or nowhere with --quiet. Every notice of
+     * every command (data being fetched, the backend chosen, a plot that could not be drawn, the library's log
+     * records) goes through here, so that --quiet silences them all; errors do not: they end the command.
+     */
+    public java.util.function.Consumer<String> notices(PrintWriter err) {
         return msg -> {
             if (!quiet) err.println("jbackprop: " + msg);
         };

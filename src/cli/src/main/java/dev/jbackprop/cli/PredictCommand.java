@@ -126,7 +126,7 @@ public final class PredictCommand implements Callable<Integer> {
         DataSchema schema = EvalCommand.schemaOf(info, spec);
         Dataset rows = DataFiles.readFeatures(
                 input, schema, new DataFiles.Options(schema.task(), EvalCommand.csvFor(csv, info), 0));
-        EvalCommand.warnAboutStorage(info, rows, input.toString(), e);
+        EvalCommand.warnAboutStorage(info, rows, input.toString(), main.notices(e));
         rows = rows.withNormalization(info.normalization());
         boolean regression = schema.task() == Task.REGRESSION;
         Path tmp; // unique to this process: two predicts into one directory never share a temporary file

@@ -169,9 +169,7 @@ final class TrainRun {
      * normalisation); a resumed run must find the data it was trained on.
      */
     private Data readData() throws IOException {
-        // notices (MNIST being fetched) are not errors: --quiet drops them
-        PrintWriter notices = cmd.quiet() ? new PrintWriter(java.io.Writer.nullWriter()) : err;
-        TrainingData sets = TrainingData.read(asked, cmd.data().cache, notices);
+        TrainingData sets = TrainingData.read(asked, cmd.data().cache, cmd.notices()); // MNIST being fetched
         Dataset train = sets.train();
         NetRequest net = request != null ? request : NetRequest.of(asked.network());
         NetworkSpec spec = net.resolve(train.features(), train.outputs(), sets.task(), sets.outputsWord());
@@ -617,14 +615,14 @@ final class TrainRun {
         try {
             output.writeCurves(spec.toString());
         } catch (Exception ex) {
-            err.println("jbackprop: could not draw curves.png: " + ex.getMessage());
+            cmd.notices().accept("could not draw curves.png: " + ex.getMessage());
         }
         if (tracker != null && tracker.size() > 0) {
             try {
                 tracker.flush();
                 Plots.trackedGradients(tracker, output.dir().resolve("gradients.png"), spec + ": gradient norms");
             } catch (Exception ex) {
-                err.println("jbackprop: could not write gradients.csv/png: " + ex.getMessage());
+                cmd.notices().accept("could not write gradients.csv/png: " + ex.getMessage());
             }
         }
     }

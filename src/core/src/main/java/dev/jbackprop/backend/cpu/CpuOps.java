@@ -518,7 +518,9 @@ public final class CpuOps implements Ops {
             try {
                 c.close();
             } catch (Exception e) {
-                System.err.println("jbackprop: cpu: freeing a block failed: " + e.getMessage());
+                // library code does not print: the application decides where log records go (the CLI: its notices)
+                System.getLogger(CpuOps.class.getPackageName())
+                        .log(System.Logger.Level.WARNING, "cpu: freeing a block failed: " + e.getMessage());
             }
         }
         owned.clear();

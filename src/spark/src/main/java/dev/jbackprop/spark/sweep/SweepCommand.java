@@ -23,6 +23,7 @@ import org.apache.spark.SparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Unmatched;
@@ -69,6 +70,9 @@ public final class SweepCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec cmd;
+
+    @ParentCommand
+    Main main;
 
     @Option(
             names = "--grid",
@@ -151,6 +155,9 @@ public final class SweepCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter stdout = cmd.commandLine().getOut();
         PrintWriter stderr = cmd.commandLine().getErr();
+        boolean quiet = main != null && main.quiet();
+        // --quiet: stdout keeps the result (the report), stderr only errors
+        PrintWriter progress = quiet ? new PrintWriter(java.io.Writer.nullWriter()) : stdout;
         SweepPlan plan;
         Path dir;
         if (resume != null) {
@@ -178,7 +185,7 @@ public final class SweepCommand implements Callable<Integer> {
         String withRetries = withRetries(master);
 
         long t0 = System.nanoTime();
-        quietSpark();
+        quietSpark(quiet);
         SparkContext sc;
         try {
             sc = SparkContexts.start(withRetries, "jbackprop sweep", settings(plan));
@@ -189,7 +196,7 @@ public final class SweepCommand implements Callable<Integer> {
             double startSeconds = (System.nanoTime() - t0) / 1e9;
             awaitExecutor(sc, master, plan.coresPerRun());
             if (resume == null) create(dir, plan);
-            stdout.printf(
+            progress.printf(
                     Locale.ROOT,
                     "jbackprop sweep: %d run%s (%s%s) on %s (started in %.1f s), %d core%s each -> %s%n",
                     plan.runs().size(),
@@ -201,10 +208,10 @@ public final class SweepCommand implements Callable<Integer> {
                     plan.coresPerRun(),
                     plan.coresPerRun() == 1 ? "" : "s",
                     dir);
-            stdout.flush();
-            List<RunResult> results = Sweep.run(sc, plan, dir, stdout);
+            progress.flush();
+            List<RunResult> results = Sweep.run(sc, plan, dir, progress);
             SweepReport report = new SweepReport(plan, results);
-            report.write(dir, master, (System.nanoTime() - t0) / 1e9, stderr);
+            report.write(dir, master, (System.nanoTime() - t0) / 1e9, notices(stderr));
             report.print(stdout, dir);
             return verdict(results, report, dir, stderr);
         } finally {
@@ -372,11 +379,25 @@ public final class SweepCommand implements Callable<Integer> {
                                 + " core(s) a run needs (--cores-per-run); use fewer, or executors with more cores");
     }
 
-    /** Spark's logging at WARN, unless it is configured already (spark-submit, -Dlog4j2.configurationFile). */
+    /** Where the sweep's notices go: stderr, or nowhere with --quiet. */
+    private java.util.function.Consumer<String> notices(PrintWriter err) {
+        return main != null ? main.notices(err) : msg -> err.println("jbackprop: " + msg);
+    }
+
+    /** {@link #quietSpark(boolean)} with Spark's warnings shown. */
     public static void quietSpark() {
+        quietSpark(false);
+    }
+
+    /**
+     * Spark's logging at WARN (at ERROR with --quiet), unless it is configured already (spark-submit,
+     * -Dlog4j2.configurationFile, or an earlier sweep in this JVM: log4j reads its configuration once).
+     */
+    public static void quietSpark(boolean quiet) {
         if (System.getProperty("log4j2.configurationFile") != null || System.getProperty("spark.master") != null)
             return;
-        URL config = SweepCommand.class.getResource("log4j2-sweep.properties");
+        URL config =
+                SweepCommand.class.getResource(quiet ? "log4j2-sweep-quiet.properties" : "log4j2-sweep.properties");
         if (config != null) System.setProperty("log4j2.configurationFile", config.toString());
     }
 

@@ -85,13 +85,14 @@ public final class SweepReport {
     }
 
     /** Writes sweep.csv, sweep.json and (unless the Java runtime cannot draw) sweep.png into dir. */
-    public void write(Path dir, String master, double seconds, PrintWriter err) throws IOException {
+    public void write(Path dir, String master, double seconds, java.util.function.Consumer<String> notices)
+            throws IOException {
         Files2.writeAtomically(dir.resolve(CSV), csv());
         Files2.writeAtomically(dir.resolve(JSON), json(master, seconds));
         try {
             plot(dir.resolve(PNG));
         } catch (IOException e) {
-            err.println("jbackprop: could not draw " + PNG + ": " + e.getMessage());
+            notices.accept("could not draw " + PNG + ": " + e.getMessage());
         }
     }
 

@@ -54,7 +54,7 @@ public final class SparkTraining implements DistributedTraining {
                 System.currentTimeMillis());
 
         long t0 = System.nanoTime();
-        SweepCommand.quietSpark();
+        SweepCommand.quietSpark(job.quiet());
         SparkContext sc;
         try {
             sc = SparkContexts.start(master, "jbackprop train", Map.of("spark.task.cpus", Integer.toString(threads)));

@@ -155,6 +155,20 @@ class SweepRunTest {
         assertArrayEquals(weights(out.resolve("run-004")), reference(out, "run-004", tmp.resolve("ref-004")));
     }
 
+    /** --quiet: stdout keeps the report (no header, no line per run), stderr nothing. */
+    @Test
+    void quietKeepsOnlyTheReport() throws Exception {
+        SweepCli.Result r = sweep(tmp.resolve("quiet"), "eta=0.05,0.5", "--quiet");
+        assertEquals(0, r.code(), r.toString());
+        assertEquals("", r.err(), r.toString());
+        assertTrue(r.out().contains("best by "), r.toString());
+        assertTrue(
+                r.out().lines().noneMatch(l -> l.startsWith("[") || l.startsWith("jbackprop sweep: ")), r.toString());
+        // without --quiet both are there
+        assertTrue(first.out().lines().anyMatch(l -> l.startsWith("[1/4] ")), first.toString());
+        assertTrue(first.out().lines().anyMatch(l -> l.startsWith("jbackprop sweep: ")), first.toString());
+    }
+
     @Test
     void aTaskThatFailsResumesFromItsLastCheckpoint() throws Exception {
         assertTrue(

@@ -146,6 +146,26 @@ class TrainWorkersTest {
         assertTrue(Files.exists(run.resolve("checkpoints").resolve(CheckpointDir.fileName(12))));
     }
 
+    /**
+     * --quiet: stdout keeps the result, as train's in one process (worker 0's last line), stderr nothing; the run
+     * without it printed worker 0's epochs, the driver's header and the workers' agreement (the first test), and
+     * metrics.csv has every epoch here too.
+     */
+    @Test
+    void quietKeepsOnlyTheResult() throws Exception {
+        SweepCli.Result r = workers(tmp.resolve("quiet"), "--quiet");
+        assertEquals(0, r.code(), r.toString());
+        assertEquals("", r.err(), r.toString());
+        List<String> lines = r.out().lines().toList();
+        assertEquals(1, lines.size(), r.toString());
+        assertTrue(lines.get(0).startsWith("best ") && lines.get(0).contains("; wrote "), r.toString());
+        assertTrue(two.out().lines().count() > 3, two.toString());
+        assertTrue(two.out().contains("2 workers, 1 attempt: the same parameters on every worker"), two.toString());
+        assertEquals(
+                4,
+                Files.readAllLines(tmp.resolve("quiet").resolve("metrics.csv")).size());
+    }
+
     @Test
     void aRunOfSeveralWorkersIsResumedOnSeveralWorkers() throws Exception {
         assertEquals(0, resumed.code(), resumed.toString());
@@ -172,7 +192,13 @@ class TrainWorkersTest {
                         + ": jbackprop train --resume"),
                 log);
         assertTrue(failed.out().contains("2 workers, 2 attempts: the same parameters on every worker"), failed.out());
-        assertEquals(List.of(), failed.errLines(), failed.toString());
+        // one notice: the restart (the library's log record, as the command's one line)
+        assertEquals(1, failed.errLines().size(), failed.toString());
+        assertTrue(
+                failed.errLines()
+                        .get(0)
+                        .startsWith("jbackprop: the 2-worker stage failed (attempt 1 of 3), restarting: "),
+                failed.toString());
         // fail fast: far below the collective's 60 s timeout, which a hanging peer would wait out
         assertTrue(failedSeconds < 50, "took " + failedSeconds + " s");
         // resumed from epoch 1's checkpoint, the run is the one that never failed
