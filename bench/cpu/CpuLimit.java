@@ -552,14 +552,18 @@ public class CpuLimit {
                 lines.add(String.format(
                         Locale.ROOT,
                         "Its products alone, each timed as above, take %.3f ms for %.1f MFLOP (every operation the step counts):"
-                                + " %.1f GFLOP/s, %.1f%% of the peak; the captured step takes %.1f%% of that time. Where the"
+                                + " %.1f GFLOP/s, %.1f%% of the peak; the captured step takes %.1f%% of that time%s. Where the"
                                 + " products are OpenBLAS's (run as in an eager step), that is the most the step can reach"
                                 + " without faster products.",
                         gemmMs,
                         gemmFlops / 1e6,
                         ceiling,
                         100 * ceiling / peakGflops,
-                        100 * stepMs / gemmMs));
+                        100 * stepMs / gemmMs,
+                        stepMs < gemmMs
+                                ? " (less: the products alone were timed in a slower moment than the step, or the C"
+                                        + " kernel's, spread over the threads without a hand-off each, run faster in it)"
+                                : ""));
             }
             return lines;
         }
