@@ -47,7 +47,6 @@ final class TrainRun {
     private final Interrupts interrupts;
     private final PrintWriter out; // the human text: stdout, stderr with --json (not a worker's), nowhere with --quiet
     private final PrintWriter result; // the last line: stdout (or with the human text, with --json)
-    private final PrintWriter err;
     private final PrintWriter jsonOut; // --json: stdout, else null
     private String batchNote; // when --batch was larger than the data
 
@@ -106,7 +105,7 @@ final class TrainRun {
         this.dir = dir;
         this.resumed = resumed;
         this.interrupts = interrupts;
-        this.err = cmd.cmd.commandLine().getErr();
+        PrintWriter err = cmd.cmd.commandLine().getErr();
         PrintWriter stdout = cmd.cmd.commandLine().getOut();
         this.jsonOut = cmd.json() ? stdout : null;
         // a worker of train --workers N keeps its text next to its JSON lines: worker 0's log, which the driver splits

@@ -312,8 +312,10 @@ final class CpuTasks {
             }
         }
 
-        /** Copies this pass's fields into t (a fresh instance of the same class) and returns it. */
-        /** Its own split ({@link #from}, {@link #to}): {@link #spread} rewrites them. */
+        /**
+         * Its own split ({@link #from}, {@link #to}): the eager task is reused, and {@link #whole} writes the arrays
+         * in place for the next operation.
+         */
         @Override
         BlockPass copy() {
             BlockPass t = (BlockPass) super.copy();

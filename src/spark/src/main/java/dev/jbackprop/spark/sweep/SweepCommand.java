@@ -384,11 +384,6 @@ public final class SweepCommand implements Callable<Integer> {
         return main != null ? main.notices(err) : msg -> err.println("jbackprop: " + msg);
     }
 
-    /** {@link #quietSpark(boolean)} with Spark's warnings shown. */
-    public static void quietSpark() {
-        quietSpark(false);
-    }
-
     /**
      * Spark's logging at WARN (at ERROR with --quiet), unless it is configured already (spark-submit,
      * -Dlog4j2.configurationFile, or an earlier sweep in this JVM: log4j reads its configuration once).
