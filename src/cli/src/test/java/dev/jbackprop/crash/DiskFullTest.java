@@ -122,9 +122,8 @@ class DiskFullTest {
             assertConsistent(out);
 
             Files.delete(filler);
-            // how far it got before the disk filled depends on the machine's speed (55 epochs once, on a quiet machine,
-            // which
-            // made a fixed --epochs 6 fail): go 3 further
+            // how far it got before the disk filled depends on the machine's speed (55 epochs once, on a quiet
+            // machine, which made a fixed --epochs 6 fail): go 3 further
             int target = epochsReached(out) + 3;
             ResumeCliTest.Result r = Child.here(
                     "train",
