@@ -40,6 +40,24 @@ public final class SweepCli {
     }
 
     /**
+     * Train's options of a tiny run on {@link #tinyData}: [16,8,10] (10 classes), 3 epochs on the first 240 training
+     * images (the rest validate).
+     */
+    public static List<String> tinyRun(Path data) {
+        return List.of(
+                "--data",
+                data.toString(),
+                "--layers",
+                "16,8,10",
+                "--classes",
+                "10",
+                "--epochs",
+                "3",
+                "--train-size",
+                "240");
+    }
+
+    /**
      * Small IDX data sets in MNIST's file layout: 4×4 images (16 features), labels 0..2 (of 10 classes); class c has
      * row c bright; one label in three is redrawn, so that accuracy stays well below 100% and runs differ.
      */

@@ -39,19 +39,9 @@ class SweepRunTest {
 
     /** Train's options of every run: tiny data, 240 training images (60 validation), three epochs. */
     static List<Object> base() {
-        return List.of(
-                "--data",
-                data,
-                "--layers",
-                "16,8,10",
-                "--classes",
-                "10",
-                "--epochs",
-                "3",
-                "--train-size",
-                "240",
-                "--batch",
-                "32");
+        List<Object> args = new ArrayList<>(SweepCli.tinyRun(data));
+        args.addAll(List.of("--batch", "32"));
+        return args;
     }
 
     @BeforeAll

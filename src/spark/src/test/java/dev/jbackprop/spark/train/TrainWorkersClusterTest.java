@@ -30,22 +30,9 @@ class TrainWorkersClusterTest {
     @Test
     void aWorkerWhoseJvmDiesIsReplacedAndTheRunResumes() throws Exception {
         Path data = SweepCli.tinyData(tmp.resolve("data"), 300, 90, 11);
-        List<Object> base = List.of(
-                "train",
-                "--data",
-                data,
-                "--layers",
-                "16,8,10",
-                "--classes",
-                "10",
-                "--epochs",
-                "3",
-                "--train-size",
-                "240",
-                "--batch",
-                "64",
-                "--threads",
-                "1");
+        List<Object> base = new ArrayList<>(List.of("train"));
+        base.addAll(SweepCli.tinyRun(data));
+        base.addAll(List.of("--batch", "64", "--threads", "1"));
         List<Object> one = new ArrayList<>(base);
         one.addAll(List.of("--out", tmp.resolve("one")));
         assertEquals(0, SweepCli.run(one.toArray()).code());

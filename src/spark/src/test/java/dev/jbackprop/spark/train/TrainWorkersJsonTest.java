@@ -44,27 +44,10 @@ class TrainWorkersJsonTest {
     static int code;
 
     static List<String> base(Path out) {
-        return List.of(
-                "train",
-                "--data",
-                data.toString(),
-                "--layers",
-                "16,8,10",
-                "--classes",
-                "10",
-                "--epochs",
-                "3",
-                "--train-size",
-                "240",
-                "--batch",
-                "64",
-                "--threads",
-                "1",
-                "--backend",
-                "cpu",
-                "--json",
-                "--out",
-                out.toString());
+        List<String> args = new ArrayList<>(List.of("train"));
+        args.addAll(SweepCli.tinyRun(data));
+        args.addAll(List.of("--batch", "64", "--threads", "1", "--backend", "cpu", "--json", "--out", out.toString()));
+        return args;
     }
 
     @BeforeAll

@@ -34,26 +34,10 @@ class TrainWorkersTest {
     static double failedSeconds;
 
     static List<Object> base(Path out) {
-        return List.of(
-                "train",
-                "--data",
-                data,
-                "--layers",
-                "16,8,10",
-                "--classes",
-                "10",
-                "--epochs",
-                "3",
-                "--train-size",
-                "240",
-                "--batch",
-                "64",
-                "--threads",
-                "1",
-                "--backend",
-                "cpu",
-                "--out",
-                out);
+        List<Object> args = new ArrayList<>(List.of("train"));
+        args.addAll(SweepCli.tinyRun(data));
+        args.addAll(List.of("--batch", "64", "--threads", "1", "--backend", "cpu", "--out", out));
+        return args;
     }
 
     static SweepCli.Result workers(Path out, Object... more) {
